@@ -1,0 +1,107 @@
+// SigLIP's sigmoid loss (DESIGN.md):
+//   logits_ij = t·x_i·y_j + β,  z_ij = +1 if i = j else −1,  L = (1/N) Σ_ij softplus(−z_ij·logits_ij)
+// Since softplus(−a) = softplus(a) − a, L = (1/N)[Σ_ij softplus(logits_ij) − Σ_i logits_ii]: the
+// positives are the diagonal, handled in closed form (no N×N label matrix in the chunked version).
+// Gradient with respect to the logits: G_ij = (σ(logits_ij) − δ_ij)/N; dx = t·G·y, dy = t·Gᵀ·x,
+// dt' = Σ G_ij·(logits_ij − β), dβ = Σ G_ij.
+import { tf, type Scalar, type Tensor, type Tensor2D } from '../engine/tf.js';
+import type { LossInputs, LossStep, StepResult } from './types.js';
+import { columnTiles, rowDots, softplus, sumAll } from './tiles.js';
+
+/** naive: the N×N logits and labels, as most implementations write it (big_vision's log-sigmoid form). */
+export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepResult => {
+  const f = (xa: Tensor, ya: Tensor, tp: Tensor, b: Tensor): Scalar => {
+    const n = xa.shape[0]!;
+    const logits = tf.add(tf.matMul(tf.mul(xa, tf.exp(tp)), ya, false, true), b);
+    const labels = tf.sub(tf.mul(tf.eye(n), 2), 1);
+    return tf.div(sumAll(softplus(tf.neg(tf.mul(labels, logits)))), n) as Scalar;
+  };
+  return tf.tidy(() => {
+    const { value, grads } = tf.valueAndGrads(f)([x, y, tPrime, bias]);
+    return {
+      loss: value as Scalar,
+      grads: { x: grads[0] as Tensor2D, y: grads[1] as Tensor2D, tPrime: grads[2] as Scalar, bias: grads[3] as Scalar },
+    };
+  });
+};
+
+function siglipForward(x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, c: number): Scalar {
+  const n = x.shape[0];
+  return tf.tidy(() => {
+    const xs = tf.mul(x, tf.exp(tPrime));
+    let acc: Tensor = tf.scalar(0);
+    for (const { start, size } of columnTiles(n, c)) {
+      const next = tf.tidy(() => {
+        const logits = tf.add(tf.matMul(xs, tf.slice(y, [start, 0], [size, -1]), false, true), bias);
+        return tf.add(acc, sumAll(softplus(logits)));
+      });
+      acc.dispose();
+      acc = next;
+    }
+    const diag = tf.add(tf.sum(rowDots(xs, y)), tf.mul(bias, n));
+    return tf.div(tf.sub(acc, diag), n) as Scalar;
+  });
+}
+
+function siglipBackward(g: Tensor, x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, c: number) {
+  const n = x.shape[0];
+  return tf.tidy(() => {
+    const t = tf.exp(tPrime);
+    const xs = tf.mul(x, t);
+    const coef = tf.div(g, n);
+    let dxAcc: Tensor = tf.zerosLike(x);
+    let dtAcc: Tensor = tf.scalar(0);
+    let dbAcc: Tensor = tf.scalar(0);
+    const dyParts: Tensor[] = [];
+    for (const { start, size } of columnTiles(n, c)) {
+      const [dx2, dt2, db2, dyj] = tf.tidy(() => {
+        const yj = tf.slice(y, [start, 0], [size, -1]);
+        const scaled = tf.matMul(xs, yj, false, true); // logits − β
+        const grad = tf.mul(tf.sigmoid(tf.add(scaled, bias)), coef);
+        return [
+          tf.add(dxAcc, tf.matMul(grad, yj)),
+          tf.add(dtAcc, sumAll(tf.mul(grad, scaled))),
+          tf.add(dbAcc, sumAll(grad)),
+          tf.matMul(grad, x, true, false),
+        ];
+      });
+      dxAcc.dispose();
+      dtAcc.dispose();
+      dbAcc.dispose();
+      dxAcc = dx2!;
+      dtAcc = dt2!;
+      dbAcc = db2!;
+      dyParts.push(dyj!);
+    }
+    // The positives' −δ_ij/N, in closed form.
+    const diagCoef = tf.mul(coef, t);
+    const dx = tf.sub(tf.mul(dxAcc, t), tf.mul(y, diagCoef)) as Tensor2D;
+    const dy = tf.sub(tf.mul(tf.concat(dyParts, 0), t), tf.mul(x, diagCoef)) as Tensor2D;
+    const dt = tf.sub(dtAcc, tf.mul(tf.sum(rowDots(x, y)), diagCoef)) as Scalar;
+    const db = tf.sub(dbAcc, g) as Scalar;
+    return [dx, dy, dt, db];
+  });
+}
+
+/** chunked: only a running sum survives the forward; the backward recomputes each strip of width c. */
+export function siglipChunked(c: number): LossStep {
+  const op = tf.customGrad(((x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, save: (ts: Tensor[]) => void) => {
+    save([x, y, tPrime, bias]);
+    return {
+      value: siglipForward(x, y, tPrime, bias, c),
+      gradFunc: (g: Tensor, saved: Tensor[]) => {
+        const [sx, sy, st, sb] = saved as [Tensor2D, Tensor2D, Scalar, Scalar];
+        return siglipBackward(g, sx, sy, st, sb, c);
+      },
+    };
+  }) as never) as unknown as (x: Tensor, y: Tensor, tp: Tensor, b: Tensor) => Scalar;
+
+  return ({ x, y, tPrime, bias }: LossInputs): StepResult =>
+    tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads(op)([x, y, tPrime, bias]);
+      return {
+        loss: value as Scalar,
+        grads: { x: grads[0] as Tensor2D, y: grads[1] as Tensor2D, tPrime: grads[2] as Scalar, bias: grads[3] as Scalar },
+      };
+    });
+}
