@@ -12,12 +12,12 @@ export interface TensorPeak {
 /** Runs fn once under tf.profile; fn's result is disposed before the leak count is taken. */
 export async function measureTensorPeak(fn: () => tf.TensorContainer): Promise<TensorPeak> {
   const before = tf.memory();
-  let result: tf.TensorContainer = null;
+  let result: tf.TensorContainer;
   const info = await tf.profile(() => {
     result = fn();
     return result;
   });
-  tf.dispose(result);
+  tf.dispose(result!);
   return {
     peakTensorBytes: info.peakBytes - before.numBytes,
     leakedTensors: tf.memory().numTensors - before.numTensors,

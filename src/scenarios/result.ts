@@ -1,0 +1,59 @@
+// One row per scenario: the shape of results.jsonl lines and results.csv columns. Field names are the
+// CSV column names and carry their units (_bytes, _ms, _per_s), so a reader never guesses.
+import type { ImplName, LossName } from '../losses/types.js';
+
+export const STATUSES = ['ok', 'oom', 'limit', 'skipped', 'error', 'timeout'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export interface ScenarioResult {
+  /** Stable key of the scenario (see scenarioId); resume skips ids already present. */
+  id: string;
+  loss: LossName;
+  impl: ImplName;
+  /** 'single' or a distributed strategy name such as 'ring' (see src/distributed). */
+  strategy: string;
+  /** Global batch N = world·local_batch. */
+  n: number;
+  world: number;
+  local_batch: number;
+  dim: number;
+  chunk: number;
+  backend: string;
+  device_name: string;
+  status: Status;
+  /** Why the status is not ok (or a note); empty when ok. */
+  reason: string;
+  loss_value: number | null;
+  step_ms_median: number | null;
+  step_ms_p10: number | null;
+  step_ms_p90: number | null;
+  step_samples: number | null;
+  /** Peak tensor bytes of one step (per device, busiest device, for distributed strategies). */
+  peak_tensor_bytes: number | null;
+  predicted_peak_bytes: number | null;
+  /** nvidia-smi memory.used peak minus its baseline; null where there is no NVIDIA GPU. */
+  device_mem_bytes: number | null;
+  host_rss_peak_bytes: number | null;
+  comm_bytes_sent: number | null;
+  comm_bytes_received: number | null;
+  comm_rounds: number | null;
+  predicted_comm_bytes: number | null;
+  /** Modelled, not measured: α + bytes/β per round on the link named in comm_link. */
+  comm_ms_modelled: number | null;
+  comm_link: string;
+  /** FLOPs the implementation really performs in one step (all devices together). */
+  flops: number | null;
+  achieved_flops_per_s: number | null;
+  /** Wall time of the whole scenario (child process), set-up and warm-up included. */
+  wall_ms: number;
+  finished_at: string;
+}
+
+/** CSV column order. */
+export const RESULT_COLUMNS: (keyof ScenarioResult)[] = [
+  'id', 'loss', 'impl', 'strategy', 'n', 'world', 'local_batch', 'dim', 'chunk', 'backend', 'device_name',
+  'status', 'reason', 'loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples',
+  'peak_tensor_bytes', 'predicted_peak_bytes', 'device_mem_bytes', 'host_rss_peak_bytes',
+  'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'predicted_comm_bytes', 'comm_ms_modelled', 'comm_link',
+  'flops', 'achieved_flops_per_s', 'wall_ms', 'finished_at',
+];
