@@ -13,7 +13,8 @@ export function makeProgram(): Command {
   const program = new Command('lossbench')
     .description('Memory and throughput of contrastive losses: CLIP vs SigLIP, naive vs chunked, one device and many')
     .showHelpAfterError(false)
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} }); // errors are printed once, by main, as one line
   registerBench(program);
   registerVerify(program);
   registerBackends(program);
@@ -25,7 +26,6 @@ export function makeProgram(): Command {
 /** Runs the CLI; returns the exit code (0 ok, 1 a failed check, 2 bad input or an unusable backend). */
 export async function main(argv: string[]): Promise<number> {
   const program = makeProgram();
-  program.configureOutput({ writeErr: () => {} }); // errors are printed once, below, as one line
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -2,6 +2,9 @@
 // tfjs-core alone lacks; every module takes `tf` from here so a bundle holds a single engine.
 import * as tf from '@tensorflow/tfjs';
 
+// Prod mode: no "running TensorFlow.js in Node.js" banner, no debug-mode checks inside timed regions.
+tf.enableProdMode();
+
 export { tf };
 export type Tensor = tf.Tensor;
 export type Tensor1D = tf.Tensor1D;

@@ -1,12 +1,11 @@
 // SigLIP's sigmoid loss (DESIGN.md):
 //   logits_ij = t·x_i·y_j + β,  z_ij = +1 if i = j else −1,  L = (1/N) Σ_ij softplus(−z_ij·logits_ij)
-// Since softplus(−a) = softplus(a) − a, L = (1/N)[Σ_ij softplus(logits_ij) − Σ_i logits_ii]: the
-// positives are the diagonal, handled in closed form (no N×N label matrix in the chunked version).
-// Gradient with respect to the logits: G_ij = (σ(logits_ij) − δ_ij)/N; dx = t·G·y, dy = t·Gᵀ·x,
-// dt' = Σ G_ij·(logits_ij − β), dβ = Σ G_ij.
+// Gradient with respect to the logits: G_ij = −z_ij·σ(−z_ij·logits_ij)/N; dx = t·G·y, dy = t·Gᵀ·x,
+// dt' = Σ G_ij·(logits_ij − β), dβ = Σ G_ij. The chunked version finds the positives (the diagonal)
+// inside each column strip from index ranges: no N×N label matrix.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../engine/tf.js';
 import type { LossInputs, LossStep, StepResult } from './types.js';
-import { columnTiles, rowDots, softplus, sumAll } from './tiles.js';
+import { columnTiles, softplus, sumAll } from './tiles.js';
 
 /** naive: the N×N logits and labels, as most implementations write it (big_vision's log-sigmoid form). */
 export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepResult => {
@@ -25,6 +24,18 @@ export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepR
   });
 };
 
+/**
+ * −z·logits for one column strip: the positives (the diagonal, rows start..start+w of this strip) are
+ * negated through a mask built from two index ranges (N×w, like the strip; never an N×N label matrix).
+ * Negating them, rather than correcting by −1 afterwards, keeps −σ(−l_ii) exact in float32 when
+ * l_ii ≫ 0 (σ(l_ii) − 1 cancels catastrophically there).
+ */
+function signedStrip(logits: Tensor, start: number): { signed: Tensor; positive: Tensor } {
+  const [n, w] = logits.shape as [number, number];
+  const positive = tf.equal(tf.expandDims(tf.range(0, n, 1, 'int32'), 1), tf.expandDims(tf.range(start, start + w, 1, 'int32'), 0));
+  return { signed: tf.where(positive, tf.neg(logits), logits), positive };
+}
+
 function siglipForward(x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, c: number): Scalar {
   const n = x.shape[0];
   return tf.tidy(() => {
@@ -33,13 +44,12 @@ function siglipForward(x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, c
     for (const { start, size } of columnTiles(n, c)) {
       const next = tf.tidy(() => {
         const logits = tf.add(tf.matMul(xs, tf.slice(y, [start, 0], [size, -1]), false, true), bias);
-        return tf.add(acc, sumAll(softplus(logits)));
+        return tf.add(acc, sumAll(softplus(signedStrip(logits, start).signed)));
       });
       acc.dispose();
       acc = next;
     }
-    const diag = tf.add(tf.sum(rowDots(xs, y)), tf.mul(bias, n));
-    return tf.div(tf.sub(acc, diag), n) as Scalar;
+    return tf.div(acc, n) as Scalar;
   });
 }
 
@@ -57,7 +67,10 @@ function siglipBackward(g: Tensor, x: Tensor2D, y: Tensor2D, tPrime: Scalar, bia
       const [dx2, dt2, db2, dyj] = tf.tidy(() => {
         const yj = tf.slice(y, [start, 0], [size, -1]);
         const scaled = tf.matMul(xs, yj, false, true); // logits − β
-        const grad = tf.mul(tf.sigmoid(tf.add(scaled, bias)), coef);
+        const { signed, positive } = signedStrip(tf.add(scaled, bias), start);
+        // d softplus(−z·l)/dl = −z·σ(−z·l)
+        const s = tf.sigmoid(signed);
+        const grad = tf.mul(tf.where(positive, tf.neg(s), s), coef);
         return [
           tf.add(dxAcc, tf.matMul(grad, yj)),
           tf.add(dtAcc, sumAll(tf.mul(grad, scaled))),
@@ -73,13 +86,9 @@ function siglipBackward(g: Tensor, x: Tensor2D, y: Tensor2D, tPrime: Scalar, bia
       dbAcc = db2!;
       dyParts.push(dyj!);
     }
-    // The positives' −δ_ij/N, in closed form.
-    const diagCoef = tf.mul(coef, t);
-    const dx = tf.sub(tf.mul(dxAcc, t), tf.mul(y, diagCoef)) as Tensor2D;
-    const dy = tf.sub(tf.mul(tf.concat(dyParts, 0), t), tf.mul(x, diagCoef)) as Tensor2D;
-    const dt = tf.sub(dtAcc, tf.mul(tf.sum(rowDots(x, y)), diagCoef)) as Scalar;
-    const db = tf.sub(dbAcc, g) as Scalar;
-    return [dx, dy, dt, db];
+    const dx = tf.mul(dxAcc, t) as Tensor2D;
+    const dy = tf.mul(tf.concat(dyParts, 0), t) as Tensor2D;
+    return [dx, dy, dtAcc, dbAcc];
   });
 }
 

@@ -1,0 +1,56 @@
+// tfjs's WebGPU backend in Node on Dawn (npm `webgpu`). tfjs-backend-webgpu registers itself only where
+// navigator.gpu exists, so we request the adapter ourselves (with its own limits, so big tensors can be
+// bound) and register a WebGPUBackend on that device.
+import { tf } from './tf.js';
+
+export interface WebGpuInfo {
+  adapterName: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  limits: Record<string, number>;
+  /** Resolves when every command submitted so far has finished on the GPU. */
+  sync: () => Promise<void>;
+}
+
+const LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension',
+  'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage',
+] as const;
+
+let cached: WebGpuInfo | null = null;
+
+export async function setupWebGpu(): Promise<WebGpuInfo> {
+  if (cached) return cached;
+  // A string specifier keeps bundlers from inlining the native package (it ships Dawn as dawn.node).
+  const pkg = 'webgpu';
+  const webgpu = (await import(pkg)) as { create: (flags: string[]) => any; globals: Record<string, unknown> };
+  Object.assign(globalThis, webgpu.globals); // GPUBufferUsage, GPUMapMode, ... used by the backend's code
+  const gpu = webgpu.create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter found (Dawn found no Vulkan/Metal/D3D12 device)');
+  const limits: Record<string, number> = {};
+  for (const k of LIMITS) if (typeof adapter.limits[k] === 'number') limits[k] = adapter.limits[k];
+  const features = ['timestamp-query'].filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures: features });
+  const info = adapter.info ?? {};
+  (globalThis as any).navigator ??= { gpu };
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  if (!tf.findBackend('webgpu')) tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 3);
+  const adapterName = [info.description, info.device, info.vendor, info.architecture].find((s: unknown) => typeof s === 'string' && s) ?? 'WebGPU adapter';
+  cached = {
+    adapterName,
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    limits,
+    sync: async () => {
+      // tfjs batches dispatches into a command encoder; submit it, then wait for the queue.
+      (tf.backend() as unknown as { submitQueue?: () => void }).submitQueue?.();
+      await device.queue.onSubmittedWorkDone();
+    },
+  };
+  return cached;
+}

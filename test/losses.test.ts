@@ -1,0 +1,65 @@
+// Every loss × impl against the float64 reference (issue 2), on the cpu and wasm backends.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../src/engine/tf.js';
+import { lossStep, LOSSES, IMPLS } from '../src/losses/index.js';
+import { checkStep, maxError, relativeError, TOLERANCE } from '../src/losses/compare.js';
+import { randomInputs, toTensors, disposeInputs } from '../src/losses/inputs.js';
+
+const seedBase = Number(process.env.LOSSBENCH_SEED ?? Date.now() % 1_000_000);
+const NS = [1, 3, 64, 257];
+const DS = [8, 64];
+const CS = [1, 16, 64, 1000];
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`losses on ${backend} (seed base ${seedBase})`, () => {
+    before(async () => {
+      assert.ok(await tf.setBackend(backend));
+      await tf.ready();
+    });
+
+    for (const loss of LOSSES)
+      for (const impl of IMPLS)
+        it(`${loss} ${impl} matches the float64 reference, no NaN, no leak`, () => {
+          let seed = seedBase;
+          for (const n of NS)
+            for (const d of DS)
+              for (const c of impl === 'chunked' ? CS : [0])
+                for (const tPrime of [undefined, Math.log(100)]) {
+                  seed++;
+                  const { errors, leakedTensors } = checkStep(lossStep(loss, impl, c), { loss, n, d, seed, tPrime });
+                  const ctx = `${loss} ${impl} N=${n} D=${d} c=${c} t'=${tPrime ?? 'init'} seed=${seed}: ${JSON.stringify(errors)}`;
+                  assert.ok(maxError(errors) <= TOLERANCE, ctx); // NaN makes maxError NaN or ∞: fails
+                  assert.equal(leakedTensors, 0, `leak: ${ctx}`);
+                }
+        });
+
+    for (const loss of LOSSES)
+      it(`${loss} chunked equals naive (loss and every gradient)`, () => {
+        for (const [i, n] of [1, 64, 257].entries()) {
+          const seed = seedBase + 1000 + i;
+          const inputs = toTensors(randomInputs(loss, n, 64, seed));
+          const a = lossStep(loss, 'naive', 0)(inputs);
+          const b = lossStep(loss, 'chunked', 16)(inputs);
+          const pairs: [tf.Tensor, tf.Tensor][] = [[a.loss, b.loss], [a.grads.x, b.grads.x], [a.grads.y, b.grads.y], [a.grads.tPrime, b.grads.tPrime]];
+          if (loss === 'siglip') pairs.push([a.grads.bias!, b.grads.bias!]);
+          for (const [p, q] of pairs) {
+            const e = relativeError(q.dataSync(), p.dataSync());
+            assert.ok(e <= TOLERANCE, `${loss} N=${n} seed=${seed}: chunked vs naive ${e}`);
+          }
+          tf.dispose([a, b, inputs] as never);
+          disposeInputs(inputs);
+        }
+      });
+  });
+}
+
+describe('relativeError', () => {
+  it('never passes NaN or Infinity', () => {
+    assert.equal(relativeError([NaN], [1]), Infinity);
+    assert.equal(relativeError([1, Infinity], [1, 1]), Infinity);
+    assert.ok(relativeError([1.00001], [1]) < 1e-4);
+    assert.ok(relativeError([1.001, 2], [1, 2]) > 1e-4);
+  });
+});
