@@ -1,3 +1,66 @@
+// Registers `report` and `compare`. The work lives in report.ts / compare.ts, loaded when a command runs
+// (chart.js and the canvas binding are heavy).
 import type { Command } from 'commander';
-// Owned by the reports work (issue 5): registers `report` and `compare`.
-export function registerReport(_program: Command): void {}
+import { CheckFailed, UsageError } from '../errors.js';
+
+function ratio(name: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < 1) throw new UsageError(`${name}: expected a ratio ≥ 1, got ${JSON.stringify(v)}`);
+    return x;
+  };
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report <dir>')
+    .description('charts, scaling checks, findings, report.md and report.html for a results folder')
+    .option('--check', 'exit 1 when a scaling check fails')
+    .option('--baseline <dir>', 'an earlier results folder: fail when step time or peak memory regressed')
+    .option('--time-tolerance <ratio>', 'largest allowed step_ms_median ratio against --baseline', ratio('--time-tolerance'), 1.25)
+    .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), 1.1)
+    .option('--json', 'print checks and findings as JSON instead of the summary')
+    .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean }) => {
+      const { writeReport } = await import('./report.js');
+      const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('./tables.js');
+      const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance });
+      if (o.json) {
+        console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
+      } else {
+        for (const w of s.warnings) console.log(`warning: ${w}`);
+        console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
+        console.log(`${s.rows} scenarios, ${s.okRows} ok`);
+        if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
+        if (o.baseline) {
+          const failed = s.regressions.filter((r) => r.verdict === 'FAIL');
+          console.log(`\nbaseline ${o.baseline}: ${s.regressions.length} comparisons, ${failed.length} regressed`);
+          if (failed.length) console.log(textTable(REGRESSION_HEAD, failed.map(regressionRow)));
+        }
+      }
+      const problems: string[] = [];
+      if (o.check && s.failedChecks) problems.push(`${s.failedChecks} scaling check(s) failed`);
+      if (o.baseline && s.failedRegressions) problems.push(`${s.failedRegressions} regression(s) against ${o.baseline}`);
+      if (problems.length) throw new CheckFailed(problems.join('; '));
+    });
+
+  program
+    .command('compare <dirs...>')
+    .description('merge runs from different machines/backends: combined CSV, side-by-side tables, overlaid charts')
+    .option('--out <dir>', 'output folder (default: results/compare-<timestamp>)')
+    .option('--force', 'compare even when D, c or the scenarios do not match')
+    .action(async (dirs: string[], o: { out?: string; force?: boolean }) => {
+      const { compareRuns } = await import('./compare.js');
+      const s = await compareRuns(dirs, { out: o.out, force: o.force });
+      for (const m of s.mismatches) console.log(`warning (--force): ${m}`);
+      console.log(`compared ${s.runs.length} runs (${s.common} common scenarios): ${s.runs.join(' | ')}`);
+      console.log(`written: ${s.files.csv}, ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files`);
+    });
+}
+
+export type { ReportOptions, ReportSummary } from './report.js';
+
+/** For the bench command at the end of a sweep: loads report.ts lazily. Never throws on zero ok rows. */
+export async function writeReport(dir: string, opts?: import('./report.js').ReportOptions): Promise<import('./report.js').ReportSummary> {
+  const m = await import('./report.js');
+  return m.writeReport(dir, opts);
+}

@@ -1,0 +1,100 @@
+// Reads a results folder: run.json + results.jsonl. A killed sweep may leave a torn last line, which is
+// dropped (the runner resumes from it); a bad line before the last means the file is damaged: UsageError.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { STATUSES, type ScenarioResult } from '../scenarios/result.js';
+import type { RunInfo } from '../scenarios/run-info.js';
+
+export interface LoadedRun {
+  dir: string;
+  /** Null when run.json is absent (the report says so rather than refusing). */
+  info: RunInfo | null;
+  rows: ScenarioResult[];
+  /** Things the reader should know, e.g. a torn last line that was ignored. */
+  warnings: string[];
+}
+
+const REQUIRED: (keyof ScenarioResult)[] = ['id', 'loss', 'impl', 'strategy', 'n', 'world', 'dim', 'chunk', 'status'];
+
+function shapeProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  const missing = REQUIRED.filter((k) => o[k] === undefined);
+  if (missing.length) return `missing field(s) ${missing.join(', ')}`;
+  if (!STATUSES.includes(o.status as never)) return `unknown status ${JSON.stringify(o.status)}`;
+  for (const k of ['n', 'world', 'dim', 'chunk'] as const) if (typeof o[k] !== 'number') return `field ${k} is not a number`;
+  return null;
+}
+
+/** Parses results.jsonl text; `file` names it in error messages. */
+export function parseResultsJsonl(text: string, file: string): { rows: ScenarioResult[]; warnings: string[] } {
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last]!.trim() === '') last--;
+  const rows: ScenarioResult[] = [];
+  const warnings: string[] = [];
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      if (i === last) {
+        warnings.push(`${file} line ${i + 1}: torn last line ignored (an interrupted run)`);
+        break;
+      }
+      throw new UsageError(`${file} line ${i + 1}: not valid JSON (${line.length > 40 ? line.slice(0, 40) + '…' : line})`);
+    }
+    const problem = shapeProblem(v);
+    if (problem) throw new UsageError(`${file} line ${i + 1}: not a scenario result (${problem})`);
+    rows.push(normalise(v as ScenarioResult));
+  }
+  return { rows, warnings };
+}
+
+/** Fields a reader relies on default to null/'' so older or hand-written rows still report. */
+function normalise(r: ScenarioResult): ScenarioResult {
+  const o = r as unknown as Record<string, unknown>;
+  const nullable: (keyof ScenarioResult)[] = [
+    'loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples', 'peak_tensor_bytes',
+    'predicted_peak_bytes', 'device_mem_bytes', 'host_rss_peak_bytes', 'comm_bytes_sent', 'comm_bytes_received',
+    'comm_rounds', 'predicted_comm_bytes', 'comm_ms_modelled', 'flops', 'achieved_flops_per_s',
+  ];
+  for (const k of nullable) if (typeof o[k] !== 'number' || !Number.isFinite(o[k] as number)) o[k] = null;
+  for (const k of ['reason', 'comm_link', 'backend', 'device_name', 'finished_at'] as const) if (typeof o[k] !== 'string') o[k] = '';
+  if (typeof o.local_batch !== 'number') o.local_batch = r.n / r.world;
+  if (typeof o.wall_ms !== 'number') o.wall_ms = 0;
+  return r;
+}
+
+export function loadRun(dir: string): LoadedRun {
+  if (!existsSync(dir)) throw new UsageError(`results folder not found: ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`not a results folder (a file): ${dir}`);
+  const jsonl = join(dir, 'results.jsonl');
+  if (!existsSync(jsonl)) throw new UsageError(`no results.jsonl in ${dir} (is it a lossbench results folder?)`);
+  const { rows, warnings } = parseResultsJsonl(readFileSync(jsonl, 'utf8'), jsonl);
+  const runJson = join(dir, 'run.json');
+  let info: RunInfo | null = null;
+  if (existsSync(runJson)) {
+    try {
+      info = JSON.parse(readFileSync(runJson, 'utf8')) as RunInfo;
+    } catch (e) {
+      throw new UsageError(`${runJson}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (typeof info !== 'object' || info === null) throw new UsageError(`${runJson}: not a JSON object`);
+  } else {
+    warnings.push(`no run.json in ${dir}: hardware and settings unknown`);
+  }
+  return { dir, info, rows, warnings };
+}
+
+/** A short name for the machine a run came from: device + backend + host. */
+export function runName(run: LoadedRun): string {
+  const i = run.info;
+  const device = i?.device_name || run.rows[0]?.device_name || 'unknown device';
+  const backend = i?.backend || run.rows[0]?.backend || 'unknown backend';
+  const host = i?.host?.hostname || 'unknown host';
+  return `${device} · ${backend} · ${host}`;
+}

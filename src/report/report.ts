@@ -1,0 +1,112 @@
+// `lossbench report <dir>`: charts, checks, findings, report.md and report.html for one results folder.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECK_RULE, regressionChecks, scalingChecks, type RegressionCheck, type RegressionOptions, type ScalingCheck } from './checks.js';
+import { buildCharts } from './charts.js';
+import { toHtml, toMarkdown, type Block } from './doc.js';
+import { findings as makeFindings, type Finding } from './findings.js';
+import { formatBytes } from './format.js';
+import { loadRun, runName, type LoadedRun } from './load.js';
+import { distinct, isOk } from './series.js';
+import { CHECK_HEAD, checkRow, MODELLED_NOTE, REGRESSION_HEAD, regressionRow, RESULT_HEAD, RESULT_NUMERIC, resultRow } from './tables.js';
+import { writeCharts } from './write-charts.js';
+
+export interface ReportOptions extends RegressionOptions {
+  /** An earlier results folder to check step time and peak memory against. */
+  baseline?: string;
+}
+
+export interface ReportSummary {
+  dir: string;
+  files: { markdown: string; html: string; charts: string[] };
+  rows: number;
+  okRows: number;
+  checks: ScalingCheck[];
+  regressions: RegressionCheck[];
+  findings: Finding[];
+  warnings: string[];
+  /** Scaling checks that FAILed. */
+  failedChecks: number;
+  /** Regression checks that FAILed. */
+  failedRegressions: number;
+}
+
+function hardware(run: LoadedRun): string[] {
+  const i = run.info;
+  if (!i) return ['run.json missing: hardware unknown'];
+  const gpus = i.gpus?.length ? i.gpus.map((g) => `${g.name}${g.memory_total_bytes ? ` (${formatBytes(g.memory_total_bytes)})` : ''}${g.driver ? `, driver ${g.driver}` : ''}`).join('; ') : 'none reported';
+  return [
+    `device: ${i.device_name}`,
+    `backend: ${i.backend}${i.backend_notes?.length ? ` (${i.backend_notes.join('; ')})` : ''}`,
+    `host: ${i.host?.hostname} — ${i.host?.cpu_model}, ${i.host?.cpu_cores} cores, ${formatBytes(i.host?.ram_bytes)} RAM, ${i.host?.os}`,
+    `GPUs: ${gpus}`,
+    ...(i.webgpu_adapter ? [`WebGPU adapter: ${i.webgpu_adapter.vendor} ${i.webgpu_adapter.architecture} ${i.webgpu_adapter.description}`.trim()] : []),
+    `node ${i.node_version}, tfjs ${i.tfjs_version}, lossbench ${i.lossbench_version}${i.git_revision ? ` (git ${i.git_revision})` : ''}`,
+    `run created ${i.created_at}`,
+  ];
+}
+
+function settings(run: LoadedRun): string[] {
+  const rows = run.rows;
+  const list = (f: (r: (typeof rows)[number]) => unknown) => distinct(rows.map(f)).map(String).join(', ') || '—';
+  const statuses = distinct(rows.map((r) => r.status)).map((s) => `${s} ${rows.filter((r) => r.status === s).length}`).join(', ');
+  return [
+    `preset: ${run.info?.config?.preset ?? '—'}; link preset for modelled communication: ${run.info?.config?.link ?? '—'}`,
+    `losses: ${list((r) => r.loss)}; impls: ${list((r) => r.impl)}; strategies: ${list((r) => r.strategy)}`,
+    `N: ${list((r) => r.n)}; W: ${list((r) => r.world)}; D: ${list((r) => r.dim)}; c: ${list((r) => r.chunk)}`,
+    `scenarios recorded: ${rows.length} (${statuses || 'none'})`,
+  ];
+}
+
+export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportSummary> {
+  const run = loadRun(dir);
+  const rows = run.rows;
+  const baseline = opts.baseline ? loadRun(opts.baseline) : null;
+  const checks = scalingChecks(rows);
+  const regressions = baseline ? regressionChecks(rows, baseline.rows, opts) : [];
+  const found = makeFindings(rows);
+  const okRows = rows.filter(isOk).length;
+  const charts = okRows || rows.length ? writeCharts(dir, buildCharts(rows)) : [];
+
+  const blocks: Block[] = [
+    { kind: 'h', level: 1, text: `lossbench report — ${runName(run)}` },
+    { kind: 'h', level: 2, text: 'Hardware' },
+    { kind: 'list', items: hardware(run) },
+    { kind: 'h', level: 2, text: 'Settings' },
+    { kind: 'list', items: settings(run) },
+  ];
+  if (run.warnings.length) blocks.push({ kind: 'h', level: 2, text: 'Warnings' }, { kind: 'list', items: run.warnings });
+  if (!okRows) blocks.push({ kind: 'p', text: `**Nothing ran ok**: ${rows.length} scenario(s) recorded, none with status ok. There is nothing to measure or check.` });
+  blocks.push(
+    { kind: 'h', level: 2, text: 'Results' },
+    { kind: 'p', text: `Memory is per device (the busiest one for distributed strategies). Step time is forward + backward. Note: ${MODELLED_NOTE}.` },
+    { kind: 'table', head: RESULT_HEAD, rows: rows.map(resultRow), numeric: RESULT_NUMERIC },
+  );
+  if (charts.length) {
+    blocks.push({ kind: 'h', level: 2, text: 'Charts' });
+    for (const c of charts) blocks.push({ kind: 'image', alt: c.spec.title, relPath: `charts/${c.spec.name}.png`, png: c.png });
+    blocks.push({ kind: 'p', text: `Each chart is also in \`charts/\` as SVG.` });
+  }
+  blocks.push({ kind: 'h', level: 2, text: 'Scaling checks' }, { kind: 'p', text: CHECK_RULE });
+  blocks.push(checks.length ? { kind: 'table', head: CHECK_HEAD, rows: checks.map(checkRow) } : { kind: 'p', text: 'No series to check.' });
+  if (baseline) {
+    blocks.push(
+      { kind: 'h', level: 2, text: 'Regression against baseline' },
+      { kind: 'p', text: `Baseline: ${baseline.dir} (${runName(baseline)}). ok scenarios with the same id are compared; a ratio above the limit fails.` },
+      regressions.length ? { kind: 'table', head: REGRESSION_HEAD, rows: regressions.map(regressionRow) } : { kind: 'p', text: 'No scenario id ran ok in both runs.' },
+    );
+  }
+  blocks.push({ kind: 'h', level: 2, text: 'Findings' });
+  blocks.push(found.length ? { kind: 'list', items: found.map((f) => f.text) } : { kind: 'p', text: 'No findings: nothing ran.' });
+
+  const markdown = join(dir, 'report.md');
+  const html = join(dir, 'report.html');
+  writeFileSync(markdown, toMarkdown(blocks));
+  writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
+  return {
+    dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
+    rows: rows.length, okRows, checks, regressions, findings: found, warnings: run.warnings,
+    failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
+    failedRegressions: regressions.filter((r) => r.verdict === 'FAIL').length,
+  };
+}

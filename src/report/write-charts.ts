@@ -1,0 +1,25 @@
+// Writes every chart as charts/<name>.png and charts/<name>.svg; returns the PNGs for embedding.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChartSpec } from './charts.js';
+import { renderPng, renderSvg } from './render.js';
+
+export interface WrittenChart {
+  spec: ChartSpec;
+  png: Buffer;
+  pngPath: string;
+  svgPath: string;
+}
+
+export function writeCharts(dir: string, specs: readonly ChartSpec[]): WrittenChart[] {
+  const chartsDir = join(dir, 'charts');
+  mkdirSync(chartsDir, { recursive: true });
+  return specs.map((spec) => {
+    const png = renderPng(spec.config);
+    const pngPath = join(chartsDir, `${spec.name}.png`);
+    const svgPath = join(chartsDir, `${spec.name}.svg`);
+    writeFileSync(pngPath, png);
+    writeFileSync(svgPath, renderSvg(spec.config));
+    return { spec, png, pngPath, svgPath };
+  });
+}
