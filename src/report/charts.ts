@@ -5,7 +5,7 @@ import { memorySlopeOverN } from './checks.js';
 import { fitLogLog } from './fit.js';
 import { formatSlope } from './format.js';
 import {
-  axis, baseOptions, ColourBook, dashFor, errorBars, GUIDE_COLOUR, LOSS_POINT, NOT_RUN_POINT, whiteBackground,
+  axis, baseOptions, CHART_HEIGHT, ColourBook, dashFor, errorBars, GUIDE_COLOUR, LOSS_POINT, NOT_RUN_POINT, whiteBackground,
 } from './chart-style.js';
 import { distinct, isOk, seriesOverN, varying, type Row, type Series } from './series.js';
 
@@ -15,8 +15,9 @@ export interface ChartPoint {
   y: number;
   yMin?: number;
   yMax?: number;
-  /** Status of a not-run marker, kept for readers of the config. */
+  /** Status and series of a not-run marker, kept for readers of the config. */
   status?: string;
+  series?: string;
 }
 
 export type LineConfig = ChartConfiguration<'line', ChartPoint[]>;
@@ -27,6 +28,8 @@ export interface ChartSpec {
   name: string;
   title: string;
   config: LineConfig;
+  /** Canvas height in px: taller when the legend has many entries. */
+  height: number;
 }
 
 /** How series are told apart: in a report colour = loss×strategy, in a compare colour = machine. */
@@ -52,9 +55,22 @@ function dataDataset(label: string, style: ReturnType<typeof styleOf>, data: Cha
 function notRunDataset(label: string, style: ReturnType<typeof styleOf>, data: ChartPoint[]): Dataset {
   return {
     label: `${label}: ${NOT_RUN_SUFFIX} (${distinct(data.map((p) => p.status)).join('/')})`,
-    data, borderColor: style.borderColor, backgroundColor: style.borderColor,
+    data: data.map((p) => ({ ...p, series: label, colour: style.borderColor })), borderColor: style.borderColor, backgroundColor: style.borderColor,
     pointStyle: NOT_RUN_POINT, pointRadius: 10, pointBorderWidth: 3, showLine: false, borderDash: [],
   } as Dataset;
+}
+
+/** All not-run markers of a chart in one dataset (one legend entry), each cross in its series colour. */
+function mergeNotRun(markers: Dataset[], where: string): Dataset[] {
+  if (!markers.length) return [];
+  const data = markers.flatMap((m) => m.data as (ChartPoint & { colour: string })[]);
+  const statuses = distinct(data.map((p) => p.status)).join('/');
+  const colours = data.map((p) => p.colour);
+  return [{
+    label: `${NOT_RUN_SUFFIX} (${statuses}), ${where}`, data, borderColor: '#000', backgroundColor: '#000',
+    pointBorderColor: colours, pointBackgroundColor: colours,
+    pointStyle: NOT_RUN_POINT, pointRadius: 10, pointBorderWidth: 3, showLine: false, borderDash: [],
+  } as Dataset];
 }
 
 function guideDataset(label: string, data: ChartPoint[], dash: number[]): Dataset {
@@ -67,6 +83,17 @@ function range(values: number[], padLog = 1.3): { min: number; max: number } | u
   const lo = Math.min(...v);
   const hi = Math.max(...v);
   return { min: lo / padLog, max: hi === lo ? hi * padLog * 2 : hi * padLog };
+}
+
+/** Grows the canvas with the legend so the plot area keeps its size. */
+function heightFor(config: LineConfig): number {
+  const labels = config.data.datasets.map((d) => String(d.label ?? ''));
+  const rows = labels.reduce((n, l) => n + (l.length > 45 ? 1 : 1 / 3), 0);
+  return CHART_HEIGHT + Math.max(0, Math.ceil(rows) - 3) * 29;
+}
+
+function withHeight(spec: Omit<ChartSpec, 'height'>): ChartSpec {
+  return { ...spec, height: heightFor(spec.config) };
 }
 
 function config(title: string, subtitle: string | null, x: Record<string, unknown>, y: Record<string, unknown>, datasets: Dataset[], withErrorBars = false): LineConfig {
@@ -133,13 +160,13 @@ export function memoryVsNChart(rows: readonly Row[], opts: ChartOptions = {}): C
     guides.push(guideDataset('O(N) guide', line(1), [3, 5]), guideDataset('O(N²) guide', line(2), [14, 6, 3, 6]));
   }
   const title = 'Peak tensor memory vs global batch N';
-  return {
+  return withHeight({
     name: 'memory-vs-n', title,
     config: config(title, `log–log; slope = fitted exponent; ${notRunNote}`,
       axis('batch', 'global batch N (pairs, log scale)', range(ns, 1.2)),
       axis('bytes', 'peak tensor memory per device (bytes, log scale)', yr),
-      [...datasets, ...guides, ...markers]),
-  };
+      [...datasets, ...guides, ...mergeNotRun(markers, 'at predicted peak')]),
+  });
 }
 
 export function timeVsNChart(rows: readonly Row[], opts: ChartOptions = {}): ChartSpec {
@@ -155,13 +182,13 @@ export function timeVsNChart(rows: readonly Row[], opts: ChartOptions = {}): Cha
     return p;
   }, () => top);
   const title = 'Step time (forward + backward) vs global batch N';
-  return {
+  return withHeight({
     name: 'time-vs-n', title,
     config: config(title, `median; bars span p10–p90; ${notRunNote}`,
       axis('batch', 'global batch N (pairs, log scale)', range(rows.map((r) => r.n), 1.2)),
       axis('ms', 'step time, median (ms, log scale)', yr),
-      [...datasets, ...markers], true),
-  };
+      [...datasets, ...mergeNotRun(markers, 'at top of axis')], true),
+  });
 }
 
 export function measuredVsPredictedChart(rows: readonly Row[], opts: ChartOptions = {}): ChartSpec {
@@ -178,12 +205,12 @@ export function measuredVsPredictedChart(rows: readonly Row[], opts: ChartOption
   for (const d of datasets) Object.assign(d, { showLine: false });
   const diag = r ? [guideDataset('measured = predicted (y = x)', [{ x: r.min, y: r.min }, { x: r.max, y: r.max }], [8, 6])] : [];
   const title = 'Measured vs predicted peak tensor memory';
-  return {
+  return withHeight({
     name: 'measured-vs-predicted', title,
     config: config(title, `points above the line use more than predicted; ${notRunNote.replace('at their predicted value (or the top of the axis)', 'at the top, x = predicted')}`,
       axis('bytes', 'predicted peak (bytes, log scale)', r), axis('bytes', 'measured peak tensor bytes (log scale)', r),
-      [...datasets, ...diag, ...markers]),
-  };
+      [...datasets, ...diag, ...mergeNotRun(markers, 'at top, x = predicted')]),
+  });
 }
 
 /** Null when W does not vary (nothing to draw). */
@@ -213,11 +240,11 @@ export function commVsWorldChart(rows: readonly Row[], opts: ChartOptions = {}):
     if (failed.length) markers.push(notRunDataset(label, style, failed));
   }
   const title = 'Bytes sent per device per step vs world size W';
-  return {
+  return withHeight({
     name: 'comm-vs-w', title,
     config: config(title, 'counted on the collectives\' byte ledger (simulated devices); no time is shown: communication time is only modelled',
-      axis('world', 'world size W (devices)'), axis('bytes-linear', 'bytes sent per device per step'), [...datasets, ...markers]),
-  };
+      axis('world', 'world size W (devices)'), axis('bytes-linear', 'bytes sent per device per step'), [...datasets, ...mergeNotRun(markers, 'at predicted bytes')]),
+  });
 }
 
 export function flopsVsNChart(rows: readonly Row[], opts: ChartOptions = {}): ChartSpec {
@@ -229,12 +256,12 @@ export function flopsVsNChart(rows: readonly Row[], opts: ChartOptions = {}): Ch
   const { datasets, markers } = seriesDatasets(series, colourBy,
     (r) => (r.achieved_flops_per_s && r.achieved_flops_per_s > 0 ? { x: r.n, y: r.achieved_flops_per_s } : null), () => top);
   const title = 'Achieved FLOP/s vs global batch N';
-  return {
+  return withHeight({
     name: 'flops-vs-n', title,
     config: config(title, `FLOPs the implementation performs per step ÷ median step time; ${notRunNote.replace('at their predicted value (or the top of the axis)', 'at the top of the axis')}`,
       axis('batch', 'global batch N (pairs, log scale)', range(rows.map((r) => r.n), 1.2)),
-      axis('flops', 'achieved FLOP/s (log scale)', yr), [...datasets, ...markers]),
-  };
+      axis('flops', 'achieved FLOP/s (log scale)', yr), [...datasets, ...mergeNotRun(markers, 'at top of axis')]),
+  });
 }
 
 /** All charts for a set of rows; the comm chart only when W varies. */

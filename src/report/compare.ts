@@ -8,7 +8,7 @@ import { buildCharts } from './charts.js';
 import { toCsv } from './csv.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { formatBytes, formatMs, formatRatio } from './format.js';
-import { loadRun, runName, type LoadedRun } from './load.js';
+import { loadRun, runName, shortRunName, type LoadedRun } from './load.js';
 import { distinct, isOk, type Row } from './series.js';
 import { MODELLED_NOTE } from './tables.js';
 import { writeCharts } from './write-charts.js';
@@ -49,8 +49,8 @@ export function findMismatches(runs: readonly { name: string; rows: readonly Row
   return out;
 }
 
-function uniqueNames(runs: LoadedRun[]): string[] {
-  const names = runs.map(runName);
+function uniqueNames(runs: LoadedRun[], nameOf: (r: LoadedRun) => string): string[] {
+  const names = runs.map(nameOf);
   return names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n} (${basename(runs[i]!.dir)})` : n));
 }
 
@@ -78,7 +78,8 @@ function timestamp(): string {
 export async function compareRuns(dirs: readonly string[], opts: CompareOptions = {}): Promise<CompareSummary> {
   if (dirs.length < 2) throw new UsageError('compare needs at least two results folders');
   const runs = dirs.map(loadRun);
-  const names = uniqueNames(runs);
+  const names = uniqueNames(runs, runName);
+  const short = uniqueNames(runs, shortRunName);
   const named = runs.map((r, i) => ({ name: names[i]!, rows: r.rows.map((x) => ({ ...x, run: names[i]! })) as Row[] }));
   const mismatches = findMismatches(named);
   if (mismatches.length && !opts.force) throw new UsageError(`runs do not match (${mismatches.join('; ')}); use --force to compare anyway`);
@@ -103,7 +104,9 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
   const all = named.flatMap((r) => r.rows);
   const csv = join(out, 'combined.csv');
   writeFileSync(csv, toCsv(all, ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]));
-  const charts = writeCharts(out, buildCharts(all, { colourBy: 'run' }));
+  // Legends name machines by the short name (backend@host); the tables and CSV by the full one.
+  const chartRows = named.flatMap((r, i) => r.rows.map((x) => ({ ...x, run: short[i]! })));
+  const charts = writeCharts(out, buildCharts(chartRows, { colourBy: 'run' }));
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: 'lossbench compare' },

@@ -98,3 +98,9 @@ export function runName(run: LoadedRun): string {
   const host = i?.host?.hostname || 'unknown host';
   return `${device} · ${backend} · ${host}`;
 }
+
+/** Shorter name for chart legends: backend @ host. */
+export function shortRunName(run: LoadedRun): string {
+  const backend = run.info?.backend || run.rows[0]?.backend || '?';
+  return `${backend}@${run.info?.host?.hostname || 'unknown host'}`;
+}

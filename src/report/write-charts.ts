@@ -15,11 +15,11 @@ export function writeCharts(dir: string, specs: readonly ChartSpec[]): WrittenCh
   const chartsDir = join(dir, 'charts');
   mkdirSync(chartsDir, { recursive: true });
   return specs.map((spec) => {
-    const png = renderPng(spec.config);
+    const png = renderPng(spec.config, undefined, spec.height);
     const pngPath = join(chartsDir, `${spec.name}.png`);
     const svgPath = join(chartsDir, `${spec.name}.svg`);
     writeFileSync(pngPath, png);
-    writeFileSync(svgPath, renderSvg(spec.config));
+    writeFileSync(svgPath, renderSvg(spec.config, undefined, spec.height));
     return { spec, png, pngPath, svgPath };
   });
 }

@@ -1,0 +1,173 @@
+// Reports: slope fits, scaling checks, chart configs and files, compare, malformed input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadImage } from '@napi-rs/canvas';
+import { UsageError } from '../src/errors.js';
+import { fitLogLog } from '../src/report/fit.js';
+import { scalingChecks, regressionChecks } from '../src/report/checks.js';
+import { memoryVsNChart, timeVsNChart, buildCharts, type ChartPoint } from '../src/report/charts.js';
+import { renderPng, renderSvg } from '../src/report/render.js';
+import { writeReport } from '../src/report/cli.js';
+import { compareRuns } from '../src/report/compare.js';
+import { loadRun, parseResultsJsonl } from '../src/report/load.js';
+import { formatBytes } from '../src/report/format.js';
+import type { ScenarioResult } from '../src/scenarios/result.js';
+
+const FIX = join(import.meta.dirname, 'fixtures', 'report');
+const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-report-'));
+
+function row(p: Partial<ScenarioResult> & Pick<ScenarioResult, 'loss' | 'impl' | 'n'>): ScenarioResult {
+  const r: ScenarioResult = {
+    id: '', strategy: 'single', world: 1, local_batch: p.n, dim: 64, chunk: 32, backend: 'cpu', device_name: 'test', status: 'ok',
+    reason: '', loss_value: 1, step_ms_median: 1, step_ms_p10: 0.9, step_ms_p90: 1.2, step_samples: 10, peak_tensor_bytes: 1,
+    predicted_peak_bytes: null, device_mem_bytes: null, host_rss_peak_bytes: null, comm_bytes_sent: null, comm_bytes_received: null,
+    comm_rounds: null, predicted_comm_bytes: null, comm_ms_modelled: null, comm_link: '', flops: null, achieved_flops_per_s: null,
+    wall_ms: 1, finished_at: '', ...p,
+  };
+  r.id = `${r.loss}/${r.impl}/${r.strategy}/N${r.n}/W${r.world}/D${r.dim}/c${r.chunk}`;
+  return r;
+}
+
+const NS = [256, 512, 1024, 2048, 4096];
+
+test('log-log fit recovers exact slopes 2 and 1', () => {
+  const two = fitLogLog(NS.map((x) => ({ x, y: 3 * x * x })));
+  const one = fitLogLog(NS.map((x) => ({ x, y: 7 * x })));
+  assert.ok(two && Math.abs(two.slope - 2) < 1e-12);
+  assert.ok(one && Math.abs(one.slope - 1) < 1e-12);
+  assert.equal(fitLogLog([{ x: 1, y: 1 }]), null);
+});
+
+test('scaling check passes right data, fails a "chunked" series growing as N², n/a with too few points', () => {
+  const good = [...NS.map((n) => row({ loss: 'clip', impl: 'naive', n, peak_tensor_bytes: 20 * n * n })), ...NS.map((n) => row({ loss: 'clip', impl: 'chunked', n, peak_tensor_bytes: 4000 * n }))];
+  const verdicts = Object.fromEntries(scalingChecks(good).map((c) => [c.impl, c.verdict]));
+  assert.deepEqual(verdicts, { naive: 'PASS', chunked: 'PASS' });
+  const bad = scalingChecks(NS.map((n) => row({ loss: 'siglip', impl: 'chunked', n, peak_tensor_bytes: 16 * n * n })));
+  assert.equal(bad[0]!.verdict, 'FAIL');
+  assert.ok(Math.abs(bad[0]!.slope! - 2) < 1e-9);
+  // chunked rule N ≥ max(4c, 2D) = 128 here; only two such points → n/a
+  const few = scalingChecks([64, 96, 128, 256].map((n) => row({ loss: 'clip', impl: 'chunked', n, peak_tensor_bytes: n })));
+  assert.equal(few[0]!.verdict, 'n/a');
+  // ring at fixed b over W: flat → PASS
+  const ring = scalingChecks([2, 4, 8].map((w) => row({ loss: 'siglip', impl: 'naive', strategy: 'ring', n: 128 * w, world: w, local_batch: 128, peak_tensor_bytes: 1e6 })));
+  assert.ok(ring.some((c) => c.over === 'W' && c.verdict === 'PASS'));
+});
+
+test('regression check flags slower or larger scenarios', () => {
+  const base = [row({ loss: 'clip', impl: 'naive', n: 256, step_ms_median: 10, peak_tensor_bytes: 100 })];
+  const cur = [row({ loss: 'clip', impl: 'naive', n: 256, step_ms_median: 13, peak_tensor_bytes: 105 })];
+  const r = regressionChecks(cur, base);
+  assert.equal(r.find((x) => x.metric === 'step_ms_median')!.verdict, 'FAIL');
+  assert.equal(r.find((x) => x.metric === 'peak_tensor_bytes')!.verdict, 'PASS');
+});
+
+test('chart configuration: series per loss×impl with slopes, guides, not-run markers, error bars', () => {
+  const run = loadRun(join(FIX, 'runA'));
+  const mem = memoryVsNChart(run.rows);
+  const labels = mem.config.data.datasets.map((d) => String(d.label));
+  for (const s of ['clip naive', 'clip chunked', 'siglip naive', 'siglip chunked']) assert.ok(labels.some((l) => l.startsWith(`${s} (slope `)), `${s} in ${labels}`);
+  assert.match(labels.find((l) => l.startsWith('clip naive'))!, /slope 1\.\d\d\)/);
+  assert.ok(labels.includes('O(N) guide') && labels.includes('O(N²) guide'));
+  const notRun = mem.config.data.datasets.find((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot')!;
+  assert.ok(notRun, 'not-run markers present');
+  const pts = notRun.data as ChartPoint[];
+  assert.deepEqual(pts.map((p) => [p.x, p.status]).sort(), [[8192, 'oom'], [8192, 'skipped']]);
+  assert.ok(pts.every((p) => p.y > 0), 'marked at the predicted bytes');
+  const opts = mem.config.options as { scales: { x: { type: string }; y: { type: string } }; animation: boolean; responsive: boolean };
+  assert.equal(opts.scales.x.type, 'logarithmic');
+  assert.equal(opts.scales.y.type, 'logarithmic');
+  assert.equal(opts.animation, false);
+  assert.equal(opts.responsive, false);
+  const time = timeVsNChart(run.rows);
+  const p0 = time.config.data.datasets[0]!.data[0] as ChartPoint;
+  assert.ok(p0.yMin! < p0.y && p0.y < p0.yMax!, 'p10–p90 spread carried');
+  assert.deepEqual(buildCharts(run.rows).map((c) => c.name), ['memory-vs-n', 'time-vs-n', 'measured-vs-predicted', 'flops-vs-n']);
+  assert.ok(buildCharts(loadRun(join(FIX, 'runB')).rows).some((c) => c.name === 'comm-vs-w'), 'comm chart when W varies');
+});
+
+test('charts render as PNG (decodable, expected width) and SVG', async () => {
+  const cfg = memoryVsNChart(loadRun(join(FIX, 'runA')).rows).config;
+  const png = renderPng(cfg, 640, 400);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const img = await loadImage(png);
+  assert.equal(img.width, 640);
+  assert.equal(img.height, 400);
+  const svg = renderSvg(cfg, 640, 400);
+  assert.match(svg, /^(<\?xml[^>]*\?>\s*)?<svg[\s>]/);
+  assert.match(svg, /<\/svg>\s*$/);
+  assert.ok(svg.includes('<path'), 'svg has drawn content');
+});
+
+test('writeReport writes charts, report.md and a self-contained report.html; torn last line tolerated', async () => {
+  const dir = join(tmp(), 'runA');
+  cpSync(join(FIX, 'runA'), dir, { recursive: true });
+  const s = await writeReport(dir);
+  assert.equal(s.rows, 22);
+  assert.ok(s.warnings.some((w) => /torn last line/.test(w)));
+  assert.equal(s.failedChecks, 0);
+  assert.ok(s.checks.length >= 4 && s.checks.every((c) => c.verdict === 'PASS'));
+  for (const f of ['memory-vs-n', 'time-vs-n', 'measured-vs-predicted', 'flops-vs-n']) {
+    assert.ok(existsSync(join(dir, 'charts', `${f}.png`)) && existsSync(join(dir, 'charts', `${f}.svg`)), f);
+  }
+  const md = readFileSync(join(dir, 'report.md'), 'utf8');
+  assert.match(md, /modelled/i);
+  assert.match(md, /Scaling checks/);
+  assert.match(md, /SigLIP's peak memory/);
+  assert.match(md, /N=8192 skipped: predicted/);
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /data:image\/png;base64,/);
+  assert.doesNotMatch(html, /<(img|script|link)[^>]+(src|href)="(https?:|charts\/)/);
+});
+
+test('writeReport on a folder with zero ok rows still writes a report', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'results.jsonl'), JSON.stringify(row({ loss: 'clip', impl: 'naive', n: 65536, status: 'skipped', reason: 'too big', predicted_peak_bytes: 34e9, peak_tensor_bytes: null })) + '\n');
+  const s = await writeReport(dir);
+  assert.equal(s.okRows, 0);
+  assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /Nothing ran ok/);
+  const empty = tmp();
+  writeFileSync(join(empty, 'results.jsonl'), '');
+  assert.equal((await writeReport(empty)).rows, 0);
+});
+
+test('malformed results folders are UsageErrors naming file and line', () => {
+  assert.throws(() => loadRun(join(tmpdir(), 'lossbench-no-such-dir-xyz')), UsageError);
+  assert.throws(() => loadRun(tmp()), (e: Error) => e instanceof UsageError && /results\.jsonl/.test(e.message));
+  const good = JSON.stringify(row({ loss: 'clip', impl: 'naive', n: 64 }));
+  assert.throws(() => parseResultsJsonl(`${good}\nnot json\n${good}\n`, 'r.jsonl'), (e: Error) => e instanceof UsageError && /r\.jsonl line 2/.test(e.message));
+  assert.throws(() => parseResultsJsonl(`{"id":"x"}\n${good}\n`, 'r.jsonl'), (e: Error) => e instanceof UsageError && /line 1: not a scenario result/.test(e.message));
+  assert.equal(parseResultsJsonl(`${good}\n${good.slice(0, 30)}`, 'r.jsonl').rows.length, 1);
+  const dir = tmp();
+  writeFileSync(join(dir, 'results.jsonl'), `${good}\n`);
+  writeFileSync(join(dir, 'run.json'), '{oops');
+  assert.throws(() => loadRun(dir), (e: Error) => e instanceof UsageError && /run\.json/.test(e.message));
+});
+
+test('compare merges two machines; refuses mismatched D without --force, accepts with it', async () => {
+  const out = join(tmp(), 'cmp');
+  const s = await compareRuns([join(FIX, 'runA'), join(FIX, 'runB')], { out });
+  assert.equal(s.mismatches.length, 0);
+  assert.ok(s.common > 10);
+  const csv = readFileSync(s.files.csv, 'utf8').split('\n');
+  assert.match(csv[0]!, /^run,id,loss/);
+  assert.ok(csv.some((l) => l.includes('wasm · laptop')) && csv.some((l) => l.includes('webgpu · gpubox')));
+  const md = readFileSync(s.files.markdown, 'utf8');
+  assert.match(md, /Step time \(median\)/);
+  assert.match(md, /Peak tensor memory/);
+  assert.match(md, /\| clip\/naive\/single\/N8192\/W1\/D256\/c128 \| oom \|/);
+  assert.match(md, /×\)/);
+  assert.ok(existsSync(join(out, 'compare.html')) && existsSync(join(out, 'charts', 'memory-vs-n.svg')));
+
+  await assert.rejects(compareRuns([join(FIX, 'runA'), join(FIX, 'runD512')], { out: join(tmp(), 'x') }), (e: Error) => e instanceof UsageError && /different D/.test(e.message));
+  const forced = await compareRuns([join(FIX, 'runA'), join(FIX, 'runD512')], { out: join(tmp(), 'y'), force: true });
+  assert.ok(forced.mismatches.length > 0 && forced.common > 0);
+});
+
+test('byte formatting', () => {
+  assert.equal(formatBytes(512), '512 B');
+  assert.equal(formatBytes(1536), '1.50 KiB');
+  assert.equal(formatBytes(34 * 2 ** 30), '34.0 GiB');
+});
