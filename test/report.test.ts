@@ -171,3 +171,12 @@ test('byte formatting', () => {
   assert.equal(formatBytes(1536), '1.50 KiB');
   assert.equal(formatBytes(34 * 2 ** 30), '34.0 GiB');
 });
+
+test('measured-vs-predicted marks each not-run scenario at its own predicted x', async () => {
+  const { measuredVsPredictedChart } = await import('../src/report/charts.js');
+  const rows = loadRun(join(FIX, 'runA')).rows;
+  const ds = measuredVsPredictedChart(rows).config.data.datasets.find((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot')!;
+  const xs = (ds.data as ChartPoint[]).map((p) => p.x).sort();
+  const want = rows.filter((r) => r.status !== 'ok').map((r) => r.predicted_peak_bytes!).sort();
+  assert.deepEqual(xs, want);
+});

@@ -109,6 +109,7 @@ function config(title: string, subtitle: string | null, x: Record<string, unknow
 function seriesDatasets(
   series: Series[], colourBy: ColourBy, value: (r: Row) => ChartPoint | null, markAt: (r: Row) => number,
   label: (s: Series) => string = (s) => s.label,
+  markX: (r: Row) => number = (r) => r.n,
 ): { datasets: Dataset[]; markers: Dataset[] } {
   const colours = new ColourBook();
   const datasets: Dataset[] = [];
@@ -117,7 +118,7 @@ function seriesDatasets(
     const style = styleOf(s, colours, colourBy);
     const pts = s.rows.filter(isOk).map(value).filter((p): p is ChartPoint => p !== null);
     if (pts.length) datasets.push(dataDataset(label(s), style, pts));
-    const failed = s.rows.filter((r) => !isOk(r)).map((r) => ({ x: r.n, y: markAt(r), status: r.status }));
+    const failed = s.rows.filter((r) => !isOk(r)).map((r) => ({ x: markX(r), y: markAt(r), status: r.status }));
     if (failed.length) markers.push(notRunDataset(s.label, style, failed));
   }
   return { datasets, markers };
@@ -200,8 +201,7 @@ export function measuredVsPredictedChart(rows: readonly Row[], opts: ChartOption
   const top = r ? r.max / 1.15 : 1;
   const { datasets, markers } = seriesDatasets(series, colourBy,
     (q) => (q.peak_tensor_bytes && q.peak_tensor_bytes > 0 ? { x: q.predicted_peak_bytes!, y: q.peak_tensor_bytes } : null),
-    () => top);
-  for (const m of markers) for (const p of m.data as ChartPoint[]) p.x = withPred.find((q) => q.n === p.x && !isOk(q))?.predicted_peak_bytes ?? p.x;
+    () => top, undefined, (q) => q.predicted_peak_bytes!);
   for (const d of datasets) Object.assign(d, { showLine: false });
   const diag = r ? [guideDataset('measured = predicted (y = x)', [{ x: r.min, y: r.min }, { x: r.max, y: r.max }], [8, 6])] : [];
   const title = 'Measured vs predicted peak tensor memory';
