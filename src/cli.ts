@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { CheckFailed, UsageError } from './errors.js';
 import { registerBench } from './scenarios/bench-cli.js';
 import { registerVerify } from './losses/verify-cli.js';
-import { registerBackends } from './engine/backends-cli.js';
+import { registerBackends, registerCeiling } from './engine/backends-cli.js';
 import { registerReport } from './report/cli.js';
 import { registerPlan } from './model/plan-cli.js';
 
@@ -18,6 +18,7 @@ export function makeProgram(): Command {
   registerBench(program);
   registerVerify(program);
   registerBackends(program);
+  registerCeiling(program);
   registerReport(program);
   registerPlan(program);
   return program;

@@ -14,3 +14,30 @@ export function registerBackends(program: Command): void {
       console.log(`--backend auto takes: ${first ? first.name : 'none'}`);
     });
 }
+
+export function registerCeiling(program: Command): void {
+  program
+    .command('ceiling')
+    .description("time a plain N×D by D×N matMul: the backend's own FLOP/s ceiling")
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', 'auto')
+    .option('--batch <N>', 'N (lowered to the largest power of two whose N×N output the backend can bind)', '4096')
+    .option('--dim <D>', 'D', '512')
+    .option('--out <dir>', 'also write ceiling.json into this results folder')
+    .action(async (opts: { backend: string; batch: string; dim: string; out?: string }) => {
+      const { BACKENDS, oneOf, positiveInt } = await import('../scenarios/spec.js');
+      const backendName = oneOf('backend', opts.backend, BACKENDS);
+      const n = positiveInt('batch', opts.batch);
+      const dim = positiveInt('dim', opts.dim);
+      const { selectBackend } = await import('./backend.js');
+      const { matmulCeiling } = await import('../probes/matmul.js');
+      const ready = await selectBackend(backendName);
+      const c = await matmulCeiling(ready, n, dim);
+      const result = { backend: ready.name, device_name: ready.deviceName, ...c };
+      console.log(`matMul ${c.n}×${c.dim} · ${c.dim}×${c.n} on ${ready.name} (${ready.deviceName}): median ${c.timing.medianMs.toFixed(2)} ms (p10 ${c.timing.p10Ms.toFixed(2)}, p90 ${c.timing.p90Ms.toFixed(2)}, ${c.timing.samples} samples) = ${c.flops_per_s >= 1e12 ? (c.flops_per_s / 1e12).toFixed(2) + " TFLOP/s" : (c.flops_per_s / 1e9).toFixed(2) + " GFLOP/s"}${c.note ? `; ${c.note}` : ''}`);
+      if (opts.out) {
+        const { writeFileSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        writeFileSync(join(opts.out, 'ceiling.json'), JSON.stringify(result, null, 2) + '\n');
+      }
+    });
+}

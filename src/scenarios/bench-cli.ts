@@ -1,2 +1,76 @@
 import type { Command } from 'commander';
-export function registerBench(_program: Command): void {}
+import { BACKENDS, oneOf } from './spec.js';
+
+export interface BenchOptions {
+  preset?: string;
+  config?: string;
+  loss?: string;
+  impl?: string;
+  strategy?: string;
+  batch?: string;
+  globalBatch?: string;
+  localBatch?: string;
+  world?: string;
+  dim?: string;
+  chunk?: string;
+  warmup?: string;
+  samples?: string;
+  sampleTimeMs?: string;
+  backend: string;
+  out: string;
+  resume?: string;
+  timeout: string;
+  memoryLimit?: string;
+  force?: boolean;
+  timeBudget?: string;
+  link: string;
+  linkGbps?: string;
+  linkLatencyUs?: string;
+  json?: boolean;
+  report: boolean;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('sweep scenarios (one child process each) and write a results folder')
+    .option('--preset <name>', 'smoke | quick | paper | full (default: quick on CPU backends, paper on GPUs)')
+    .option('--config <file>', 'JSON sweep: {"preset": ...} or {"losses", "impls", "strategies", "batches", "worlds", "batchIs", "dims", "chunks", ...}')
+    .option('--loss <list>', 'clip,siglip')
+    .option('--impl <list>', 'naive,chunked')
+    .option('--strategy <list>', 'single | allgather-global, allgather-local, ring (clip) | allgather, ring, ring-bidir (siglip)')
+    .option('--batch <sizes>', 'global batch N: a list (256,512) or powers of two (256..32768)')
+    .option('--global-batch <sizes>', 'same as --batch, with --world: N = W·b')
+    .option('--local-batch <sizes>', 'per-device batch b, with --world')
+    .option('--world <sizes>', 'world sizes W (simulated devices), e.g. 1,2,4,8')
+    .option('--dim <sizes>', 'embedding dimension D')
+    .option('--chunk <sizes>', 'tile width c of chunked implementations')
+    .option('--warmup <n>', 'untimed steps before timing')
+    .option('--samples <n>', 'minimum timed steps (at least 5 recommended)')
+    .option('--sample-time-ms <ms>', 'time budget of the timed steps per scenario')
+    .option('--backend <name>', `${BACKENDS.join(' | ')}`, 'auto')
+    .option('--out <dir>', 'where the results folder is made', 'results')
+    .option('--resume <dir>', 'finish an earlier sweep: run only scenarios not yet in its results.jsonl')
+    .option('--timeout <s>', 'per-scenario timeout in seconds', '600')
+    .option('--memory-limit <GB>', 'kill a scenario whose host RSS passes this (recorded as oom)')
+    .option('--force', 'run scenarios even when predicted not to fit')
+    .option('--time-budget <min>', 'run cheapest scenarios first and start no new one after this many minutes')
+    .option('--link <preset>', 'link of the modelled communication time: nvlink4 | pcie5 | ib-ndr | 100gbe', 'nvlink4')
+    .option('--link-gbps <GB/s>', 'custom link bandwidth per direction (GB/s), instead of --link')
+    .option('--link-latency-us <µs>', 'custom link latency per round (µs), with --link-gbps')
+    .option('--json', 'no progress bar; print the rows as JSON at the end')
+    .option('--no-report', 'do not write charts and report.md/html at the end')
+    .action(async (opts: BenchOptions) => {
+      oneOf('backend', opts.backend, BACKENDS);
+      const { runBench } = await import('./bench.js');
+      process.exitCode = await runBench(opts);
+    });
+
+  program
+    .command('__worker', { hidden: true })
+    .description('internal: runs one scenario in a child process')
+    .action(async () => {
+      const { workerMain } = await import('./worker.js');
+      await workerMain();
+    });
+}

@@ -1,0 +1,173 @@
+// From flags, a preset or a config file to the validated list of scenarios to run.
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
+import { PRESETS, type SweepAxes } from './presets.js';
+import { STRATEGIES, oneOf, positiveInt, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
+
+/** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
+export function parseSizes(field: string, text: string): number[] {
+  const t = text.trim();
+  const range = /^(\d+)\.\.(\d+)$/.exec(t);
+  if (range) {
+    const from = positiveInt(field, range[1]);
+    const to = positiveInt(field, range[2]);
+    if (to < from) throw new UsageError(`${field}: range ${t} runs backwards`);
+    const out: number[] = [];
+    for (let v = from; v <= to; v *= 2) out.push(v);
+    return out;
+  }
+  const parts = t.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`${field}: expected a list like 256,512 or a range like 256..4096, got ${JSON.stringify(text)}`);
+  return parts.map((p) => positiveInt(field, p));
+}
+
+export function parseList<T extends string>(field: string, text: string, allowed: readonly T[]): T[] {
+  return text.split(',').map((s) => oneOf(field, s.trim(), allowed));
+}
+
+/** Expands sweep axes into scenarios; strategies that the loss lacks are left out for that loss. */
+export function expand(axes: SweepAxes, link: string, seed = 1): ScenarioSpec[] {
+  const out: ScenarioSpec[] = [];
+  for (const dim of axes.dims)
+    for (const chunk of axes.chunks)
+      for (const loss of axes.losses)
+        for (const strategy of axes.strategies) {
+          if (!STRATEGIES[loss].includes(strategy)) continue;
+          for (const impl of axes.impls)
+            for (const world of strategy === 'single' ? [1] : axes.worlds)
+              for (const batch of axes.batches) {
+                let localBatch = batch;
+                if (axes.batchIs === 'global') {
+                  if (batch % world !== 0) continue;
+                  localBatch = batch / world;
+                }
+                out.push(validateSpec({
+                  loss, impl, strategy, world, localBatch, n: world * localBatch, dim, chunk,
+                  warmup: axes.warmup, samples: axes.samples, timeBudgetMs: axes.timeBudgetMs, seed, link,
+                }));
+              }
+        }
+  return dedupe(out);
+}
+
+export function dedupe(specs: ScenarioSpec[]): ScenarioSpec[] {
+  const seen = new Set<string>();
+  return specs.filter((s) => {
+    const id = scenarioId(s);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+export interface SweepFlags {
+  preset?: string;
+  config?: string;
+  loss?: string;
+  impl?: string;
+  strategy?: string;
+  batch?: string;
+  globalBatch?: string;
+  localBatch?: string;
+  world?: string;
+  dim?: string;
+  chunk?: string;
+  warmup?: string;
+  samples?: string;
+  sampleTimeMs?: string;
+  link: string;
+}
+
+const SWEEP_KEYS = ['losses', 'impls', 'strategies', 'batches', 'worlds', 'batchIs', 'dims', 'chunks', 'warmup', 'samples', 'timeBudgetMs'] as const;
+
+/** A config file: { "preset": "quick" } or one sweep's axes, or { "sweeps": [axes, ...] }. */
+export function loadConfig(path: string): SweepAxes[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`config ${path}: ${err instanceof SyntaxError ? 'not valid JSON: ' + err.message : 'cannot be read'}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`config ${path}: expected a JSON object`);
+  const obj = raw as Record<string, unknown>;
+  if (typeof obj.preset === 'string') return presetSweeps(obj.preset);
+  const sweeps = Array.isArray(obj.sweeps) ? obj.sweeps : [obj];
+  return sweeps.map((s, i) => checkAxes(`config ${path}${Array.isArray(obj.sweeps) ? ` sweeps[${i}]` : ''}`, s));
+}
+
+function checkAxes(where: string, s: unknown): SweepAxes {
+  if (typeof s !== 'object' || s === null) throw new UsageError(`${where}: expected an object`);
+  const o = s as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!(SWEEP_KEYS as readonly string[]).includes(k)) throw new UsageError(`${where}: unknown field "${k}" (fields: ${SWEEP_KEYS.join(', ')})`);
+  const arr = (k: string, def: unknown[]) => {
+    const v = o[k] ?? def;
+    if (!Array.isArray(v) || v.length === 0) throw new UsageError(`${where}: ${k} must be a non-empty array`);
+    return v;
+  };
+  const int = (k: string, def: number, min: number) => {
+    const v = o[k] ?? def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UsageError(`${where}: ${k} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  return {
+    losses: arr('losses', [...LOSSES]).map((v) => oneOf(`${where}: losses`, v, LOSSES)),
+    impls: arr('impls', [...IMPLS]).map((v) => oneOf(`${where}: impls`, v, IMPLS)),
+    strategies: arr('strategies', ['single']).map((v) => oneOf(`${where}: strategies`, v, allStrategies())),
+    batches: arr('batches', []).map((v) => positiveInt(`${where}: batches`, v)),
+    worlds: arr('worlds', [1]).map((v) => positiveInt(`${where}: worlds`, v)),
+    batchIs: oneOf(`${where}: batchIs`, o.batchIs ?? 'global', ['global', 'local'] as const),
+    dims: arr('dims', [512]).map((v) => positiveInt(`${where}: dims`, v)),
+    chunks: arr('chunks', [1024]).map((v) => positiveInt(`${where}: chunks`, v)),
+    warmup: int('warmup', 1, 0),
+    samples: int('samples', 5, 1),
+    timeBudgetMs: int('timeBudgetMs', 500, 1),
+  };
+}
+
+const allStrategies = () => [...new Set(Object.values(STRATEGIES).flat())];
+
+export function presetSweeps(name: string): SweepAxes[] {
+  const p = PRESETS[name];
+  if (!p) throw new UsageError(`preset: expected one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(name)}`);
+  return p.sweeps.map((s) => ({ ...s }));
+}
+
+/** Flags override the preset's (or config's) axes: `--batch` etc. replace that axis in every sweep. */
+export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes[] {
+  const custom = f.loss || f.impl || f.strategy || f.batch || f.globalBatch || f.localBatch || f.world || f.dim || f.chunk;
+  let sweeps: SweepAxes[];
+  if (f.config) sweeps = loadConfig(f.config);
+  else if (f.preset || !custom) sweeps = presetSweeps(f.preset ?? defaultPreset);
+  else sweeps = [{ ...presetSweeps('quick')[0]!, strategies: ['single'] }];
+  const given = [f.batch, f.globalBatch, f.localBatch].filter(Boolean).length;
+  if (given > 1) throw new UsageError('batch: give one of --batch, --global-batch, --local-batch');
+  if (custom && !f.config && !f.preset && f.world && !f.strategy) throw new UsageError('strategy: --world needs --strategy (single runs on one device)');
+  return sweeps.map((s) => {
+    const out = { ...s };
+    if (f.loss) out.losses = parseList('loss', f.loss, LOSSES) as LossName[];
+    if (f.impl) out.impls = parseList('impl', f.impl, IMPLS) as ImplName[];
+    if (f.strategy) out.strategies = f.strategy.split(',').map((x) => oneOf('strategy', x.trim().replace(/^(clip|siglip)\//, ''), allStrategies()));
+    if (f.batch || f.globalBatch) {
+      out.batches = parseSizes(f.batch ? 'batch' : 'global-batch', (f.batch ?? f.globalBatch)!);
+      out.batchIs = 'global';
+    }
+    if (f.localBatch) {
+      out.batches = parseSizes('local-batch', f.localBatch);
+      out.batchIs = 'local';
+    }
+    if (f.world) out.worlds = parseSizes('world', f.world);
+    if (f.dim) out.dims = parseSizes('dim', f.dim);
+    if (f.chunk) out.chunks = parseSizes('chunk', f.chunk);
+    if (f.warmup !== undefined) out.warmup = Number(f.warmup);
+    if (f.samples !== undefined) out.samples = positiveInt('samples', f.samples);
+    if (f.sampleTimeMs !== undefined) out.timeBudgetMs = positiveInt('sample-time-ms', f.sampleTimeMs);
+    return out;
+  });
+}
+
+export function buildScenarios(f: SweepFlags, defaultPreset: string): ScenarioSpec[] {
+  const specs = dedupe(sweepsFromFlags(f, defaultPreset).flatMap((s) => expand(s, f.link)));
+  if (specs.length === 0) throw new UsageError('no scenarios: the losses, strategies and batch sizes given select nothing');
+  return specs;
+}

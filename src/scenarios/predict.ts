@@ -1,0 +1,39 @@
+// The analytic predictions recorded beside each measurement (src/model and src/distributed own the
+// formulas; this only gathers them for one scenario).
+import { predictPeakBytes } from '../model/memory.js';
+import { commTimeMs, resolveLink } from '../model/comm.js';
+import { flopsOf, predictedComm } from '../distributed/index.js';
+import type { ScenarioSpec } from './spec.js';
+
+const FLOAT32 = 4;
+
+export interface Prediction {
+  /** Per-device peak tensor bytes of one step (busiest device). */
+  peakBytes: number;
+  /** FLOPs of one step, all devices together. */
+  flops: number;
+  /** Bytes sent per device per step (0 on one device). */
+  commBytes: number;
+  /** The biggest single tensor, bytes: what must fit one GPU buffer binding. */
+  largestTensorBytes: number;
+  /** Modelled (not measured) communication time of `bytes` over `rounds` on the scenario's link. */
+  commMs: (bytes: number, rounds: number) => number;
+}
+
+export function largestTensorBytes(s: ScenarioSpec): number {
+  const rows = s.strategy === 'single' || s.strategy === 'allgather-global' ? s.n : s.localBatch;
+  const cols = s.strategy === 'ring' || s.strategy === 'ring-bidir' ? s.localBatch : s.n;
+  const logits = s.impl === 'naive' ? rows * cols : rows * Math.min(s.chunk, cols);
+  return FLOAT32 * Math.max(logits, s.n * s.dim);
+}
+
+export function predictScenario(s: ScenarioSpec): Prediction {
+  const link = resolveLink(s.link);
+  return {
+    peakBytes: predictPeakBytes({ loss: s.loss, impl: s.impl, strategy: s.strategy, n: s.n, world: s.world, localBatch: s.localBatch, dim: s.dim, chunk: s.chunk, bytesPerElement: FLOAT32 }),
+    flops: flopsOf(s.loss, s.impl, s.strategy, s.world, s.localBatch, s.dim, s.chunk),
+    commBytes: predictedComm(s.loss, s.strategy, s.world, s.localBatch, s.dim, FLOAT32).bytesSent,
+    largestTensorBytes: largestTensorBytes(s),
+    commMs: (bytes, rounds) => commTimeMs(bytes, rounds, link),
+  };
+}

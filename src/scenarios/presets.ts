@@ -1,0 +1,62 @@
+// Named sweeps. `quick` is the default on CPU backends (a few minutes on 2 cores, both losses, both
+// impls, enough batch sizes for the scaling to show); `paper` is meant for GPUs; `smoke` is CI's.
+import type { ImplName, LossName } from '../losses/types.js';
+
+export interface SweepAxes {
+  losses: LossName[];
+  impls: ImplName[];
+  /** Strategy names; each applies to the losses that have it ('single' always does). */
+  strategies: string[];
+  /** Global batches N (single device), or with `worlds`, global or local batches as `batchIs` says. */
+  batches: number[];
+  worlds: number[];
+  batchIs: 'global' | 'local';
+  dims: number[];
+  chunks: number[];
+  warmup: number;
+  samples: number;
+  timeBudgetMs: number;
+}
+
+/** A preset is one or more sweeps (e.g. a single-device batch sweep plus a world-size sweep). */
+export type Preset = { description: string; sweeps: SweepAxes[] };
+
+const BOTH = { losses: ['clip', 'siglip'] as LossName[], impls: ['naive', 'chunked'] as ImplName[] };
+const pow2 = (from: number, to: number) => {
+  const out: number[] = [];
+  for (let v = from; v <= to; v *= 2) out.push(v);
+  return out;
+};
+const DIST = ['allgather-global', 'allgather-local', 'ring', 'allgather', 'ring-bidir'];
+
+export const PRESETS: Record<string, Preset> = {
+  smoke: {
+    description: 'a few seconds: both losses and impls at two tiny sizes, plus one ring (CI)',
+    sweeps: [
+      { ...BOTH, strategies: ['single'], batches: [64, 128], worlds: [1], batchIs: 'global', dims: [32], chunks: [32], warmup: 1, samples: 5, timeBudgetMs: 20 },
+      { ...BOTH, impls: ['chunked'], strategies: ['ring'], batches: [32], worlds: [2], batchIs: 'local', dims: [32], chunks: [32], warmup: 1, samples: 5, timeBudgetMs: 20 },
+    ],
+  },
+  quick: {
+    description: 'CPU default, ~2–3 minutes on 2 cores: N 256→2048 (D 128, c 256), and every strategy at b = 256 for W = 2, 4',
+    sweeps: [
+      { ...BOTH, strategies: ['single'], batches: pow2(256, 2048), worlds: [1], batchIs: 'global', dims: [128], chunks: [256], warmup: 1, samples: 5, timeBudgetMs: 300 },
+      { ...BOTH, impls: ['chunked'], strategies: DIST, batches: [256], worlds: [2, 4], batchIs: 'local', dims: [128], chunks: [256], warmup: 1, samples: 5, timeBudgetMs: 200 },
+    ],
+  },
+  paper: {
+    description: 'GPU: N 256→32768 (D 512, 768; c 1024); world sweeps at local 256→32768 and global up to 32768',
+    sweeps: [
+      { ...BOTH, strategies: ['single'], batches: pow2(256, 32768), worlds: [1], batchIs: 'global', dims: [512, 768], chunks: [1024], warmup: 2, samples: 5, timeBudgetMs: 1000 },
+      { ...BOTH, impls: ['chunked'], strategies: DIST, batches: pow2(256, 32768), worlds: [2, 4, 8], batchIs: 'local', dims: [512], chunks: [1024], warmup: 1, samples: 5, timeBudgetMs: 500 },
+      { ...BOTH, impls: ['chunked'], strategies: DIST, batches: [32768], worlds: [2, 4, 8], batchIs: 'global', dims: [512], chunks: [1024], warmup: 1, samples: 5, timeBudgetMs: 500 },
+    ],
+  },
+  full: {
+    description: 'everything: N 256→65536, D 256→1024, c 256→4096, every strategy and impl, W 1→16',
+    sweeps: [
+      { ...BOTH, strategies: ['single'], batches: pow2(256, 65536), worlds: [1], batchIs: 'global', dims: [256, 512, 768, 1024], chunks: [256, 1024, 4096], warmup: 2, samples: 7, timeBudgetMs: 1000 },
+      { ...BOTH, strategies: DIST, batches: pow2(256, 65536), worlds: [2, 4, 8, 16], batchIs: 'local', dims: [512, 768], chunks: [1024], warmup: 1, samples: 5, timeBudgetMs: 500 },
+    ],
+  },
+};

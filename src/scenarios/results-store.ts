@@ -1,0 +1,61 @@
+// results.jsonl: append-only, one line per finished scenario, each written with a single append so a
+// killed sweep leaves whole lines (a torn tail, if the disk or kernel ever leaves one, is cut on resume).
+import { appendFileSync, existsSync, readFileSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { RESULT_COLUMNS, type ScenarioResult } from './result.js';
+import type { RunInfo } from './run-info.js';
+import { toCsv } from '../report/csv.js';
+
+export const files = (dir: string) => ({
+  runJson: join(dir, 'run.json'),
+  jsonl: join(dir, 'results.jsonl'),
+  csv: join(dir, 'results.csv'),
+});
+
+export function appendResult(dir: string, row: ScenarioResult): void {
+  appendFileSync(files(dir).jsonl, JSON.stringify(row) + '\n');
+}
+
+/** Rows already finished; a torn last line (no newline) is dropped and, with `repair`, cut off the file. */
+export function readResults(dir: string, repair = false): ScenarioResult[] {
+  const path = files(dir).jsonl;
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  if (end < text.length && repair) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
+  const rows: ScenarioResult[] = [];
+  for (const [i, line] of text.slice(0, end).split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      rows.push(JSON.parse(line) as ScenarioResult);
+    } catch {
+      throw new UsageError(`${path}:${i + 1}: not a JSON line`);
+    }
+  }
+  return rows;
+}
+
+export function writeRunInfo(dir: string, info: RunInfo): void {
+  writeAtomic(files(dir).runJson, JSON.stringify(info, null, 2) + '\n');
+}
+
+export function readRunInfo(dir: string): RunInfo {
+  const path = files(dir).runJson;
+  if (!existsSync(path)) throw new UsageError(`${dir} is not a results folder (no run.json)`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunInfo;
+  } catch {
+    throw new UsageError(`${path}: not valid JSON`);
+  }
+}
+
+/** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
+export function writeCsv(dir: string, rows: ScenarioResult[]): void {
+  writeAtomic(files(dir).csv, toCsv(rows, RESULT_COLUMNS));
+}
+
+function writeAtomic(path: string, text: string): void {
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+}
