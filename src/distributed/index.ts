@@ -1,0 +1,104 @@
+// Simulated multi-device loss steps for the bench runner: W devices in one process, collectives as
+// counted copies (ledger.ts), per-device memory (world.ts), one strategy per file (strategies/).
+import { tf, type Scalar, type Tensor2D } from '../engine/tf.js';
+import { lossStep } from '../losses/index.js';
+import type { ImplName, LossInputs, LossName, StepResult } from '../losses/types.js';
+import { emptyTotals, type LedgerTotals } from './ledger.js';
+import { World } from './world.js';
+import type { StrategyOutput, StrategyRun } from './strategies/types.js';
+import { clipAllgatherGlobal } from './strategies/clip-allgather-global.js';
+import { clipAllgatherLocal } from './strategies/clip-allgather-local.js';
+import { clipRing } from './strategies/clip-ring.js';
+import { siglipAllgather } from './strategies/siglip-allgather.js';
+import { siglipRing } from './strategies/siglip-ring.js';
+import { siglipRingBidir } from './strategies/siglip-ring-bidir.js';
+
+export type { LedgerTotals } from './ledger.js';
+export { predictedComm, commFormula } from './formulas.js';
+export { flopsOf } from '../model/flops.js';
+
+export interface DistributedSpec {
+  loss: LossName;
+  impl: ImplName;
+  strategy: string;
+  world: number;
+  chunk: number;
+}
+
+const RUNS: Record<string, StrategyRun> = {
+  'clip/allgather-global': clipAllgatherGlobal,
+  'clip/allgather-local': clipAllgatherLocal,
+  'clip/ring': clipRing,
+  'siglip/allgather': siglipAllgather,
+  'siglip/ring': siglipRing,
+  'siglip/ring-bidir': siglipRingBidir,
+};
+
+export type DistributedResult = StepResult & { ledger: LedgerTotals; perDevice: LedgerTotals[] };
+
+function runStep(spec: DistributedSpec, inputs: LossInputs, measuring: boolean): { out: DistributedResult; busiestPeakBytes: number } {
+  const run = RUNS[`${spec.loss}/${spec.strategy}`];
+  if (!run) throw new RangeError(`unknown strategy ${spec.loss}/${spec.strategy}`);
+  const n = inputs.x.shape[0];
+  const W = spec.world;
+  if (!Number.isInteger(W) || W < 1 || n % W !== 0) throw new RangeError(`N = ${n} is not a multiple of world ${W}`);
+  const b = n / W;
+  const world = new World(W, measuring);
+  try {
+    const shards = world.devices.map((dev, k) => {
+      const [x, y] = dev.compute(() => [tf.slice(inputs.x, [k * b, 0], [b, -1]) as Tensor2D, tf.slice(inputs.y, [k * b, 0], [b, -1]) as Tensor2D]);
+      return { x: x!, y: y! };
+    });
+    const ctx = { world, impl: spec.impl, chunk: spec.chunk, n, b, tPrime: inputs.tPrime, bias: inputs.bias };
+    const result = assemble(spec.loss, run(ctx, shards));
+    return {
+      out: { ...result, ledger: world.ledger.busiest(), perDevice: world.ledger.perDevice() },
+      busiestPeakBytes: world.busiestPeakBytes(),
+    };
+  } finally {
+    world.dispose();
+  }
+}
+
+/** The global loss and N×D gradients from the devices' shares (outside any device: the caller's view). */
+function assemble(loss: LossName, { devices, scalars }: StrategyOutput): StepResult {
+  return tf.tidy((): never => {
+    const total = (pick: (d: (typeof devices)[number]) => Scalar) =>
+      (scalars === 'replicated' ? tf.clone(pick(devices[0]!)) : tf.addN(devices.map(pick))) as Scalar;
+    const grads: StepResult['grads'] = {
+      x: tf.concat(devices.map((d) => d.dx), 0) as Tensor2D,
+      y: tf.concat(devices.map((d) => d.dy), 0) as Tensor2D,
+      tPrime: total((d) => d.dtPrime),
+    };
+    if (loss === 'siglip') grads.bias = total((d) => d.dBias!);
+    return { loss: total((d) => d.loss), grads } as unknown as never; // tidy keeps every tensor in the result
+  }) as StepResult;
+}
+
+/** One step over all W devices; loss and full N×D grads assembled from the devices' shares; the ledger of this step. */
+export function distributedStep(spec: DistributedSpec, inputs: LossInputs): DistributedResult {
+  if (spec.strategy === 'single') {
+    const r = lossStep(spec.loss, spec.impl, spec.chunk)(inputs);
+    return { ...r, ledger: emptyTotals(), perDevice: [emptyTotals()] };
+  }
+  return runStep(spec, inputs, false).out;
+}
+
+/** Same step, measuring each device's peak (held tensors + its local computations' tf.profile peak). */
+export async function measureDistributed(
+  spec: DistributedSpec,
+  inputs: LossInputs,
+): Promise<{ result: StepResult; ledger: LedgerTotals; busiestDevicePeakBytes: number }> {
+  const before = tf.memory().numBytes;
+  let step: { out: DistributedResult; busiestPeakBytes: number } | undefined;
+  const info = await tf.profile(() => {
+    if (spec.strategy === 'single') step = { out: distributedStep(spec, inputs), busiestPeakBytes: 0 };
+    else step = runStep(spec, inputs, true);
+    return [];
+  });
+  const { out, busiestPeakBytes } = step!;
+  const { ledger, perDevice: _p, ...result } = out;
+  // 'single': the whole step is the one device's local computation
+  const peak = spec.strategy === 'single' ? info.peakBytes - before : busiestPeakBytes;
+  return { result, ledger, busiestDevicePeakBytes: peak };
+}
