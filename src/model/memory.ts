@@ -1,0 +1,71 @@
+// Per-device peak loss memory of one step, bytes: s·(kLogit·L + kFeature·F), where L counts the logit
+// elements one device materialises at once and F the feature-sized elements it holds.
+//
+// The constants count the live tensors of this project's implementations (src/losses, src/distributed):
+// how many L- and F-sized tensors are alive at the busiest moment (naive autodiff keeps ~19 N×N tensors
+// for CLIP, ~25 for SigLIP). tfjs's tensor accounting is backend-independent, so they hold on any
+// backend. Measured with measureTensorPeak / measureDistributed on wasm (D = 32 and 64, c = 64 and 128,
+// N = 256..4096 single, b = 128..256 × W = 2..8 distributed) and fitted by least squares per
+// loss/strategy/impl (max error ≈ 5 % naive, ≤ 27 % chunked where lower-order terms dominate small N).
+// `plan --calibrate` replaces them by a fit to a results folder of the user's own backend.
+import type { ImplName, LossName } from '../losses/types.js';
+
+export interface MemoryQuery {
+  loss: LossName;
+  impl: ImplName;
+  strategy: string;
+  n: number;
+  world: number;
+  localBatch: number;
+  dim: number;
+  chunk: number;
+  bytesPerElement: number;
+}
+
+export interface MemoryConstants {
+  /** Live logit-sized elements per logit element of the largest block. */
+  kLogit: number;
+  /** Live feature-sized elements per element of F. */
+  kFeature: number;
+}
+
+/** loss/strategy/impl → constants (see the header for how they were measured). */
+export const MEMORY_CONSTANTS: Record<string, MemoryConstants> = {
+  'clip/single/naive': { kLogit: 19.27, kFeature: 5.75 },
+  'clip/single/chunked': { kLogit: 8.0, kFeature: 7.1 },
+  'clip/allgather-global/naive': { kLogit: 19.25, kFeature: 9.42 },
+  'clip/allgather-global/chunked': { kLogit: 7.96, kFeature: 9.7 },
+  'clip/allgather-local/naive': { kLogit: 10.12, kFeature: 6.07 },
+  'clip/allgather-local/chunked': { kLogit: 6.3, kFeature: 6.15 },
+  'clip/ring/naive': { kLogit: 5.12, kFeature: 17.63 },
+  'clip/ring/chunked': { kLogit: 5.15, kFeature: 20.24 },
+  'siglip/single/naive': { kLogit: 25.0, kFeature: 8.01 },
+  'siglip/single/chunked': { kLogit: 7.1, kFeature: 4.94 },
+  'siglip/allgather/naive': { kLogit: 18.88, kFeature: 3.69 },
+  'siglip/allgather/chunked': { kLogit: 11.0, kFeature: 2.83 },
+  'siglip/ring/naive': { kLogit: 18.68, kFeature: 11.21 },
+  'siglip/ring/chunked': { kLogit: 10.0, kFeature: 9.53 },
+  'siglip/ring-bidir/naive': { kLogit: 19.42, kFeature: 2.51 },
+  'siglip/ring-bidir/chunked': { kLogit: 11.19, kFeature: 2.59 },
+};
+
+/**
+ * The element counts [L, F] of one device. single / allgather-global: the whole N×N (or N×c strips)
+ * and N×D; allgather-local / siglip allgather: b×N (or b×c) and the gathered N×D; rings: one b×b block
+ * (or b×c) and b×D — ring-bidir keeps a b×D partial per received block, so F = W·b·D.
+ */
+export function memoryTerms(q: Omit<MemoryQuery, 'bytesPerElement'>): [number, number] {
+  const { impl, strategy, world: W, localBatch: b, dim: D, chunk: c } = q;
+  const n = W * b;
+  const naive = impl === 'naive';
+  if (strategy === 'single' || strategy === 'allgather-global') return [naive ? n * n : n * Math.min(c, n), n * D];
+  if (strategy === 'allgather-local' || strategy === 'allgather') return [naive ? b * n : b * Math.min(c, n), n * D];
+  return [naive ? b * b : b * Math.min(c, b), strategy === 'ring-bidir' ? W * b * D : b * D];
+}
+
+export function predictPeakBytes(q: MemoryQuery, constants: Record<string, MemoryConstants> = MEMORY_CONSTANTS): number {
+  const k = constants[`${q.loss}/${q.strategy}/${q.impl}`] ?? MEMORY_CONSTANTS[`${q.loss}/${q.strategy}/${q.impl}`];
+  if (!k) throw new RangeError(`no memory model for ${q.loss}/${q.strategy}/${q.impl}`);
+  const [L, F] = memoryTerms(q);
+  return q.bytesPerElement * (k.kLogit * L + k.kFeature * F);
+}
