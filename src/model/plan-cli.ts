@@ -1,3 +1,77 @@
+// `lossbench plan`: flags are checked here (UsageError, exit 2); the model loads only when it runs.
 import type { Command } from 'commander';
-// Owned by the distributed work (issue 4): registers `plan`.
-export function registerPlan(_program: Command): void {}
+import { UsageError } from '../errors.js';
+
+interface PlanOptions {
+  batch?: string;
+  world?: string;
+  dim: string;
+  chunk: string;
+  dtype: string;
+  deviceMemory: string;
+  link: string;
+  linkGbps?: string;
+  linkLatencyUs?: string;
+  calibrate?: string;
+  json?: boolean;
+}
+
+function positiveInt(flag: string, v: string | undefined): number {
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected a positive integer, got ${JSON.stringify(v ?? '')}`);
+  return n;
+}
+
+function positiveNumber(flag: string, v: string | undefined, allowZero = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Runs `plan` and returns what it prints (tests call this directly). */
+export async function runPlan(o: PlanOptions): Promise<string> {
+  const n = positiveInt('batch', o.batch);
+  const world = positiveInt('world', o.world);
+  if (n % world !== 0) throw new UsageError(`--batch: N = ${n} is not a multiple of --world ${world}`);
+  const dim = positiveInt('dim', o.dim);
+  const chunk = positiveInt('chunk', o.chunk);
+  if (o.dtype !== 'fp32' && o.dtype !== 'bf16') throw new UsageError(`--dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
+  const deviceMemoryGB = positiveNumber('device-memory', o.deviceMemory)!;
+  const gbps = positiveNumber('link-gbps', o.linkGbps);
+  const latencyUs = positiveNumber('link-latency-us', o.linkLatencyUs, true);
+  const { resolveLink } = await import('./comm.js');
+  const link = resolveLink(o.link, { gbps, latencyUs });
+  const plan = await import('./plan.js');
+  const cal = o.calibrate ? plan.calibrate(o.calibrate) : undefined;
+  const input = {
+    n, world, dim, chunk, link,
+    bytesPerElement: o.dtype === 'bf16' ? 2 : 4,
+    deviceMemoryBytes: deviceMemoryGB * 1e9,
+    constants: cal?.constants,
+  };
+  const rows = plan.planRows(input);
+  if (o.json) return JSON.stringify({ input: { ...input, constants: undefined, calibratedFrom: cal?.fitted ?? [] }, commModelled: true, rows }, null, 2);
+  const note = cal ? `\nmemory constants fitted to ${o.calibrate}: ${cal.fitted.join(', ') || '(no usable rows: analytic constants)'}` : '';
+  return plan.formatTable(input, rows) + note;
+}
+
+export function registerPlan(program: Command): void {
+  program
+    .command('plan')
+    .description('Predict per-device memory, traffic, modelled communication time and FLOPs of every strategy; the largest N that fits')
+    .option('--batch <N>', 'global batch N')
+    .option('--world <W>', 'devices W')
+    .option('--dim <D>', 'embedding dimension', '768')
+    .option('--chunk <c>', 'tile width of chunked implementations', '1024')
+    .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
+    .option('--device-memory <GB>', 'memory per device, GB (1e9 bytes)', '80')
+    .option('--link <preset>', 'nvlink4 | pcie5 | ib-ndr | 100gbe', 'nvlink4')
+    .option('--link-gbps <GBps>', 'custom link bandwidth, GB/s each way')
+    .option('--link-latency-us <us>', 'custom link latency per round, µs')
+    .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl)')
+    .option('--json', 'print JSON')
+    .action(async (o: PlanOptions) => {
+      console.log(await runPlan(o));
+    });
+}

@@ -1,0 +1,157 @@
+// `lossbench plan`: what each strategy × impl needs per device at a given N, W, D — memory, traffic,
+// modelled communication time, FLOPs — and the largest global N that fits the device.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { predictedComm } from '../distributed/formulas.js';
+import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
+import { STRATEGIES } from '../scenarios/spec.js';
+import { commTimeMs, type Link } from './comm.js';
+import { flopsOf } from './flops.js';
+import { fitTwoTerms } from './fit.js';
+import { MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants } from './memory.js';
+
+export interface PlanInput {
+  n: number;
+  world: number;
+  dim: number;
+  chunk: number;
+  bytesPerElement: number;
+  deviceMemoryBytes: number;
+  link: Link;
+  constants?: Record<string, MemoryConstants>;
+}
+
+export interface PlanRow {
+  loss: LossName;
+  impl: ImplName;
+  strategy: string;
+  /** Devices the strategy runs on (1 for single). */
+  world: number;
+  perDeviceBytes: number;
+  commBytesSent: number;
+  commRounds: number;
+  /** Modelled, not measured: rounds·α + bytes/β. */
+  commMsModelled: number;
+  flops: number;
+  fits: boolean;
+  headroomBytes: number;
+  /** Largest global N (a multiple of W) whose per-device memory fits; 0 if none. */
+  maxN: number;
+}
+
+const MAX_LOCAL = 2 ** 32;
+
+export function planRows(p: PlanInput): PlanRow[] {
+  const rows: PlanRow[] = [];
+  for (const loss of LOSSES)
+    for (const strategy of STRATEGIES[loss])
+      for (const impl of IMPLS) {
+        const W = strategy === 'single' ? 1 : p.world;
+        const b = p.n / W;
+        const bytesAt = (localBatch: number) =>
+          predictPeakBytes({ loss, impl, strategy, n: W * localBatch, world: W, localBatch, dim: p.dim, chunk: p.chunk, bytesPerElement: p.bytesPerElement }, p.constants);
+        const perDeviceBytes = bytesAt(b);
+        const comm = predictedComm(loss, strategy, W, b, p.dim, p.bytesPerElement);
+        rows.push({
+          loss, impl, strategy, world: W, perDeviceBytes,
+          commBytesSent: comm.bytesSent,
+          commRounds: comm.rounds,
+          commMsModelled: commTimeMs(comm.bytesSent, comm.rounds, p.link),
+          flops: flopsOf(loss, impl, strategy, W, b, p.dim, p.chunk),
+          fits: perDeviceBytes <= p.deviceMemoryBytes,
+          headroomBytes: p.deviceMemoryBytes - perDeviceBytes,
+          maxN: W * largestFitting((m) => bytesAt(m) <= p.deviceMemoryBytes),
+        });
+      }
+  return rows;
+}
+
+/** Largest m ≥ 1 with fits(m), for fits monotone decreasing in m; 0 if even m = 1 does not fit. */
+function largestFitting(fits: (m: number) => boolean): number {
+  if (!fits(1)) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (hi < MAX_LOCAL && fits(hi)) [lo, hi] = [hi, hi * 2];
+  if (hi >= MAX_LOCAL && fits(hi)) return hi;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Fits the memory constants to a results folder (results.jsonl rows with status ok): per
+ * loss/strategy/impl, peak_tensor_bytes/4 (tfjs computes in float32) ≈ kLogit·L + kFeature·F.
+ * Groups with no rows keep the analytic constants.
+ */
+export function calibrate(dir: string): { constants: Record<string, MemoryConstants>; fitted: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'results.jsonl'), 'utf8');
+  } catch {
+    throw new UsageError(`calibrate: cannot read ${join(dir, 'results.jsonl')}`);
+  }
+  const groups = new Map<string, { u: number[]; v: number[]; y: number[] }>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      continue; // a half-written last line of a killed sweep
+    }
+    if (r.status !== 'ok' || typeof r.peak_tensor_bytes !== 'number') continue;
+    const key = `${r.loss}/${r.strategy}/${r.impl}`;
+    if (!MEMORY_CONSTANTS[key]) continue;
+    const [L, F] = memoryTerms({
+      loss: r.loss as LossName, impl: r.impl as ImplName, strategy: String(r.strategy), n: Number(r.n),
+      world: Number(r.world), localBatch: Number(r.local_batch), dim: Number(r.dim), chunk: Number(r.chunk),
+    });
+    const g = groups.get(key) ?? { u: [], v: [], y: [] };
+    g.u.push(L);
+    g.v.push(F);
+    g.y.push(r.peak_tensor_bytes / 4);
+    groups.set(key, g);
+  }
+  const constants = { ...MEMORY_CONSTANTS };
+  for (const [key, g] of groups) {
+    const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
+    constants[key] = { kLogit, kFeature };
+  }
+  return { constants, fitted: [...groups.keys()].sort() };
+}
+
+// ---------- text output ----------
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = Math.abs(bytes);
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) [v, i] = [v / 1024, i + 1];
+  return `${bytes < 0 ? '-' : ''}${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
+}
+
+const formatFlops = (f: number) => (f === 0 ? '0' : f.toExponential(2));
+
+export function formatTable(p: PlanInput, rows: PlanRow[]): string {
+  const header = ['loss', 'strategy', 'impl', 'W', 'mem/device', 'fits', 'headroom', 'sent/device', 'rounds', 'comm ms (modelled)', 'FLOPs', 'max N'];
+  const body = rows.map((r) => [
+    r.loss, r.strategy, r.impl, String(r.world), formatBytes(r.perDeviceBytes), r.fits ? 'yes' : 'no', formatBytes(r.headroomBytes),
+    formatBytes(r.commBytesSent), String(r.commRounds), r.commMsModelled.toFixed(3), formatFlops(r.flops), String(r.maxN),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const right = new Set([3, 4, 6, 7, 8, 9, 10, 11]);
+  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const dtype = p.bytesPerElement === 2 ? 'bf16' : 'fp32';
+  return [
+    `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${formatBytes(p.deviceMemoryBytes)}, link ${p.link.name}`,
+    `memory: loss step only (features, logits, gradients); communication time is modelled (rounds·α + bytes/β), not measured`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+  ].join('\n');
+}
