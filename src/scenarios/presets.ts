@@ -38,10 +38,10 @@ export const PRESETS: Record<string, Preset> = {
     ],
   },
   quick: {
-    description: 'CPU default, ~2–3 minutes on 2 cores: N 256→2048 (D 128, c 256), and every strategy at b = 256 for W = 2, 4',
+    description: 'CPU default, ~2–3 minutes on 2 cores: N 256→2048 (D 64, c 64), and every strategy at b = 128 for W = 2, 4, 8',
     sweeps: [
-      { ...BOTH, strategies: ['single'], batches: pow2(256, 2048), worlds: [1], batchIs: 'global', dims: [128], chunks: [256], warmup: 1, samples: 5, timeBudgetMs: 300 },
-      { ...BOTH, impls: ['chunked'], strategies: DIST, batches: [256], worlds: [2, 4], batchIs: 'local', dims: [128], chunks: [256], warmup: 1, samples: 5, timeBudgetMs: 200 },
+      { ...BOTH, strategies: ['single'], batches: pow2(256, 2048), worlds: [1], batchIs: 'global', dims: [64], chunks: [64], warmup: 0, samples: 5, timeBudgetMs: 200 },
+      { ...BOTH, impls: ['chunked'], strategies: DIST, batches: [128], worlds: [2, 4, 8], batchIs: 'local', dims: [64], chunks: [64], warmup: 0, samples: 5, timeBudgetMs: 100 },
     ],
   },
   paper: {
