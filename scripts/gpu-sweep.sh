@@ -7,17 +7,18 @@
 set -uo pipefail
 budget=${1:-6}; shift || true
 out=${OUT:-out}; mkdir -p "$out"
-source .gpu/setup.sh >&2
+source "${GPU_SETUP:-.gpu/setup.sh}" >&2
+backend=${LOSSBENCH_BACKEND:-webgpu}
 export LOSSBENCH_DEBUG=${LOSSBENCH_DEBUG:-}
 lb() { node dist/lossbench.cjs "$@"; }
 lb backends 2>&1 | grep -v XDG_RUNTIME_DIR
-lb verify --backend webgpu 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/verify.txt"
+lb verify --backend "$backend" 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/verify.txt"
 args=("$@"); [ ${#args[@]} -eq 0 ] && args=(--preset paper)
-lb bench --backend webgpu --out results --time-budget "$budget" --no-report --json "${args[@]}" > "$out/bench.json" 2> >(grep -v XDG_RUNTIME_DIR >&2)
+lb bench --backend "$backend" --timeout 180 --out results --time-budget "$budget" --no-report --json "${args[@]}" > "$out/bench.json" 2> >(grep -v XDG_RUNTIME_DIR >&2)
 dir=$(ls -td results/*/ | head -1); dir=${dir%/}
-maxn=$(node -e 'const r=require("./'"$dir"'/run.json");console.log(Math.max(...r.config.scenarios.map(s=>s.n)))')
-dim=$(node -e 'const r=require("./'"$dir"'/run.json");console.log(r.config.scenarios[0].dim)')
-lb ceiling --backend webgpu --batch "$maxn" --dim "$dim" --out "$dir" 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/ceiling.txt"
+maxn=$(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(Math.max(...r.config.scenarios.map(s=>s.n)))' "$dir/run.json")
+dim=$(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(r.config.scenarios[0].dim)' "$dir/run.json")
+lb ceiling --backend "$backend" --batch "$maxn" --dim "$dim" --out "$dir" 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/ceiling.txt"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$dir/nvidia-smi.csv" 2>/dev/null
 tar czf "$out/results.tgz" -C "$(dirname "$dir")" "$(basename "$dir")"
-node -e 'const {rows}=require("./'"$out"'/bench.json");for(const r of rows)console.log([r.id,r.status,r.step_ms_median?.toFixed(2),r.peak_tensor_bytes,r.device_mem_bytes,r.achieved_flops_per_s?(r.achieved_flops_per_s/1e12).toFixed(2)+"TF/s":"",r.reason].join(" | "))'
+node -e 'const {rows}=require(require("path").resolve(process.argv[1]));for(const r of rows)console.log([r.id,r.status,r.step_ms_median?.toFixed(2),r.peak_tensor_bytes,r.device_mem_bytes,r.achieved_flops_per_s?(r.achieved_flops_per_s/1e12).toFixed(2)+"TF/s":"",r.reason].join(" | "))' "$out/bench.json"

@@ -50,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] && /(?:^|[\\/])(cli\.(?:ts|js|cjs)|lossbench(?:\.js)?)$/.test(process.argv[1]);
+const isEntry = process.argv[1] && /(?:^|[\\/])(cli\.(?:ts|js|cjs)|lossbench(?:\.c?js)?)$/.test(process.argv[1]);
 if (isEntry || process.env.LOSSBENCH_CLI === '1') {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

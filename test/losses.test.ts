@@ -21,14 +21,14 @@ for (const backend of ['cpu', 'wasm']) {
 
     for (const loss of LOSSES)
       for (const impl of IMPLS)
-        it(`${loss} ${impl} matches the float64 reference, no NaN, no leak`, () => {
+        it(`${loss} ${impl} matches the float64 reference, no NaN, no leak`, async () => {
           let seed = seedBase;
           for (const n of NS)
             for (const d of DS)
               for (const c of impl === 'chunked' ? CS : [0])
                 for (const tPrime of [undefined, Math.log(100)]) {
                   seed++;
-                  const { errors, leakedTensors } = checkStep(lossStep(loss, impl, c), { loss, n, d, seed, tPrime });
+                  const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c), { loss, n, d, seed, tPrime });
                   const ctx = `${loss} ${impl} N=${n} D=${d} c=${c} t'=${tPrime ?? 'init'} seed=${seed}: ${JSON.stringify(errors)}`;
                   assert.ok(maxError(errors) <= TOLERANCE, ctx); // NaN makes maxError NaN or ∞: fails
                   assert.equal(leakedTensors, 0, `leak: ${ctx}`);

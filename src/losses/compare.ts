@@ -36,16 +36,19 @@ export function maxError(e: OutputErrors): number {
   return Math.max(e.loss, e.dx, e.dy, e.dtPrime, e.dBias ?? 0);
 }
 
-/** Errors of one step's outputs against the float64 reference on the same inputs. */
-export function errorsOf(loss: LossName, host: HostInputs, r: StepResult): OutputErrors {
+/**
+ * Errors of one step's outputs against the float64 reference on the same inputs. Reads back with
+ * data(), not dataSync(): the WebGPU backend cannot read synchronously in Node.
+ */
+export async function errorsOf(loss: LossName, host: HostInputs, r: StepResult): Promise<OutputErrors> {
   const ref = REFERENCES[loss](toReference(host));
   const e: OutputErrors = {
-    loss: relativeError(r.loss.dataSync(), [ref.loss]),
-    dx: relativeError(r.grads.x.dataSync(), ref.dx),
-    dy: relativeError(r.grads.y.dataSync(), ref.dy),
-    dtPrime: relativeError(r.grads.tPrime.dataSync(), [ref.dtPrime]),
+    loss: relativeError(await r.loss.data(), [ref.loss]),
+    dx: relativeError(await r.grads.x.data(), ref.dx),
+    dy: relativeError(await r.grads.y.data(), ref.dy),
+    dtPrime: relativeError(await r.grads.tPrime.data(), [ref.dtPrime]),
   };
-  if (loss === 'siglip') e.dBias = r.grads.bias ? relativeError(r.grads.bias.dataSync(), [ref.dBias!]) : Infinity;
+  if (loss === 'siglip') e.dBias = r.grads.bias ? relativeError(await r.grads.bias.data(), [ref.dBias!]) : Infinity;
   return e;
 }
 
@@ -59,12 +62,12 @@ export interface CheckCase {
 }
 
 /** Runs `step` once on fresh seeded inputs; returns the errors and the tensors leaked by the step. */
-export function checkStep(step: LossStep, c: CheckCase): { errors: OutputErrors; leakedTensors: number } {
+export async function checkStep(step: LossStep, c: CheckCase): Promise<{ errors: OutputErrors; leakedTensors: number }> {
   const host = randomInputs(c.loss, c.n, c.d, c.seed, c.tPrime);
   const inputs = toTensors(host);
   const before = tf.memory().numTensors;
   const r = step(inputs);
-  const errors = errorsOf(c.loss, host, r);
+  const errors = await errorsOf(c.loss, host, r);
   tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
   const leakedTensors = tf.memory().numTensors - before;
   disposeInputs(inputs);

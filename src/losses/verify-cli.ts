@@ -16,7 +16,7 @@ export function registerVerify(program: Command): void {
       const { runVerify, verifyTable, VERIFY_CASES } = await import('./verify.js');
       const { TOLERANCE } = await import('./compare.js');
       const ready = await selectBackend(backend);
-      const rows = runVerify(seed);
+      const rows = await runVerify(seed);
       if (opts.json) console.log(JSON.stringify({ backend: ready.name, device: ready.deviceName, seed, rows }, null, 2));
       else {
         console.log(`backend ${ready.name} on ${ready.deviceName}; seed ${seed}; ${VERIFY_CASES.length} sizes per loss × impl`);

@@ -22,12 +22,12 @@ export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: numbe
   { n: 257, d: 64, chunk: 64, tPrime: Math.log(100) },
 ];
 
-export function runVerify(seed: number): VerifyRow[] {
+export async function runVerify(seed: number): Promise<VerifyRow[]> {
   const rows: VerifyRow[] = [];
   for (const loss of LOSSES)
     for (const impl of IMPLS)
       for (const [i, c] of VERIFY_CASES.entries()) {
-        const { errors, leakedTensors } = checkStep(lossStep(loss, impl, c.chunk), { loss, n: c.n, d: c.d, seed: seed + i, tPrime: c.tPrime });
+        const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c.chunk), { loss, n: c.n, d: c.d, seed: seed + i, tPrime: c.tPrime });
         const t = Math.exp(c.tPrime ?? (loss === 'clip' ? Math.log(1 / 0.07) : Math.log(10)));
         rows.push({ loss, impl, n: c.n, d: c.d, chunk: c.chunk, t, errors, leakedTensors, pass: maxError(errors) <= TOLERANCE && leakedTensors === 0 });
       }

@@ -27,8 +27,14 @@ export function largestTensorBytes(s: ScenarioSpec): number {
   return FLOAT32 * Math.max(logits, s.n * s.dim);
 }
 
+/** A preset name, or "custom:<GB/s>:<µs>" as bench writes --link-gbps/--link-latency-us into a spec. */
+export function linkOfSpec(name: string) {
+  const custom = /^custom:([^:]+):([^:]+)$/.exec(name);
+  return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
+}
+
 export function predictScenario(s: ScenarioSpec): Prediction {
-  const link = resolveLink(s.link);
+  const link = linkOfSpec(s.link);
   return {
     peakBytes: predictPeakBytes({ loss: s.loss, impl: s.impl, strategy: s.strategy, n: s.n, world: s.world, localBatch: s.localBatch, dim: s.dim, chunk: s.chunk, bytesPerElement: FLOAT32 }),
     flops: flopsOf(s.loss, s.impl, s.strategy, s.world, s.localBatch, s.dim, s.chunk),
