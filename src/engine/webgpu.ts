@@ -10,7 +10,7 @@ export interface WebGpuInfo {
   device: string;
   description: string;
   limits: Record<string, number>;
-  /** Resolves when every command submitted so far has finished on the GPU. */
+  /** Resolves when every command submitted so far has finished on the GPU (read a tensor first). */
   sync: () => Promise<void>;
 }
 
@@ -46,11 +46,10 @@ export async function setupWebGpu(): Promise<WebGpuInfo> {
     device: info.device ?? '',
     description: info.description ?? '',
     limits,
-    sync: async () => {
-      // tfjs batches dispatches into a command encoder; submit it, then wait for the queue.
-      (tf.backend() as unknown as { submitQueue?: () => void }).submitQueue?.();
-      await device.queue.onSubmittedWorkDone();
-    },
+    // Waits for what was submitted. tfjs submits its batched commands when a tensor is read, so
+    // callers read a small dependent tensor first (calling the backend's submitQueue from outside
+    // breaks its open compute pass).
+    sync: () => device.queue.onSubmittedWorkDone(),
   };
   return cached;
 }
