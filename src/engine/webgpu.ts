@@ -2,6 +2,7 @@
 // navigator.gpu exists, so we request the adapter ourselves (with its own limits, so big tensors can be
 // bound) and register a WebGPUBackend on that device.
 import { tf } from './tf.js';
+import { queryGpus } from '../probes/nvidia-smi.js';
 
 export interface WebGpuInfo {
   adapterName: string;
@@ -38,7 +39,9 @@ export async function setupWebGpu(): Promise<WebGpuInfo> {
   (globalThis as any).navigator ??= { gpu };
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackend('webgpu')) tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 3);
-  const adapterName = [info.description, info.device, info.vendor, info.architecture].find((s: unknown) => typeof s === 'string' && s) ?? 'WebGPU adapter';
+  // Dawn's description is often the driver string ("NVIDIA: 580.159.04 ..."): prefer nvidia-smi's name.
+  const nvidia = /nvidia/i.test(`${info.vendor} ${info.description}`) ? queryGpus()[0]?.name : undefined;
+  const adapterName = nvidia ?? ([info.device, info.description, info.vendor].find((s: unknown) => typeof s === 'string' && s) || 'WebGPU adapter');
   cached = {
     adapterName,
     vendor: info.vendor ?? '',
