@@ -1,21 +1,9 @@
 import type { Command } from 'commander';
 import { BACKENDS, oneOf } from './spec.js';
+import type { SweepFlags } from './grid.js';
 
-export interface BenchOptions {
-  preset?: string;
-  config?: string;
-  loss?: string;
-  impl?: string;
-  strategy?: string;
-  batch?: string;
-  globalBatch?: string;
-  localBatch?: string;
-  world?: string;
-  dim?: string;
-  chunk?: string;
-  warmup?: string;
-  samples?: string;
-  sampleTimeMs?: string;
+/** The sweep flags (grid.ts) plus how to run them. */
+export interface BenchOptions extends Omit<SweepFlags, 'link'> {
   backend: string;
   out: string;
   resume?: string;

@@ -8,7 +8,7 @@ import type { LossInputs, StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
-import type { Status } from './result.js';
+import type { ScenarioResult } from './result.js';
 import type { ScenarioSpec } from './spec.js';
 
 export interface WorkerJob {
@@ -16,21 +16,10 @@ export interface WorkerJob {
   backend: ConcreteBackend;
 }
 
-export interface WorkerReport {
-  status: Status;
-  reason: string;
-  device_name: string;
-  loss_value: number | null;
-  step_ms_median: number | null;
-  step_ms_p10: number | null;
-  step_ms_p90: number | null;
-  step_samples: number | null;
-  peak_tensor_bytes: number | null;
-  comm_bytes_sent: number | null;
-  comm_bytes_received: number | null;
-  comm_rounds: number | null;
-  host_rss_peak_bytes: number;
-}
+/** What the child measured; the parent adds predictions and wall time to make the result row. */
+export type WorkerReport = Pick<ScenarioResult,
+  'status' | 'reason' | 'device_name' | 'loss_value' | 'step_ms_median' | 'step_ms_p10' | 'step_ms_p90' | 'step_samples' |
+  'peak_tensor_bytes' | 'comm_bytes_sent' | 'comm_bytes_received' | 'comm_rounds'> & { host_rss_peak_bytes: number };
 
 type Ledgered = StepResult & { ledger?: { bytesSent: number; bytesReceived: number; rounds: number } };
 
