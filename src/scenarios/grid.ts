@@ -32,8 +32,10 @@ export function expand(axes: SweepAxes, link: string, seed = 1): ScenarioSpec[] 
   for (const dim of axes.dims)
     for (const chunk of axes.chunks)
       for (const loss of axes.losses)
-        for (const strategy of axes.strategies) {
-          if (!STRATEGIES[loss].includes(strategy)) continue;
+        for (const entry of axes.strategies) {
+          // "ring" applies to every loss that has it; "clip/ring" to CLIP only.
+          const [only, strategy] = entry.includes('/') ? (entry.split('/') as [string, string]) : [loss, entry];
+          if (only !== loss || !STRATEGIES[loss].includes(strategy)) continue;
           for (const impl of axes.impls)
             for (const world of strategy === 'single' ? [1] : axes.worlds)
               for (const batch of axes.batches) {
@@ -113,7 +115,7 @@ function checkAxes(where: string, s: unknown): SweepAxes {
   return {
     losses: arr('losses', [...LOSSES]).map((v) => oneOf(`${where}: losses`, v, LOSSES)),
     impls: arr('impls', [...IMPLS]).map((v) => oneOf(`${where}: impls`, v, IMPLS)),
-    strategies: arr('strategies', ['single']).map((v) => oneOf(`${where}: strategies`, v, allStrategies())),
+    strategies: arr('strategies', ['single']).map((v) => oneOf(`${where}: strategies`, v, strategyNames())),
     batches: arr('batches', []).map((v) => positiveInt(`${where}: batches`, v)),
     worlds: arr('worlds', [1]).map((v) => positiveInt(`${where}: worlds`, v)),
     batchIs: oneOf(`${where}: batchIs`, o.batchIs ?? 'global', ['global', 'local'] as const),
@@ -125,7 +127,11 @@ function checkAxes(where: string, s: unknown): SweepAxes {
   };
 }
 
-const allStrategies = () => [...new Set(Object.values(STRATEGIES).flat())];
+/** Strategy names as flags and configs take them: bare ("ring") or qualified by loss ("clip/ring"). */
+const strategyNames = () => [
+  ...new Set(Object.values(STRATEGIES).flat()),
+  ...Object.entries(STRATEGIES).flatMap(([loss, names]) => names.map((s) => `${loss}/${s}`)),
+];
 
 export function presetSweeps(name: string): SweepAxes[] {
   const p = PRESETS[name];
@@ -147,7 +153,7 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
     const out = { ...s };
     if (f.loss) out.losses = parseList('loss', f.loss, LOSSES) as LossName[];
     if (f.impl) out.impls = parseList('impl', f.impl, IMPLS) as ImplName[];
-    if (f.strategy) out.strategies = f.strategy.split(',').map((x) => oneOf('strategy', x.trim().replace(/^(clip|siglip)\//, ''), allStrategies()));
+    if (f.strategy) out.strategies = f.strategy.split(',').map((x) => oneOf('strategy', x.trim(), strategyNames()));
     if (f.batch || f.globalBatch) {
       out.batches = parseSizes(f.batch ? 'batch' : 'global-batch', (f.batch ?? f.globalBatch)!);
       out.batchIs = 'global';
