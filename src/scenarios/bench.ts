@@ -34,7 +34,7 @@ function isGpu(b: BackendReady): boolean {
 
 export async function runBench(o: BenchOptions): Promise<number> {
   const timeoutMs = positiveInt('timeout', o.timeout) * 1000;
-  const memoryLimitBytes = o.memoryLimit === undefined ? null : Number(o.memoryLimit) * 2 ** 30;
+  const memoryLimitBytes = o.memoryLimit === undefined ? null : Math.floor(Number(o.memoryLimit) * 2 ** 30);
   if (memoryLimitBytes !== null && !(memoryLimitBytes > 0)) throw new UsageError(`memory-limit: expected a positive number of GB, got ${JSON.stringify(o.memoryLimit)}`);
   const timeBudgetMs = o.timeBudget === undefined ? null : Number(o.timeBudget) * 60_000;
   if (timeBudgetMs !== null && !(timeBudgetMs > 0)) throw new UsageError(`time-budget: expected a positive number of minutes, got ${JSON.stringify(o.timeBudget)}`);

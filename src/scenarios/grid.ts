@@ -27,7 +27,7 @@ export function parseList<T extends string>(field: string, text: string, allowed
 }
 
 /** Expands sweep axes into scenarios; strategies that the loss lacks are left out for that loss. */
-export function expand(axes: SweepAxes, link: string, seed = 1): ScenarioSpec[] {
+export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[] = []): ScenarioSpec[] {
   const out: ScenarioSpec[] = [];
   for (const dim of axes.dims)
     for (const chunk of axes.chunks)
@@ -41,7 +41,10 @@ export function expand(axes: SweepAxes, link: string, seed = 1): ScenarioSpec[] 
               for (const batch of axes.batches) {
                 let localBatch = batch;
                 if (axes.batchIs === 'global') {
-                  if (batch % world !== 0) continue;
+                  if (batch % world !== 0) {
+                    dropped.push(`batch: N = ${batch} is not divisible by world ${world}`);
+                    continue;
+                  }
                   localBatch = batch / world;
                 }
                 out.push(validateSpec({
@@ -89,7 +92,7 @@ export function loadConfig(path: string): SweepAxes[] {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UsageError(`config ${path}: ${err instanceof SyntaxError ? 'not valid JSON: ' + err.message : 'cannot be read'}`);
+    throw new UsageError(`config ${path}: ${err instanceof SyntaxError ? 'not valid JSON: ' + err.message.replace(/\s+/g, ' ') : 'cannot be read'}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`config ${path}: expected a JSON object`);
   const obj = raw as Record<string, unknown>;
@@ -173,7 +176,9 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
 }
 
 export function buildScenarios(f: SweepFlags, defaultPreset: string): ScenarioSpec[] {
-  const specs = dedupe(sweepsFromFlags(f, defaultPreset).flatMap((s) => expand(s, f.link)));
+  const dropped: string[] = [];
+  const specs = dedupe(sweepsFromFlags(f, defaultPreset).flatMap((s) => expand(s, f.link, 1, dropped)));
+  if (specs.length === 0 && dropped.length) throw new UsageError(`${dropped[0]}: no scenarios left (give --local-batch, or N a multiple of W)`);
   if (specs.length === 0) throw new UsageError('no scenarios: the losses, strategies and batch sizes given select nothing');
   return specs;
 }

@@ -50,7 +50,7 @@ function baseRow(spec: ScenarioSpec, backend: BackendReady, pred: Prediction): S
     id: scenarioId(spec), loss: spec.loss, impl: spec.impl, strategy: spec.strategy, n: spec.n, world: spec.world,
     local_batch: spec.localBatch, dim: spec.dim, chunk: spec.chunk, backend: backend.name, device_name: backend.deviceName,
     status: 'error', reason: '', loss_value: null, step_ms_median: null, step_ms_p10: null, step_ms_p90: null, step_samples: null,
-    peak_tensor_bytes: null, predicted_peak_bytes: pred.peakBytes, device_mem_bytes: null, host_rss_peak_bytes: null,
+    peak_tensor_bytes: null, predicted_peak_bytes: Math.round(pred.peakBytes), device_mem_bytes: null, host_rss_peak_bytes: null,
     comm_bytes_sent: null, comm_bytes_received: null, comm_rounds: null, predicted_comm_bytes: pred.commBytes,
     comm_ms_modelled: null, comm_link: spec.world > 1 ? spec.link : '', flops: pred.flops, achieved_flops_per_s: null,
     wall_ms: 0, finished_at: '',
@@ -77,7 +77,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
     return finish('limit', `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`);
   const available = availableBytes(opts.backend);
   if (!opts.force && available !== null && pred.peakBytes > available)
-    return finish('skipped', `predicted peak ${pred.peakBytes} bytes > available ${Math.floor(available)} bytes (--force runs it)`);
+    return finish('skipped', `predicted peak ${Math.round(pred.peakBytes)} bytes > available ${Math.floor(available)} bytes (--force runs it)`);
 
   const sampler = new GpuMemorySampler(100).start();
   const report = await runChild({ spec, backend: opts.backend.name }, opts);
@@ -146,7 +146,7 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
       current = null;
       if (report) return resolve({ report });
       if (killedFor) return resolve({ ...killedFor, rssPeakBytes: rssPeak });
-      const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at |XDG_RUNTIME_DIR|^Warning: Couldn't load Vulkan/.test(l));
+      const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at |^\d+: |^----- .* -----$|XDG_RUNTIME_DIR|^Warning: Couldn't load Vulkan/.test(l)); // stack frames (JS, native) say nothing
       const last = lines.filter((l) => /error|abort|memory|killed/i.test(l)).pop() ?? lines.pop() ?? '';
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       const status = signal === 'SIGKILL' && !last ? 'oom' : classifyFailure(`${last} ${how}`);

@@ -9,7 +9,7 @@ import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
 import type { ScenarioResult } from './result.js';
-import type { ScenarioSpec } from './spec.js';
+import { scenarioId, type ScenarioSpec } from './spec.js';
 
 export interface WorkerJob {
   spec: ScenarioSpec;
@@ -35,6 +35,7 @@ export async function runJob(job: WorkerJob): Promise<WorkerReport> {
   try {
     const ready = await selectBackend(job.backend);
     report.device_name = ready.deviceName;
+    injectFault(scenarioId(spec));
     inputs = deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
     const inp = inputs;
     let step: () => Ledgered;
@@ -98,6 +99,20 @@ export async function runJob(job: WorkerJob): Promise<WorkerReport> {
     report.host_rss_peak_bytes = process.resourceUsage().maxRSS * 1024;
   }
   return report;
+}
+
+/**
+ * Test hook: LOSSBENCH_FAULT="crash:<id>" aborts the worker of scenario <id> (SIGABRT) right after the
+ * backend is selected, "exit:<id>" makes it exit with code 3; several faults are separated by commas.
+ */
+function injectFault(id: string): void {
+  for (const f of (process.env.LOSSBENCH_FAULT ?? '').split(',')) {
+    const colon = f.indexOf(':');
+    if (colon < 0 || f.slice(colon + 1).trim() !== id) continue;
+    const kind = f.slice(0, colon).trim();
+    if (kind === 'crash') process.abort();
+    if (kind === 'exit') process.exit(3);
+  }
 }
 
 /** Child entry: the job comes in LOSSBENCH_JOB, the report goes back over IPC. */

@@ -1,0 +1,171 @@
+// bench: bad input is a UsageError naming the field (function level) and, on the command line, exit code 2
+// with exactly one `lossbench:` line on stderr and no stack trace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../src/errors.js';
+import { validateSpec, type ScenarioSpec } from '../src/scenarios/spec.js';
+import { buildScenarios, loadConfig, parseSizes, presetSweeps, type SweepFlags } from '../src/scenarios/grid.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-validation-'));
+
+const good: ScenarioSpec = {
+  loss: 'clip', impl: 'naive', strategy: 'single', n: 64, world: 1, localBatch: 64, dim: 16, chunk: 16,
+  warmup: 1, samples: 5, timeBudgetMs: 5, seed: 1, link: 'nvlink4',
+};
+
+/** Asserts that fn throws a UsageError whose message starts with (or contains) the field's name. */
+function throwsUsage(fn: () => unknown, field: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
+    assert.match(err.message, field);
+    assert.ok(!err.message.includes('\n'), `one line: ${JSON.stringify(err.message)}`);
+    return true;
+  });
+}
+
+test('validateSpec: a good spec passes unchanged', () => {
+  assert.deepEqual(validateSpec({ ...good }), good);
+});
+
+test('validateSpec: bad fields are UsageErrors that name the field', () => {
+  const cases: [Partial<ScenarioSpec> & Record<string, unknown>, RegExp][] = [
+    [{ n: 0, localBatch: 0 }, /^local-batch: expected a positive integer, got 0/],
+    [{ n: 0 }, /^batch: expected a positive integer, got 0/],
+    [{ n: -64, localBatch: -64 }, /^local-batch: .*-64/],
+    [{ n: 63.5, localBatch: 63.5 }, /^local-batch: expected a positive integer, got 63.5/],
+    [{ chunk: 0 }, /^chunk: expected a positive integer, got 0/],
+    [{ dim: 1.5 }, /^dim: /],
+    [{ loss: 'infonce' as never }, /^loss: expected one of clip, siglip, got "infonce"/],
+    [{ impl: 'fast' as never }, /^impl: expected one of/],
+    [{ strategy: 'ring-bidir' }, /^strategy \(for clip\): expected one of/],
+    [{ strategy: 'ring', world: 3, localBatch: 21, n: 64 }, /^batch: N = 64 is not world × local-batch = 3 × 21/],
+    [{ world: 2, localBatch: 32, n: 64 }, /^world: strategy 'single' runs on one device/],
+    [{ samples: 0 }, /^samples: /],
+    [{ warmup: -1 }, /^warmup: /],
+    [{ timeBudgetMs: 0 }, /^time-budget-ms: /],
+  ];
+  for (const [bad, field] of cases) throwsUsage(() => validateSpec({ ...good, ...bad } as ScenarioSpec), field);
+});
+
+const flags = (f: Partial<SweepFlags>): SweepFlags => ({ link: 'nvlink4', loss: 'clip', impl: 'naive', batch: '32', dim: '16', chunk: '16', ...f });
+
+test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
+  assert.equal(buildScenarios(flags({ batch: '32,64', impl: 'naive,chunked' }), 'quick').length, 4);
+  throwsUsage(() => buildScenarios(flags({ batch: '0' }), 'quick'), /^batch: expected a positive integer, got "0"/);
+  throwsUsage(() => buildScenarios(flags({ batch: '-32' }), 'quick'), /^batch: /);
+  throwsUsage(() => buildScenarios(flags({ batch: '32.5' }), 'quick'), /^batch: /);
+  throwsUsage(() => buildScenarios(flags({ batch: '32,,64' }), 'quick'), /^batch: expected a list/);
+  throwsUsage(() => buildScenarios(flags({ batch: '64..32' }), 'quick'), /^batch: range 64..32 runs backwards/);
+  throwsUsage(() => buildScenarios(flags({ chunk: '0' }), 'quick'), /^chunk: /);
+  throwsUsage(() => buildScenarios(flags({ dim: 'x' }), 'quick'), /^dim: /);
+  throwsUsage(() => buildScenarios(flags({ loss: 'clip,infonce' }), 'quick'), /^loss: expected one of clip, siglip, got "infonce"/);
+  throwsUsage(() => buildScenarios(flags({ impl: 'fused' }), 'quick'), /^impl: /);
+  throwsUsage(() => buildScenarios(flags({ strategy: 'tree', world: '2' }), 'quick'), /^strategy: /);
+  throwsUsage(() => buildScenarios({ link: 'nvlink4', preset: 'huge' }, 'quick'), /^preset: expected one of smoke, quick, paper, full, got "huge"/);
+  throwsUsage(() => buildScenarios(flags({ world: '2' }), 'quick'), /^strategy: --world needs --strategy/);
+  throwsUsage(() => buildScenarios(flags({ strategy: 'ring', world: '3', batch: '64' }), 'quick'), /^batch: N = 64 is not divisible by world 3/);
+  throwsUsage(() => buildScenarios(flags({ batch: '64', localBatch: '32' }), 'quick'), /^batch: give one of/);
+  // --local-batch makes any N = W·b valid.
+  const ring = buildScenarios(flags({ strategy: 'ring', world: '3', batch: undefined, localBatch: '21' }), 'quick');
+  assert.deepEqual(ring.map((s) => [s.n, s.world, s.localBatch]), [[63, 3, 21]]);
+  // A strategy the loss lacks selects nothing for it: that is an error only when nothing is left.
+  throwsUsage(() => buildScenarios(flags({ strategy: 'ring-bidir', world: '2' }), 'quick'), /^no scenarios/);
+  throwsUsage(() => presetSweeps('nope'), /^preset: /);
+  assert.deepEqual(parseSizes('batch', '256..2048'), [256, 512, 1024, 2048]);
+});
+
+test('loadConfig: malformed files are UsageErrors that name the file and field', () => {
+  const dir = tmp();
+  const file = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  throwsUsage(() => loadConfig(join(dir, 'missing.json')), /^config .*missing\.json: cannot be read/);
+  throwsUsage(() => loadConfig(file('bad.json', '{"losses": ["clip"],\n')), /^config .*bad\.json: not valid JSON/);
+  throwsUsage(() => loadConfig(file('array.json', '[1, 2]')), /^config .*: expected a JSON object/);
+  throwsUsage(() => loadConfig(file('unknown.json', '{"losses": ["clip"], "batches": [64], "batchsize": 3}')), /: unknown field "batchsize"/);
+  throwsUsage(() => loadConfig(file('type1.json', '{"batches": "64"}')), /: batches must be a non-empty array/);
+  throwsUsage(() => loadConfig(file('type2.json', '{"batches": [64], "samples": "5"}')), /: samples must be an integer ≥ 1, got "5"/);
+  throwsUsage(() => loadConfig(file('type3.json', '{"batches": [64], "dims": [0]}')), /: dims: expected a positive integer, got 0/);
+  throwsUsage(() => loadConfig(file('loss.json', '{"batches": [64], "losses": ["infonce"]}')), /: losses: expected one of clip, siglip/);
+  throwsUsage(() => loadConfig(file('batchis.json', '{"batches": [64], "batchIs": "both"}')), /: batchIs: expected one of global, local/);
+  throwsUsage(() => loadConfig(file('preset.json', '{"preset": "huge"}')), /^preset: /);
+  throwsUsage(() => loadConfig(file('sweeps.json', '{"sweeps": [{"batches": [64]}, {"batches": [64], "chunk": [16]}]}')), /sweeps\[1\]: unknown field "chunk"/);
+  // A good file, for contrast.
+  const ok = loadConfig(file('ok.json', '{"losses": ["siglip"], "impls": ["chunked"], "batches": [32, 64], "dims": [16], "chunks": [16], "samples": 5}'));
+  assert.equal(ok.length, 1);
+  assert.deepEqual(ok[0]!.batches, [32, 64]);
+});
+
+interface Run { code: number | null; stdout: string; stderr: string }
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace', async () => {
+  const dir = tmp();
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, 'nope{\n"losses": 1');
+  const unknown = join(dir, 'unknown.json');
+  writeFileSync(unknown, JSON.stringify({ losses: ['clip'], batches: [64], batch_size: 3 }));
+  const wrongType = join(dir, 'type.json');
+  writeFileSync(wrongType, JSON.stringify({ losses: 'clip', batches: [64] }));
+  const out = join(dir, 'out');
+  const tiny = ['--backend', 'wasm', '--out', out, '--no-report', '--dim', '16', '--chunk', '16'];
+  const cases: [string[], RegExp][] = [
+    [[...tiny, '--batch', '0'], /^lossbench: batch: expected a positive integer, got "0"$/],
+    [[...tiny, '--batch', '-64'], /^lossbench: batch: /],
+    [[...tiny, '--batch', '64.5'], /^lossbench: batch: /],
+    [[...tiny, '--batch', '64', '--chunk', '0'], /^lossbench: chunk: /],
+    [[...tiny, '--batch', '64', '--loss', 'infonce'], /^lossbench: loss: expected one of clip, siglip/],
+    [['--backend', 'wasm', '--out', out, '--preset', 'huge'], /^lossbench: preset: expected one of/],
+    [['--backend', 'wasm', '--out', out, '--config', bad], /^lossbench: config .*bad\.json: not valid JSON/],
+    [['--backend', 'wasm', '--out', out, '--config', unknown], /^lossbench: config .*: unknown field "batch_size"/],
+    [['--backend', 'wasm', '--out', out, '--config', wrongType], /^lossbench: config .*: losses must be a non-empty array/],
+    [[...tiny, '--batch', '64', '--strategy', 'ring', '--world', '3'], /^lossbench: batch: N = 64 is not divisible by world 3/],
+    [[...tiny, '--batch', '64', '--world', '2'], /^lossbench: strategy: --world needs --strategy/],
+    [['--backend', 'tpu', '--out', out], /^lossbench: backend: expected one of auto, tensorflow, webgpu, wasm, cpu, got "tpu"$/],
+    [[...tiny, '--batch', '64', '--timeout', '0'], /^lossbench: timeout: /],
+    [[...tiny, '--batch', '64', '--memory-limit', 'lots'], /^lossbench: memory-limit: /],
+    [[...tiny, '--batch', '64', '--bogus-flag'], /^lossbench: unknown option '--bogus-flag'/],
+  ];
+  // Two at a time: each child loads tfjs, and there are two cores.
+  const results: Run[] = new Array(cases.length);
+  let next = 0;
+  await Promise.all([0, 1].map(async () => {
+    while (next < cases.length) {
+      const i = next++;
+      results[i] = await cli(cases[i]![0]);
+    }
+  }));
+  for (const [i, [args, want]] of cases.entries()) {
+    const r = results[i]!;
+    const what = `bench ${args.join(' ')}`;
+    assert.equal(r.code, 2, `${what}: exit code (stderr: ${r.stderr})`);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, `${what}: one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    assert.match(lines[0]!, want, what);
+    assert.ok(!r.stderr.includes('    at '), `${what}: no stack trace`);
+    assert.equal(r.stdout, '', `${what}: nothing on stdout`);
+  }
+  // Nothing ran, so no results folder was made.
+  assert.ok(!existsSync(out) || readdirSync(out).length === 0);
+});
