@@ -8,7 +8,7 @@ import { selectBackend, type BackendReady } from '../engine/backend.js';
 import { fingerprint } from '../probes/system.js';
 import type { BenchOptions } from './bench-cli.js';
 import { buildScenarios } from './grid.js';
-import { readResults, readRunInfo, writeCsv, writeRunInfo } from './results-store.js';
+import { lockFolder, readResults, readRunInfo, writeCsv, writeRunInfo } from './results-store.js';
 import type { RunInfo } from './run-info.js';
 import { killCurrentChild, runSweep } from './runner.js';
 import { scenarioId, positiveInt, type ScenarioSpec } from './spec.js';
@@ -65,6 +65,19 @@ export async function runBench(o: BenchOptions): Promise<number> {
     writeRunInfo(dir, info);
   }
 
+  const unlock = lockFolder(dir);
+  try {
+    return await sweepInto(dir, specs, backend, o, { timeoutMs, memoryLimitBytes, timeBudgetMs });
+  } finally {
+    unlock();
+  }
+}
+
+async function sweepInto(
+  dir: string, specs: ScenarioSpec[], backend: BackendReady, o: BenchOptions,
+  limits: { timeoutMs: number; memoryLimitBytes: number | null; timeBudgetMs: number | null },
+): Promise<number> {
+  const { timeoutMs, memoryLimitBytes, timeBudgetMs } = limits;
   const log = (s: string) => !o.json && console.error(s);
   for (const note of backend.notes) log(`backend ${note}`);
   const done = new Set(readResults(dir, true).map((r) => r.id));
