@@ -6,6 +6,7 @@ import { tf } from '../src/engine/tf.js';
 import { lossStep, LOSSES } from '../src/losses/index.js';
 import { deviceInputs, disposeInputs } from '../src/losses/inputs.js';
 import { measureTensorPeak } from '../src/probes/tensor-memory.js';
+import { predictPeakBytes } from '../src/model/memory.js';
 
 async function peak(loss: 'clip' | 'siglip', impl: 'naive' | 'chunked', n: number): Promise<number> {
   const inputs = deviceInputs(loss, n, 64, 11);
@@ -34,5 +35,10 @@ describe('peak tensor bytes on wasm (D = 64, c = 128)', () => {
       assert.ok(n2 / n1 >= 3.5, msg);
       assert.ok(c2 <= n2 / 4, msg);
       assert.ok(c1 > 0 && n1 > 0, msg);
+      // The analytic model (src/model/memory.ts) must follow the implementations it describes.
+      for (const [impl, n, measured] of [['naive', 2048, n2], ['chunked', 2048, c2]] as const) {
+        const predicted = predictPeakBytes({ loss, impl, strategy: 'single', n, world: 1, localBatch: n, dim: 64, chunk: 128, bytesPerElement: 4 });
+        assert.ok(Math.abs(predicted / measured - 1) <= 0.15, `${loss} ${impl} N=${n}: predicted ${predicted} vs measured ${measured}`);
+      }
     });
 });

@@ -1,5 +1,4 @@
-// Shared pieces of the tiled (chunked) losses: column ranges and a numerically stable softplus that
-// every backend has (wasm registers no Softplus kernel).
+// Shared pieces of the tiled (chunked) losses: column ranges, softplus, row dots, two-stage sums.
 import { tf, type Tensor } from '../engine/tf.js';
 
 export interface ColumnRange {
@@ -15,9 +14,13 @@ export function columnTiles(n: number, c: number): ColumnRange[] {
   return tiles;
 }
 
-/** softplus(s) = max(s, 0) + log1p(exp(−|s|)): exact in float32 for any s, and differentiable. */
+/**
+ * softplus(s) = log(1 + exp(s)) through tfjs's Softplus kernel (cpu, wasm and webgpu all have one; its
+ * gradient is σ(s)). Not the composite max(s, 0) + log1p(exp(−|s|)): wasm's log1p is log(1 + x), which
+ * returns 0 for softplus(−30) where the kernel keeps full relative precision.
+ */
 export function softplus(s: Tensor): Tensor {
-  return tf.tidy(() => tf.add(tf.relu(s), tf.log1p(tf.exp(tf.neg(tf.abs(s))))));
+  return tf.softplus(s);
 }
 
 /** Row-wise dot products x_i·y_i (N). */
