@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, truncateS
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { RESULT_COLUMNS, type ScenarioResult } from './result.js';
+import { parseResultsJsonl } from '../report/load.js';
 import type { RunInfo } from './run-info.js';
 import { toCsv } from '../report/csv.js';
 
@@ -17,21 +18,22 @@ export function appendResult(dir: string, row: ScenarioResult): void {
   appendFileSync(files(dir).jsonl, JSON.stringify(row) + '\n');
 }
 
-/** Rows already finished; a torn last line (no newline) is dropped and, with `repair`, cut off the file. */
+/**
+ * Rows already finished, through the one results.jsonl reader (report/load.ts: shape-checked, a torn
+ * last line dropped, a bad earlier line a UsageError). With `repair`, a torn last line is also cut off
+ * the file, so appends after a resume start on a clean line.
+ */
 export function readResults(dir: string, repair = false): ScenarioResult[] {
   const path = files(dir).jsonl;
   if (!existsSync(path)) return [];
   const text = readFileSync(path, 'utf8');
-  const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length && repair) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
-  const rows: ScenarioResult[] = [];
-  for (const [i, line] of text.slice(0, end).split('\n').entries()) {
-    if (!line.trim()) continue;
-    try {
-      rows.push(JSON.parse(line) as ScenarioResult);
-    } catch {
-      throw new UsageError(`${path}:${i + 1}: not a JSON line`);
-    }
+  const { rows, warnings } = parseResultsJsonl(text, path);
+  const body = text.trimEnd();
+  const tornOrUnterminated = warnings.length > 0 || (body.length > 0 && !text.endsWith('\n'));
+  if (repair && tornOrUnterminated) {
+    const keep = warnings.length > 0 ? body.lastIndexOf('\n') + 1 : body.length; // drop the torn line
+    truncateSync(path, Buffer.byteLength(text.slice(0, keep)));
+    if (keep === body.length && keep > 0) appendFileSync(path, '\n');
   }
   return rows;
 }
