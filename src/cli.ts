@@ -3,6 +3,9 @@
 // so `lossbench --help` starts fast and a bad flag never pays for loading tfjs.
 import { Command, CommanderError } from 'commander';
 import { CheckFailed, UsageError } from './errors.js';
+import pkg from '../package.json' with { type: 'json' };
+
+const lossbenchVersion = () => pkg.version;
 import { registerBench } from './scenarios/bench-cli.js';
 import { registerVerify } from './losses/verify-cli.js';
 import { registerBackends, registerCeiling } from './engine/backends-cli.js';
@@ -13,6 +16,7 @@ export function makeProgram(): Command {
   const program = new Command('lossbench')
     .description('Memory and throughput of contrastive losses: CLIP vs SigLIP, naive vs chunked, one device and many')
     .showHelpAfterError(false)
+    .version(lossbenchVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: () => {} }); // errors are printed once, by main, as one line
   registerBench(program);
@@ -27,6 +31,10 @@ export function makeProgram(): Command {
 /** Runs the CLI; returns the exit code (0 ok, 1 a failed check, 2 bad input or an unusable backend). */
 export async function main(argv: string[]): Promise<number> {
   const program = makeProgram();
+  if (argv.length === 0) {
+    console.error(program.helpInformation().trimEnd());
+    return 2; // a command is required
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -167,7 +167,7 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
   assert.deepEqual(jsonlRows(dir).map((x) => x.id), rows.map((row) => col(row, 'id')));
 
   // The summary table, on stdout.
-  assert.match(r.stdout, /^loss\s+impl\s+strategy\s+N\s+W\s+D\s+c\s+status\s+step ms \(p10–p90\)\s+peak MiB\s+pred MiB/m);
+  assert.match(r.stdout, /^loss\s+impl\s+strategy\s+N\s+W\s+D\s+c\s+status\s+step \(p10–p90\)\s+peak tensors\s+predicted/m);
   assert.match(r.stdout, /^clip\s+naive\s+single\s+32\s+1\s+16\s+16\s+ok\s+\d/m);
   assert.match(r.stdout, /^siglip\s+naive\s+single\s+32\s+1\s+16\s+16\s+ok\s+\d/m);
   assert.match(r.stdout, /comm ms is modelled/);

@@ -146,6 +146,12 @@ test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace',
     [[...tiny, '--batch', '64', '--timeout', '0'], /^lossbench: timeout: /],
     [[...tiny, '--batch', '64', '--memory-limit', 'lots'], /^lossbench: memory-limit: /],
     [[...tiny, '--batch', '64', '--bogus-flag'], /^lossbench: unknown option '--bogus-flag'/],
+    [[...tiny, '--batch', '1e3'], /^lossbench: batch: expected a positive integer, got "1e3"$/],
+    [[...tiny, '--batch', '64', '--warmup', 'abc'], /^lossbench: warmup: expected a non-negative integer, got "abc"$/],
+    [[...tiny, '--batch', '64', '--link-gbps', '0'], /^lossbench: link-gbps: expected a positive number, got "0"$/],
+    // --backend auto probes the backends (Dawn prints to stderr); flags are checked before that.
+    [['--out', out, '--batch', '0'], /^lossbench: batch: expected a positive integer, got "0"$/],
+    [['--out', out, '--resume', out, '--batch', '64'], /^lossbench: resume: the sweep, backend and link come from run\.json; drop --batch$/],
   ];
   // Two at a time: each child loads tfjs, and there are two cores.
   const results: Run[] = new Array(cases.length);

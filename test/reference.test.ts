@@ -34,6 +34,18 @@ describe('float64 reference', () => {
         if (loss === 'siglip') close(fd(L, inp, (i, e) => ({ ...i, bias: i.bias + e })), g.dBias!, 'dβ');
       });
 
+  it('clip at N = 2 with orthogonal unit features and t = 1 equals the hand computation', () => {
+    // logits = I: each row and column has lse = log(e + 1), so L = log(1 + e) − 1; G_ii = −a, G_ij = a
+    // with a = 1/(2(e + 1)); dx = G·y = G, dy = Gᵀ·x = G, dt' = Σ G_ij·logits_ij = −2a.
+    const I = Float64Array.from([1, 0, 0, 1]);
+    const r = REFERENCES.clip({ n: 2, d: 2, x: I, y: I, tPrime: 0, bias: 0 });
+    const a = 1 / (2 * (Math.E + 1));
+    assert.ok(Math.abs(r.loss - (Math.log1p(Math.E) - 1)) < 1e-12, `loss ${r.loss}`);
+    assert.deepEqual([...r.dx].map((v) => +v.toFixed(12)), [-a, a, a, -a].map((v) => +v.toFixed(12)));
+    assert.deepEqual([...r.dy].map((v) => +v.toFixed(12)), [-a, a, a, -a].map((v) => +v.toFixed(12)));
+    assert.ok(Math.abs(r.dtPrime + 2 * a) < 1e-12, `dt' ${r.dtPrime}`);
+  });
+
   it('clip loss at N = 1 is exactly zero; siglip sums over all N² pairs', () => {
     assert.equal(REFERENCES.clip(toReference(randomInputs('clip', 1, 4, 1))).loss, 0);
     const s = REFERENCES.siglip({ n: 2, d: 1, x: Float64Array.from([1, 1]), y: Float64Array.from([1, 1]), tPrime: 0, bias: 0 });

@@ -28,6 +28,13 @@ export function registerCeiling(program: Command): void {
       const backendName = oneOf('backend', opts.backend, BACKENDS);
       const n = positiveInt('batch', opts.batch);
       const dim = positiveInt('dim', opts.dim);
+      if (opts.out) {
+        const { existsSync, statSync } = await import('node:fs');
+        if (!existsSync(opts.out) || !statSync(opts.out).isDirectory()) {
+          const { UsageError } = await import('../errors.js');
+          throw new UsageError(`out: ${opts.out} is not a folder`);
+        }
+      }
       const { selectBackend } = await import('./backend.js');
       const { matmulCeiling } = await import('../probes/matmul.js');
       const ready = await selectBackend(backendName);

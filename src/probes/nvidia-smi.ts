@@ -30,10 +30,15 @@ export function memoryUsedBytes(): number | null {
   }
 }
 
-/** Samples memory.used every `intervalMs` until stopped; the peak minus the baseline taken at start. */
+/**
+ * Samples memory.used every `intervalMs` until stopped: the peak minus the baseline taken at start
+ * (before the scenario's process exists, so the peak includes its CUDA/Dawn context and tfjs's buffer
+ * pool: what the scenario really costs the device).
+ */
 export class GpuMemorySampler {
   private proc: ChildProcess | null = null;
   private peak = 0;
+  private samples = 0;
   private readonly baseline: number | null;
 
   constructor(private readonly intervalMs = 100) {
@@ -46,18 +51,26 @@ export class GpuMemorySampler {
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         const v = Number(line.trim());
-        if (line.trim() && Number.isFinite(v)) this.peak = Math.max(this.peak, v * MiB);
+        if (line.trim() && Number.isFinite(v)) {
+          this.peak = Math.max(this.peak, v * MiB);
+          this.samples++;
+        }
       }
     });
     this.proc.on('error', () => {});
     return this;
   }
 
-  /** Peak bytes above the baseline, or null where there is no NVIDIA GPU. */
-  stop(): number | null {
-    this.proc?.kill();
+  /** Peak bytes above the baseline; null where there is no NVIDIA GPU or no sample arrived. */
+  async stop(): Promise<number | null> {
+    const proc = this.proc;
     this.proc = null;
-    if (this.baseline === null) return null;
+    if (proc) {
+      const closed = new Promise<void>((resolve) => proc.once('close', () => resolve()));
+      proc.kill();
+      await closed; // its last lines are read before the peak is taken
+    }
+    if (this.baseline === null || this.samples === 0) return null;
     return Math.max(0, this.peak - this.baseline);
   }
 }

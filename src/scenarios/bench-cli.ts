@@ -7,7 +7,7 @@ export interface BenchOptions extends Omit<SweepFlags, 'link'> {
   backend: string;
   out: string;
   resume?: string;
-  timeout: string;
+  timeout?: string;
   memoryLimit?: string;
   force?: boolean;
   timeBudget?: string;
@@ -38,9 +38,9 @@ export function registerBench(program: Command): void {
     .option('--sample-time-ms <ms>', 'time budget of the timed steps per scenario')
     .option('--backend <name>', `${BACKENDS.join(' | ')}`, 'auto')
     .option('--out <dir>', 'where the results folder is made', 'results')
-    .option('--resume <dir>', 'finish an earlier sweep: run only scenarios not yet in its results.jsonl')
-    .option('--timeout <s>', 'per-scenario timeout in seconds', '600')
-    .option('--memory-limit <GB>', 'kill a scenario whose host RSS passes this (recorded as oom)')
+    .option('--resume <dir>', 'finish an earlier sweep (its run.json gives the sweep, backend and link): run only scenarios not yet in results.jsonl')
+    .option('--timeout <s>', 'per-scenario timeout in seconds (default 600, or the resumed run\'s)')
+    .option('--memory-limit <GiB>', 'kill a scenario whose host RSS passes this many GiB (recorded as oom)')
     .option('--force', 'run scenarios even when predicted not to fit')
     .option('--time-budget <min>', 'run cheapest scenarios first and start no new one after this many minutes')
     .option('--link <preset>', 'link of the modelled communication time: nvlink4 | pcie5 | ib-ndr | 100gbe', 'nvlink4')

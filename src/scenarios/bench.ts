@@ -1,5 +1,5 @@
 // `lossbench bench`: pick the backend, build the sweep, make (or resume) the results folder, run.
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -11,20 +11,25 @@ import { buildScenarios } from './grid.js';
 import { lockFolder, readResults, readRunInfo, writeCsv, writeRunInfo } from './results-store.js';
 import type { RunInfo } from './run-info.js';
 import { killCurrentChild, runSweep } from './runner.js';
-import { scenarioId, positiveInt, type ScenarioSpec } from './spec.js';
+import { positiveInt, positiveNumber, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 import { summaryTable } from './summary.js';
 import { predictScenario } from './predict.js';
+import { resolveLink } from '../model/comm.js';
 import type { ScenarioResult } from './result.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const slug = (s: string) => s.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
 
-/** --link-gbps/--link-latency-us become a custom link written as "custom:<GB/s>:<µs>". */
+/**
+ * The link of the modelled communication time: a preset, or with --link-gbps/--link-latency-us a custom
+ * link written into the specs as "custom:<GB/s>:<µs>" (either flag alone keeps the preset's other value).
+ */
 function linkOf(o: BenchOptions): string {
-  if (o.linkGbps === undefined) return o.link;
-  const gbps = Number(o.linkGbps);
-  const us = Number(o.linkLatencyUs ?? 0);
-  if (!(gbps > 0) || !(us >= 0)) throw new UsageError(`link-gbps: expected a positive bandwidth and a non-negative latency, got ${o.linkGbps} GB/s, ${o.linkLatencyUs} µs`);
+  if (o.linkGbps === undefined && o.linkLatencyUs === undefined) return o.link;
+  const base = resolveLink(o.link);
+  const gbps = o.linkGbps === undefined ? base.bytesPerSecond / 1e9 : positiveNumber('link-gbps', o.linkGbps);
+  const us = o.linkLatencyUs === undefined ? base.latencyS * 1e6 : Number(o.linkLatencyUs);
+  if (!Number.isFinite(us) || us < 0) throw new UsageError(`link-latency-us: expected a non-negative number, got ${JSON.stringify(o.linkLatencyUs)}`);
   return `custom:${gbps}:${us}`;
 }
 
@@ -32,27 +37,39 @@ function isGpu(b: BackendReady): boolean {
   return b.name === 'webgpu' || (b.name === 'tensorflow' && /CUDA/.test(b.deviceName));
 }
 
+/** Flags that shape a new sweep: a resumed sweep takes all of them from its run.json. */
+const SWEEP_FLAGS = ['preset', 'config', 'loss', 'impl', 'strategy', 'batch', 'globalBatch', 'localBatch', 'world', 'dim', 'chunk', 'warmup', 'samples', 'sampleTimeMs', 'linkGbps', 'linkLatencyUs'] as const;
+
 export async function runBench(o: BenchOptions): Promise<number> {
-  const timeoutMs = positiveInt('timeout', o.timeout) * 1000;
-  const memoryLimitBytes = o.memoryLimit === undefined ? null : Math.floor(Number(o.memoryLimit) * 2 ** 30);
-  if (memoryLimitBytes !== null && !(memoryLimitBytes > 0)) throw new UsageError(`memory-limit: expected a positive number of GB, got ${JSON.stringify(o.memoryLimit)}`);
-  const timeBudgetMs = o.timeBudget === undefined ? null : Number(o.timeBudget) * 60_000;
-  if (timeBudgetMs !== null && !(timeBudgetMs > 0)) throw new UsageError(`time-budget: expected a positive number of minutes, got ${JSON.stringify(o.timeBudget)}`);
+  const memoryLimitBytes = o.memoryLimit === undefined ? null : Math.floor(positiveNumber('memory-limit', o.memoryLimit) * 2 ** 30);
+  const timeBudgetMs = o.timeBudget === undefined ? null : positiveNumber('time-budget', o.timeBudget) * 60_000;
 
   let dir: string;
   let specs: ScenarioSpec[];
   let info: RunInfo;
   let backend: BackendReady;
+  let timeoutMs: number;
   if (o.resume) {
+    const given: string[] = [...SWEEP_FLAGS.filter((k) => o[k] !== undefined), ...(o.backend !== 'auto' ? ['backend'] : []), ...(o.link !== 'nvlink4' ? ['link'] : [])];
+    if (given.length) throw new UsageError(`resume: the sweep, backend and link come from run.json; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}`);
     dir = o.resume;
     info = readRunInfo(dir);
+    timeoutMs = o.timeout === undefined ? info.config.timeout_ms : positiveInt('timeout', o.timeout) * 1000;
+    specs = info.config.scenarios.map(validateSpec);
+    if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     backend = await selectBackend(info.backend as BackendReady['name']);
-    specs = info.config.scenarios;
   } else {
-    if (o.link !== 'nvlink4' || o.linkGbps) predictLinkCheck(linkOf(o));
+    timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
+    const link = linkOf(o);
+    predictScenario({ ...PROBE_SPEC, link }); // an unknown link fails here
+    // Check every flag before probing backends (which is slow and noisy), with the CPU default preset;
+    // the real default preset depends on the backend found.
+    const flags = { ...o, link };
+    buildScenarios(flags, 'quick');
+    if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UsageError(`out: ${o.out} is not a folder`);
     backend = await selectBackend(o.backend as never);
-    specs = buildScenarios({ ...o, link: linkOf(o) }, isGpu(backend) ? 'paper' : 'quick');
-    if (timeBudgetMs !== null) specs = [...specs].sort((a, b) => predictScenario(a).flops - predictScenario(b).flops);
+    specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
+    if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     const fp = await fingerprint();
     dir = join(o.out, `${stamp(new Date())}-${slug(os.hostname())}-${backend.name}`);
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
@@ -60,7 +77,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     info = {
       ...fp, created_at: new Date().toISOString(), backend: backend.name, backend_notes: backend.notes, device_name: backend.deviceName,
       ...(backend.webgpu ? { webgpu_adapter: { vendor: backend.webgpu.vendor, architecture: backend.webgpu.architecture, device: backend.webgpu.device, description: backend.webgpu.description, limits: backend.webgpu.limits } } : {}),
-      config: { preset: o.config ? null : o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick'), link: linkOf(o), scenarios: specs, timeout_ms: timeoutMs },
+      config: { preset: o.config ? null : o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick'), link, scenarios: specs, timeout_ms: timeoutMs },
     };
     writeRunInfo(dir, info);
   }
@@ -138,7 +155,9 @@ function hasCustomAxes(o: BenchOptions): boolean {
   return !!(o.loss || o.impl || o.strategy || o.batch || o.globalBatch || o.localBatch || o.world || o.dim || o.chunk);
 }
 
-function predictLinkCheck(link: string): void {
-  // Unknown link names fail here, before anything runs.
-  predictScenario({ loss: 'clip', impl: 'naive', strategy: 'single', n: 1, world: 1, localBatch: 1, dim: 1, chunk: 1, warmup: 0, samples: 1, timeBudgetMs: 1, seed: 0, link });
+const PROBE_SPEC: ScenarioSpec = { loss: 'clip', impl: 'naive', strategy: 'single', n: 1, world: 1, localBatch: 1, dim: 1, chunk: 1, warmup: 0, samples: 1, timeBudgetMs: 1, seed: 0, link: 'nvlink4' };
+
+/** --time-budget: cheapest (fewest predicted FLOPs) first, so the budget buys the most scenarios. */
+function cheapestFirst(specs: ScenarioSpec[]): ScenarioSpec[] {
+  return [...specs].sort((a, b) => predictScenario(a).flops - predictScenario(b).flops);
 }

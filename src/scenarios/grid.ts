@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
 import { PRESETS, type SweepAxes } from './presets.js';
-import { STRATEGIES, oneOf, positiveInt, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
+import { STRATEGIES, nonNegativeInt, oneOf, positiveInt, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
 export function parseSizes(field: string, text: string): number[] {
@@ -168,7 +168,7 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
     if (f.world) out.worlds = parseSizes('world', f.world);
     if (f.dim) out.dims = parseSizes('dim', f.dim);
     if (f.chunk) out.chunks = parseSizes('chunk', f.chunk);
-    if (f.warmup !== undefined) out.warmup = Number(f.warmup);
+    if (f.warmup !== undefined) out.warmup = nonNegativeInt('warmup', f.warmup);
     if (f.samples !== undefined) out.samples = positiveInt('samples', f.samples);
     if (f.sampleTimeMs !== undefined) out.timeBudgetMs = positiveInt('sample-time-ms', f.sampleTimeMs);
     return out;

@@ -81,7 +81,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
 
   const sampler = new GpuMemorySampler(100).start();
   const report = await runChild({ spec, backend: opts.backend.name }, opts);
-  row.device_mem_bytes = sampler.stop();
+  row.device_mem_bytes = await sampler.stop();
   if ('report' in report) {
     const r = report.report;
     Object.assign(row, {
@@ -118,7 +118,9 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = fork(entry.path, ['__worker'], {
       execArgv: entry.execArgv,
-      env: { ...process.env, LOSSBENCH_JOB: JSON.stringify(job) },
+      // TF_FORCE_GPU_ALLOW_GROWTH: TensorFlow would otherwise take nearly all GPU memory at start,
+      // and the nvidia-smi column would measure that, not the scenario.
+      env: { TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...process.env, LOSSBENCH_JOB: JSON.stringify(job) },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     current = child;
@@ -140,7 +142,11 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
         child.kill('SIGKILL');
       }
     }, 100);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': by then stderr has been read to its end, so the reason is whole.
+    child.on('error', (err) => {
+      killedFor ??= { status: 'error', reason: `worker could not run: ${err.message}` };
+    });
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearInterval(poll);
       current = null;
@@ -149,8 +155,11 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
       const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at |^\d+: |^----- .* -----$|XDG_RUNTIME_DIR|^Warning: Couldn't load Vulkan/.test(l)); // stack frames (JS, native) say nothing
       const last = lines.filter((l) => /error|abort|memory|killed/i.test(l)).pop() ?? lines.pop() ?? '';
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      const status = signal === 'SIGKILL' && !last ? 'oom' : classifyFailure(`${last} ${how}`);
-      resolve({ status, reason: `worker ${how}${last ? `: ${last.slice(0, 300)}` : ''}`, rssPeakBytes: rssPeak });
+      // A silent SIGKILL that we did not send is most often the kernel's OOM killer.
+      const silentKill = signal === 'SIGKILL' && !last;
+      const status = silentKill ? 'oom' : classifyFailure(`${last} ${how}`);
+      const why = silentKill ? ' (no message: likely the kernel\'s OOM killer)' : last ? `: ${last.slice(0, 300)}` : '';
+      resolve({ status, reason: `worker ${how}${why}`, rssPeakBytes: rssPeak });
     });
   });
 }

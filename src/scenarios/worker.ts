@@ -59,18 +59,20 @@ export async function runJob(job: WorkerJob): Promise<WorkerReport> {
       };
     }
 
-    // First step: the loss value, the ledger, and a NaN check (NaN never passes).
+    // First step: the loss value, the ledger, and a NaN check over every output (NaN never passes).
     const first = step();
-    const [lossValue] = await first.loss.data();
     if (first.ledger) {
       report.comm_bytes_sent = first.ledger.bytesSent;
       report.comm_bytes_received = first.ledger.bytesReceived;
       report.comm_rounds = first.ledger.rounds;
     }
-    const dt = (await first.grads.tPrime.data())[0];
-    tf.dispose(outputsOf(first));
-    if (!Number.isFinite(lossValue) || !Number.isFinite(dt)) throw new Error(`non-finite result: loss ${lossValue}, dt' ${dt}`);
-    report.loss_value = lossValue!;
+    const outs = outputsOf(first);
+    const sums = tf.tidy(() => tf.stack(outs.map((t) => tf.sum(t))));
+    const values = await sums.data();
+    tf.dispose([sums, ...outs]);
+    const bad = ['loss', 'dx', 'dy', "dt'", 'dβ'].filter((_, i) => i < values.length && !Number.isFinite(values[i]!));
+    if (bad.length) throw new Error(`non-finite result in ${bad.join(', ')}`);
+    report.loss_value = values[0]!;
 
     report.peak_tensor_bytes = await measurePeak();
 
