@@ -25,6 +25,13 @@ test('commTimeMs = rounds·α + bytes/β on presets and custom links', () => {
   const custom = resolveLink('nvlink4', { gbps: 10, latencyUs: 1 });
   assert.ok(Math.abs(commTimeMs(1e9, 1, custom) - 100.001) < 1e-9);
   assert.throws(() => resolveLink('carrier-pigeon'), UsageError);
+  const latencyOnly = resolveLink('pcie5', { latencyUs: 1 });
+  assert.equal(latencyOnly.bytesPerSecond, 64e9);
+  assert.equal(latencyOnly.latencyS, 1e-6);
+  const clean = (e: Error) => e instanceof UsageError && !/undefined|NaN|\n/.test(e.message);
+  assert.throws(() => resolveLink('nvlink4', { gbps: 0 }), (e: Error) => clean(e) && /^link-gbps: expected a positive number of GB\/s, got 0$/.test(e.message));
+  assert.throws(() => resolveLink('nvlink4', { latencyUs: -1 }), (e: Error) => clean(e) && /^link-latency-us: /.test(e.message));
+  assert.throws(() => resolveLink('carrier-pigeon', { latencyUs: 1 }), (e: Error) => clean(e) && /^link: expected one of /.test(e.message));
 });
 
 test('FLOPs: 6N²D naive, 8N²D chunked on one device; strategies count what they do', () => {

@@ -10,7 +10,8 @@ import { fitLogLog } from '../src/report/fit.js';
 import { scalingChecks, regressionChecks } from '../src/report/checks.js';
 import { memoryVsNChart, timeVsNChart, buildCharts, type ChartPoint } from '../src/report/charts.js';
 import { renderPng, renderSvg } from '../src/report/render.js';
-import { writeReport } from '../src/report/cli.js';
+import { writeReport } from '../src/report/index.js';
+import { main } from '../src/cli.js';
 import { compareRuns } from '../src/report/compare.js';
 import { loadRun, parseResultsJsonl } from '../src/report/load.js';
 import { formatBytes } from '../src/report/format.js';
@@ -62,6 +63,75 @@ test('regression check flags slower or larger scenarios', () => {
   const r = regressionChecks(cur, base);
   assert.equal(r.find((x) => x.metric === 'step_ms_median')!.verdict, 'FAIL');
   assert.equal(r.find((x) => x.metric === 'peak_tensor_bytes')!.verdict, 'PASS');
+});
+
+/** Runs the CLI with stdout and stderr captured. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const [log, error] = [console.log, console.error];
+  const out: string[] = [];
+  const err: string[] = [];
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+test('regression check: a scenario ok in the baseline and not ok now is a FAILed status regression', () => {
+  const base = [row({ loss: 'clip', impl: 'naive', n: 256 }), row({ loss: 'clip', impl: 'naive', n: 512 }), row({ loss: 'clip', impl: 'naive', n: 1024, status: 'oom' })];
+  const cur = [
+    row({ loss: 'clip', impl: 'naive', n: 256 }),
+    row({ loss: 'clip', impl: 'naive', n: 512, status: 'timeout', reason: 'over 60 s', step_ms_median: null, peak_tensor_bytes: null }),
+    row({ loss: 'clip', impl: 'naive', n: 1024, status: 'error' }), // not ok in the baseline either: not compared
+  ];
+  const r = regressionChecks(cur, base);
+  const status = r.filter((x) => x.metric === 'status');
+  assert.equal(status.length, 1);
+  assert.equal(status[0]!.id, cur[1]!.id);
+  assert.equal(status[0]!.verdict, 'FAIL');
+  assert.equal(status[0]!.note, 'ok → timeout: over 60 s');
+  assert.ok(r.filter((x) => x.metric !== 'status').every((x) => x.id === cur[0]!.id && x.verdict === 'PASS'));
+});
+
+test('report --baseline: a scenario that became oom fails the run (exit 1), in report.md and the terminal', async () => {
+  const root = tmp();
+  const [base, cur] = [join(root, 'base'), join(root, 'cur')];
+  cpSync(join(FIX, 'runA'), base, { recursive: true });
+  cpSync(join(FIX, 'runA'), cur, { recursive: true });
+  const lines = readFileSync(join(cur, 'results.jsonl'), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes('"status":"ok"'));
+  const changed = { ...JSON.parse(lines[i]!), status: 'oom', reason: 'RSS over --memory-limit', step_ms_median: null, peak_tensor_bytes: null };
+  lines[i] = JSON.stringify(changed);
+  writeFileSync(join(cur, 'results.jsonl'), lines.join('\n'));
+
+  const s = await writeReport(cur, { baseline: base });
+  const failed = s.regressions.filter((r) => r.verdict === 'FAIL');
+  assert.equal(failed.length, 1);
+  assert.deepEqual([failed[0]!.id, failed[0]!.metric, failed[0]!.baseline, failed[0]!.current], [changed.id, 'status', 'ok', 'oom']);
+  assert.equal(s.failedRegressions, 1);
+  assert.match(readFileSync(join(cur, 'report.md'), 'utf8'), /\| status \| ok \| oom \|.*FAIL \| ok → oom: RSS over --memory-limit \|/);
+
+  const res = await cli(['report', cur, '--baseline', base]);
+  assert.equal(res.code, 1);
+  assert.match(res.out, /1 regressed/);
+  assert.match(res.out, /ok → oom/);
+  assert.match(res.err, /1 regression\(s\) against/);
+  // the same folder against itself: nothing regressed, exit 0
+  assert.equal((await cli(['report', base, '--baseline', base])).code, 0);
+});
+
+test('report prints the torn-line warning on stderr, not in the summary', async () => {
+  const dir = join(tmp(), 'runA');
+  cpSync(join(FIX, 'runA'), dir, { recursive: true });
+  const res = await cli(['report', dir]);
+  assert.equal(res.code, 0);
+  assert.match(res.err, /^warning: .*results\.jsonl line \d+: torn last line ignored/m);
+  assert.doesNotMatch(res.out, /torn/);
+  const json = await cli(['report', dir, '--json']);
+  assert.ok(JSON.parse(json.out).warnings.some((w: string) => /torn last line/.test(w)), 'stdout stays parseable JSON');
+  assert.match(json.err, /torn last line/);
 });
 
 test('chart configuration: series per loss×impl with slopes, guides, not-run markers, error bars', () => {
@@ -167,6 +237,7 @@ test('compare merges two machines; refuses mismatched D without --force, accepts
 });
 
 test('byte formatting', () => {
+  assert.equal(formatBytes(0), '0 B');
   assert.equal(formatBytes(512), '512 B');
   assert.equal(formatBytes(1536), '1.50 KiB');
   assert.equal(formatBytes(34 * 2 ** 30), '34.0 GiB');

@@ -17,19 +17,28 @@ export const LINKS: Record<string, Link> = {
   '100gbe': { name: '100gbe', bytesPerSecond: 12.5 * GB, latencyS: 10e-6 },
 };
 
-/** A preset by name, or a custom link from GB/s and µs (both positive). */
+const presetNames = () => Object.keys(LINKS).join(', ');
+
+/**
+ * A preset by name, or a custom link: `gbps` (GB/s, positive) and/or `latencyUs` (µs, non-negative); the
+ * one not given is the preset's. Every error is one line naming the flag.
+ */
 export function resolveLink(name: string, custom?: { gbps?: number; latencyUs?: number }): Link {
-  if (custom && (custom.gbps !== undefined || custom.latencyUs !== undefined)) {
-    const base = LINKS[name];
-    const gbps = custom.gbps ?? (base ? base.bytesPerSecond / GB : undefined);
-    const us = custom.latencyUs ?? (base ? base.latencyS * 1e6 : 0);
-    if (gbps === undefined || !(gbps > 0) || !Number.isFinite(gbps)) throw new UsageError(`link-gbps: expected a positive number, got ${custom.gbps}`);
-    if (!(us >= 0) || !Number.isFinite(us)) throw new UsageError(`link-latency-us: expected a non-negative number, got ${custom.latencyUs}`);
-    return { name: `custom(${gbps} GB/s, ${us} µs)`, bytesPerSecond: gbps * GB, latencyS: us * 1e-6 };
+  const gbps = custom?.gbps;
+  const latencyUs = custom?.latencyUs;
+  if (gbps !== undefined && !(Number.isFinite(gbps) && gbps > 0)) throw new UsageError(`link-gbps: expected a positive number of GB/s, got ${gbps}`);
+  if (latencyUs !== undefined && !(Number.isFinite(latencyUs) && latencyUs >= 0))
+    throw new UsageError(`link-latency-us: expected a non-negative number of µs, got ${latencyUs}`);
+  const base = LINKS[name];
+  if (gbps === undefined && latencyUs === undefined) {
+    if (!base) throw new UsageError(`link: expected one of ${presetNames()}, got ${JSON.stringify(name)}`);
+    return base;
   }
-  const link = LINKS[name];
-  if (!link) throw new UsageError(`link: expected one of ${Object.keys(LINKS).join(', ')}, got ${JSON.stringify(name)}`);
-  return link;
+  if (gbps === undefined && !base)
+    throw new UsageError(`link: expected one of ${presetNames()} (whose bandwidth link-latency-us keeps), got ${JSON.stringify(name)}; or give link-gbps`);
+  const bw = gbps ?? base!.bytesPerSecond / GB;
+  const us = latencyUs ?? (base ? base.latencyS * 1e6 : 0);
+  return { name: `custom(${bw} GB/s, ${us} µs)`, bytesPerSecond: bw * GB, latencyS: us * 1e-6 };
 }
 
 /** rounds·α + bytes/β, milliseconds (modelled). */

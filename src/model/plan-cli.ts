@@ -1,6 +1,7 @@
 // `lossbench plan`: flags are checked here (UsageError, exit 2); the model loads only when it runs.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { positiveInt } from '../scenarios/spec.js';
 
 interface PlanOptions {
   batch?: string;
@@ -16,28 +17,32 @@ interface PlanOptions {
   json?: boolean;
 }
 
-function positiveInt(flag: string, v: string | undefined): number {
-  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected a positive integer, got ${JSON.stringify(v ?? '')}`);
-  return n;
+/** A required flag: its absence is named, not reported as "got undefined". */
+function required(flag: string, v: string | undefined): string {
+  if (v === undefined) throw new UsageError(`${flag}: required (--${flag})`);
+  return v;
 }
 
+// spec.ts (committed) has no positiveNumber yet; this one also takes zero where a flag allows it.
 function positiveNumber(flag: string, v: string | undefined, allowZero = false): number | undefined {
   if (v === undefined) return undefined;
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new UsageError(`${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
   return n;
 }
 
+const GiB = 2 ** 30;
+
 /** Runs `plan` and returns what it prints (tests call this directly). */
 export async function runPlan(o: PlanOptions): Promise<string> {
-  const n = positiveInt('batch', o.batch);
-  const world = positiveInt('world', o.world);
-  if (n % world !== 0) throw new UsageError(`--batch: N = ${n} is not a multiple of --world ${world}`);
+  const n = positiveInt('batch', required('batch', o.batch));
+  const world = positiveInt('world', required('world', o.world));
+  if (n % world !== 0) throw new UsageError(`batch: N = ${n} is not a multiple of world W = ${world}`);
   const dim = positiveInt('dim', o.dim);
   const chunk = positiveInt('chunk', o.chunk);
-  if (o.dtype !== 'fp32' && o.dtype !== 'bf16') throw new UsageError(`--dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
-  const deviceMemoryGB = positiveNumber('device-memory', o.deviceMemory)!;
+  if (o.dtype !== 'fp32' && o.dtype !== 'bf16') throw new UsageError(`dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
+  const deviceMemoryGiB = positiveNumber('device-memory', required('device-memory', o.deviceMemory))!;
   const gbps = positiveNumber('link-gbps', o.linkGbps);
   const latencyUs = positiveNumber('link-latency-us', o.linkLatencyUs, true);
   const { resolveLink } = await import('./comm.js');
@@ -47,12 +52,14 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const input = {
     n, world, dim, chunk, link,
     bytesPerElement: o.dtype === 'bf16' ? 2 : 4,
-    deviceMemoryBytes: deviceMemoryGB * 1e9,
+    deviceMemoryBytes: Math.floor(deviceMemoryGiB * GiB),
     constants: cal?.constants,
   };
   const rows = plan.planRows(input);
-  if (o.json) return JSON.stringify({ input: { ...input, constants: undefined, calibratedFrom: cal?.fitted ?? [] }, commModelled: true, rows }, null, 2);
-  const note = cal ? `\nmemory constants fitted to ${o.calibrate}: ${cal.fitted.join(', ') || '(no usable rows: analytic constants)'}` : '';
+  const fitted = cal ? Object.fromEntries(cal.fitted.map((k) => [k, cal.constants[k]!])) : {};
+  if (o.json) return JSON.stringify({ input: { ...input, constants: undefined, calibratedFrom: cal?.fitted ?? [], calibratedConstants: fitted }, commModelled: true, rows }, null, 2);
+  const shown = Object.entries(fitted).map(([k, c]) => `${k} (kLogit ${c.kLogit.toFixed(2)}, kFeature ${c.kFeature.toFixed(2)})`);
+  const note = cal ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others analytic` : '';
   return plan.formatTable(input, rows) + note;
 }
 
@@ -65,7 +72,7 @@ export function registerPlan(program: Command): void {
     .option('--dim <D>', 'embedding dimension', '768')
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
     .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
-    .option('--device-memory <GB>', 'memory per device, GB (1e9 bytes)', '80')
+    .option('--device-memory <GiB>', 'memory per device, GiB (2^30 bytes, as bench --memory-limit)', '80')
     .option('--link <preset>', 'nvlink4 | pcie5 | ib-ndr | 100gbe', 'nvlink4')
     .option('--link-gbps <GBps>', 'custom link bandwidth, GB/s each way')
     .option('--link-latency-us <us>', 'custom link latency per round, µs')

@@ -1,10 +1,11 @@
 // `lossbench plan`: what each strategy × impl needs per device at a given N, W, D — memory, traffic,
 // modelled communication time, FLOPs — and the largest global N that fits the device.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { predictedComm } from '../distributed/formulas.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
+import { formatBytes } from '../report/format.js';
+import { files, readResults } from '../scenarios/results-store.js';
 import { STRATEGIES } from '../scenarios/spec.js';
 import { commTimeMs, type Link } from './comm.js';
 import { flopsOf } from './flops.js';
@@ -83,56 +84,42 @@ function largestFitting(fits: (m: number) => boolean): number {
 }
 
 /**
- * Fits the memory constants to a results folder (results.jsonl rows with status ok): per
- * loss/strategy/impl, peak_tensor_bytes/4 (tfjs computes in float32) ≈ kLogit·L + kFeature·F.
- * Groups with no rows keep the analytic constants.
+ * Fits the memory constants to a results folder (results.jsonl rows with status ok), read through the
+ * project's one reader (readResults → report/load.ts: shape-checked, missing fields normalised, a torn
+ * last line dropped): per loss/strategy/impl, peak_tensor_bytes/4 (tfjs computes in float32) ≈
+ * kLogit·L + kFeature·F. Groups with no rows keep the analytic constants. A folder with no usable ok
+ * row, or a fit that gives a non-finite or negative constant, is a UsageError.
  */
 export function calibrate(dir: string): { constants: Record<string, MemoryConstants>; fitted: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, 'results.jsonl'), 'utf8');
-  } catch {
-    throw new UsageError(`calibrate: cannot read ${join(dir, 'results.jsonl')}`);
-  }
+  const jsonl = files(dir).jsonl;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`calibrate: results folder not found: ${dir}`);
+  if (!existsSync(jsonl)) throw new UsageError(`calibrate: no results.jsonl in ${dir}`);
   const groups = new Map<string, { u: number[]; v: number[]; y: number[] }>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let r: Record<string, unknown>;
-    try {
-      r = JSON.parse(line);
-    } catch {
-      continue; // a half-written last line of a killed sweep
-    }
-    if (r.status !== 'ok' || typeof r.peak_tensor_bytes !== 'number') continue;
+  for (const r of readResults(dir)) {
+    if (r.status !== 'ok' || r.peak_tensor_bytes === null || !(r.peak_tensor_bytes > 0)) continue;
     const key = `${r.loss}/${r.strategy}/${r.impl}`;
     if (!MEMORY_CONSTANTS[key]) continue;
-    const [L, F] = memoryTerms({
-      loss: r.loss as LossName, impl: r.impl as ImplName, strategy: String(r.strategy), n: Number(r.n),
-      world: Number(r.world), localBatch: Number(r.local_batch), dim: Number(r.dim), chunk: Number(r.chunk),
-    });
+    const localBatch = Number.isFinite(r.local_batch) && r.local_batch > 0 ? r.local_batch : r.n / r.world;
+    const [L, F] = memoryTerms({ loss: r.loss, impl: r.impl, strategy: r.strategy, n: r.n, world: r.world, localBatch, dim: r.dim, chunk: r.chunk });
+    if (![L, F].every((x) => Number.isFinite(x) && x > 0)) continue;
     const g = groups.get(key) ?? { u: [], v: [], y: [] };
     g.u.push(L);
     g.v.push(F);
     g.y.push(r.peak_tensor_bytes / 4);
     groups.set(key, g);
   }
+  if (groups.size === 0) throw new UsageError(`calibrate: no usable ok rows (status ok with peak_tensor_bytes) in ${jsonl}`);
   const constants = { ...MEMORY_CONSTANTS };
   for (const [key, g] of groups) {
     const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
+    if (![kLogit, kFeature].every((k) => Number.isFinite(k) && k >= 0) || kLogit + kFeature === 0)
+      throw new UsageError(`calibrate: the fit for ${key} gives unusable constants (kLogit ${kLogit}, kFeature ${kFeature}) from ${g.y.length} row(s) of ${jsonl}`);
     constants[key] = { kLogit, kFeature };
   }
   return { constants, fitted: [...groups.keys()].sort() };
 }
 
 // ---------- text output ----------
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = Math.abs(bytes);
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) [v, i] = [v / 1024, i + 1];
-  return `${bytes < 0 ? '-' : ''}${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
-}
 
 const formatFlops = (f: number) => (f === 0 ? '0' : f.toExponential(2));
 
@@ -146,8 +133,10 @@ export function formatTable(p: PlanInput, rows: PlanRow[]): string {
   const right = new Set([3, 4, 6, 7, 8, 9, 10, 11]);
   const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const dtype = p.bytesPerElement === 2 ? 'bf16' : 'fp32';
+  const gib = p.deviceMemoryBytes / 2 ** 30;
+  const memory = Number.isInteger(gib) ? `${gib} GiB` : formatBytes(p.deviceMemoryBytes); // as given: --device-memory 80 → "80 GiB"
   return [
-    `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${formatBytes(p.deviceMemoryBytes)}, link ${p.link.name}`,
+    `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${memory}, link ${p.link.name}`,
     `memory: loss step only (features, logits, gradients); communication time is modelled (rounds·α + bytes/β), not measured`,
     '',
     line(header),

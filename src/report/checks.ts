@@ -104,14 +104,19 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
 
 export interface RegressionCheck {
   id: string;
-  metric: 'step_ms_median' | 'peak_tensor_bytes';
-  baseline: number;
-  current: number;
-  /** current / baseline. */
-  ratio: number;
-  /** Largest ratio allowed. */
-  tolerance: number;
+  /** 'status': the scenario ran ok in the baseline and does not now (always a FAIL). */
+  metric: 'step_ms_median' | 'peak_tensor_bytes' | 'status';
+  /** The baseline's value; for 'status' the baseline's status ('ok'). */
+  baseline: number | string;
+  /** The current value; for 'status' the current status (oom, error, timeout, ...). */
+  current: number | string;
+  /** current / baseline; null for 'status'. */
+  ratio: number | null;
+  /** Largest ratio allowed; null for 'status'. */
+  tolerance: number | null;
   verdict: Exclude<Verdict, 'n/a'>;
+  /** What changed, e.g. "ok → oom: RSS over the limit"; '' for the numeric metrics. */
+  note: string;
 }
 
 export interface RegressionOptions {
@@ -124,7 +129,11 @@ export interface RegressionOptions {
 export const DEFAULT_TIME_TOLERANCE = 1.25;
 export const DEFAULT_MEMORY_TOLERANCE = 1.1;
 
-/** Compares ok scenarios present (by id) in both runs; scenarios in only one run are not compared. */
+/**
+ * Compares scenarios present (by id) in both runs that ran ok in the baseline: step time and peak memory
+ * when they ran ok now too, and a FAILed 'status' check when they no longer run ok (oom, error, timeout, ...).
+ * Scenarios in only one run, or not ok in the baseline, are not compared.
+ */
 export function regressionChecks(current: readonly Row[], baseline: readonly Row[], opts: RegressionOptions = {}): RegressionCheck[] {
   const tolFor = {
     step_ms_median: opts.timeTolerance ?? DEFAULT_TIME_TOLERANCE,
@@ -134,13 +143,18 @@ export function regressionChecks(current: readonly Row[], baseline: readonly Row
   const out: RegressionCheck[] = [];
   for (const r of current) {
     const b = base.get(r.id);
-    if (!b || !isOk(r)) continue;
+    if (!b) continue;
+    if (!isOk(r)) {
+      const note = `${b.status} → ${r.status}${r.reason ? `: ${r.reason}` : ''}`;
+      out.push({ id: r.id, metric: 'status', baseline: b.status, current: r.status, ratio: null, tolerance: null, verdict: 'FAIL', note });
+      continue;
+    }
     for (const metric of ['step_ms_median', 'peak_tensor_bytes'] as const) {
       const cur = r[metric];
       const old = b[metric];
       if (cur === null || old === null || old <= 0) continue;
       const ratio = cur / old;
-      out.push({ id: r.id, metric, baseline: old, current: cur, ratio, tolerance: tolFor[metric], verdict: ratio <= tolFor[metric] ? 'PASS' : 'FAIL' });
+      out.push({ id: r.id, metric, baseline: old, current: cur, ratio, tolerance: tolFor[metric], verdict: ratio <= tolFor[metric] ? 'PASS' : 'FAIL', note: '' });
     }
   }
   return out;

@@ -2,6 +2,7 @@
 // (chart.js and the canvas binding are heavy).
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
+import { DEFAULT_MEMORY_TOLERANCE, DEFAULT_TIME_TOLERANCE } from './checks.js';
 
 function ratio(name: string) {
   return (v: string): number => {
@@ -16,18 +17,18 @@ export function registerReport(program: Command): void {
     .command('report <dir>')
     .description('charts, scaling checks, findings, report.md and report.html for a results folder')
     .option('--check', 'exit 1 when a scaling check fails')
-    .option('--baseline <dir>', 'an earlier results folder: fail when step time or peak memory regressed')
-    .option('--time-tolerance <ratio>', 'largest allowed step_ms_median ratio against --baseline', ratio('--time-tolerance'), 1.25)
-    .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), 1.1)
+    .option('--baseline <dir>', 'an earlier results folder: fail when step time or peak memory regressed, or a scenario ok there no longer runs ok')
+    .option('--time-tolerance <ratio>', 'largest allowed step_ms_median ratio against --baseline', ratio('--time-tolerance'), DEFAULT_TIME_TOLERANCE)
+    .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), DEFAULT_MEMORY_TOLERANCE)
     .option('--json', 'print checks and findings as JSON instead of the summary')
     .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean }) => {
       const { writeReport } = await import('./report.js');
       const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('./tables.js');
       const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance });
+      for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
       if (o.json) {
         console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
       } else {
-        for (const w of s.warnings) console.log(`warning: ${w}`);
         console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
         console.log(`${s.rows} scenarios, ${s.okRows} ok`);
         if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
@@ -55,12 +56,4 @@ export function registerReport(program: Command): void {
       console.log(`compared ${s.runs.length} runs (${s.common} common scenarios): ${s.runs.join(' | ')}`);
       console.log(`written: ${s.files.csv}, ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files`);
     });
-}
-
-export type { ReportOptions, ReportSummary } from './report.js';
-
-/** For the bench command at the end of a sweep: loads report.ts lazily. Never throws on zero ok rows. */
-export async function writeReport(dir: string, opts?: import('./report.js').ReportOptions): Promise<import('./report.js').ReportSummary> {
-  const m = await import('./report.js');
-  return m.writeReport(dir, opts);
 }

@@ -92,8 +92,8 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   if (baseline) {
     blocks.push(
       { kind: 'h', level: 2, text: 'Regression against baseline' },
-      { kind: 'p', text: `Baseline: ${baseline.dir} (${runName(baseline)}). ok scenarios with the same id are compared; a ratio above the limit fails.` },
-      regressions.length ? { kind: 'table', head: REGRESSION_HEAD, rows: regressions.map(regressionRow) } : { kind: 'p', text: 'No scenario id ran ok in both runs.' },
+      { kind: 'p', text: `Baseline: ${baseline.dir} (${runName(baseline)}). Scenarios with the same id that ran ok in the baseline are compared; a ratio above the limit fails, and so does a scenario that no longer runs ok (metric status).` },
+      regressions.length ? { kind: 'table', head: REGRESSION_HEAD, rows: regressions.map(regressionRow) } : { kind: 'p', text: 'No scenario id that ran ok in the baseline is in this run.' },
     );
   }
   blocks.push({ kind: 'h', level: 2, text: 'Findings' });
@@ -105,7 +105,8 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
   return {
     dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
-    rows: rows.length, okRows, checks, regressions, findings: found, warnings: run.warnings,
+    rows: rows.length, okRows, checks, regressions, findings: found,
+    warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
     failedRegressions: regressions.filter((r) => r.verdict === 'FAIL').length,
   };

@@ -34,11 +34,13 @@ export function checkRow(c: ScalingCheck): string[] {
   return [c.series, c.over, String(c.points.length), formatSlope(c.slope), `${c.expected} ± ${c.tolerance}`, c.verdict, c.note];
 }
 
-export const REGRESSION_HEAD = ['scenario', 'metric', 'baseline', 'current', 'ratio', 'limit', 'verdict'];
+export const REGRESSION_HEAD = ['scenario', 'metric', 'baseline', 'current', 'ratio', 'limit', 'verdict', 'note'];
 
 export function regressionRow(r: RegressionCheck): string[] {
+  if (r.metric === 'status') return [r.id, r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
   const f = r.metric === 'step_ms_median' ? formatMs : formatBytes;
-  return [r.id, r.metric, f(r.baseline), f(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict];
+  const num = (v: number | string) => (typeof v === 'number' ? f(v) : v);
+  return [r.id, r.metric, num(r.baseline), num(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict, r.note];
 }
 
 /** Fixed-width plain-text table for the terminal. */
