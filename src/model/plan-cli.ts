@@ -1,7 +1,7 @@
 // `lossbench plan`: flags are checked here (UsageError, exit 2); the model loads only when it runs.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { positiveInt } from '../scenarios/spec.js';
+import { positiveInt, positiveNumber } from '../scenarios/spec.js';
 
 interface PlanOptions {
   batch?: string;
@@ -23,12 +23,10 @@ function required(flag: string, v: string | undefined): string {
   return v;
 }
 
-// spec.ts (committed) has no positiveNumber yet; this one also takes zero where a flag allows it.
-function positiveNumber(flag: string, v: string | undefined, allowZero = false): number | undefined {
-  if (v === undefined) return undefined;
+/** A latency may be zero; spec.ts has positive numbers only. */
+function nonNegativeNumber(flag: string, v: string): number {
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
-    throw new UsageError(`${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a non-negative number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -42,9 +40,9 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const dim = positiveInt('dim', o.dim);
   const chunk = positiveInt('chunk', o.chunk);
   if (o.dtype !== 'fp32' && o.dtype !== 'bf16') throw new UsageError(`dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
-  const deviceMemoryGiB = positiveNumber('device-memory', required('device-memory', o.deviceMemory))!;
-  const gbps = positiveNumber('link-gbps', o.linkGbps);
-  const latencyUs = positiveNumber('link-latency-us', o.linkLatencyUs, true);
+  const deviceMemoryGiB = positiveNumber('device-memory', required('device-memory', o.deviceMemory));
+  const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
+  const latencyUs = o.linkLatencyUs === undefined ? undefined : nonNegativeNumber('link-latency-us', o.linkLatencyUs);
   const { resolveLink } = await import('./comm.js');
   const link = resolveLink(o.link, { gbps, latencyUs });
   const plan = await import('./plan.js');
