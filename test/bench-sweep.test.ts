@@ -170,7 +170,7 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
   assert.match(r.stdout, /^loss\s+impl\s+strategy\s+N\s+W\s+D\s+c\s+status\s+step \(p10–p90\)\s+peak tensors\s+predicted/m);
   assert.match(r.stdout, /^clip\s+naive\s+single\s+32\s+1\s+16\s+16\s+ok\s+\d/m);
   assert.match(r.stdout, /^siglip\s+naive\s+single\s+32\s+1\s+16\s+16\s+ok\s+\d/m);
-  assert.match(r.stdout, /comm ms is modelled/);
+  assert.match(r.stdout, /comm is modelled/);
   assert.match(r.stdout, /results: .* \(2 scenarios\)/);
   const info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;
   assert.equal(info.backend, 'wasm');
