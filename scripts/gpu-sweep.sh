@@ -14,10 +14,12 @@ lb() { node dist/lossbench.cjs "$@"; }
 lb backends 2>&1 | grep -v XDG_RUNTIME_DIR
 lb verify --backend "$backend" 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/verify.txt"
 args=("$@"); [ ${#args[@]} -eq 0 ] && args=(--preset paper)
-lb bench --backend "$backend" --timeout 120 --out results --time-budget "$budget" --no-report "${args[@]}" > "$out/bench.txt" 2> >(grep -v -e XDG_RUNTIME_DIR -e 'validation' -e 'While ' >&2)
+lb bench --backend "$backend" --timeout 90 --out results --time-budget "$budget" --no-report "${args[@]}" > "$out/bench.txt" 2> >(grep -v -e XDG_RUNTIME_DIR -e 'validation' -e 'While ' >&2)
 dir=$(ls -td results/*/ | head -1); dir=${dir%/}
 maxn=$(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(Math.max(...r.config.scenarios.map(s=>s.n)))' "$dir/run.json")
 dim=$(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(r.config.scenarios[0].dim)' "$dir/run.json")
+# Pack once now, so a ceiling run that overruns the device's time limit loses nothing measured.
+tar czf "$out/results.tgz" -C "$(dirname "$dir")" "$(basename "$dir")"
 lb ceiling --backend "$backend" --batch "$maxn" --dim "$dim" --out "$dir" 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/ceiling.txt"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$dir/nvidia-smi.csv" 2>/dev/null
 tar czf "$out/results.tgz" -C "$(dirname "$dir")" "$(basename "$dir")"
