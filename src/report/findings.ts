@@ -26,10 +26,10 @@ function siglipVsClip(rows: readonly Row[]): Finding[] {
       .sort(byN)
       .flatMap((s) => {
         const c = clip.get(`${impl}|${s.n}|${s.dim}|${s.chunk}`);
-        return c && c.peak_tensor_bytes! > 0 ? [{ n: s.n, siglip: s.peak_tensor_bytes!, clip: c.peak_tensor_bytes!, ratio: s.peak_tensor_bytes! / c.peak_tensor_bytes! }] : [];
+        return c && c.peak_tensor_bytes! > 0 ? [{ n: s.n, chunk: s.chunk, siglip: s.peak_tensor_bytes!, clip: c.peak_tensor_bytes!, ratio: s.peak_tensor_bytes! / c.peak_tensor_bytes! }] : [];
       });
     if (!pairs.length) continue;
-    const parts = pairs.map((p) => `${formatRatio(p.ratio)} at N=${p.n} (${formatBytes(p.siglip)} vs ${formatBytes(p.clip)})`);
+    const parts = pairs.map((p) => `${formatRatio(p.ratio)} at N=${p.n}${impl === 'chunked' ? `, c=${p.chunk}` : ''} (${formatBytes(p.siglip)} vs ${formatBytes(p.clip)})`);
     out.push({ topic: 'siglip-vs-clip', text: `${impl}: SigLIP's peak memory is ${parts.join(', ')} of CLIP's.`, data: { impl, pairs } });
   }
   return out;
@@ -37,7 +37,8 @@ function siglipVsClip(rows: readonly Row[]): Finding[] {
 
 function chunkingSaves(rows: readonly Row[]): Finding[] {
   const ok = rows.filter((r) => isOk(r) && r.peak_tensor_bytes !== null && r.peak_tensor_bytes > 0);
-  const chunked = index(ok.filter((r) => r.impl === 'chunked'), (r) => `${r.loss}|${r.strategy}|${r.n}|${r.world}|${r.dim}`);
+  const key = (r: Row) => `${r.loss}|${r.strategy}|${r.n}|${r.world}|${r.dim}`;
+  const chunkedRows = ok.filter((r) => r.impl === 'chunked');
   const out: Finding[] = [];
   const groups = distinct(ok.filter((r) => r.impl === 'naive').map((r) => `${r.loss}|${r.strategy}|${r.world}`));
   for (const g of groups) {
@@ -46,12 +47,15 @@ function chunkingSaves(rows: readonly Row[]): Finding[] {
       .filter((r) => r.impl === 'naive' && `${r.loss}|${r.strategy}|${r.world}` === g)
       .sort(byN)
       .flatMap((nv) => {
-        const ch = chunked.get(`${nv.loss}|${nv.strategy}|${nv.n}|${nv.world}|${nv.dim}`);
-        return ch ? [{ n: nv.n, naive: nv.peak_tensor_bytes!, chunked: ch.peak_tensor_bytes!, ratio: nv.peak_tensor_bytes! / ch.peak_tensor_bytes! }] : [];
+        // Every tile width c that ran at this size: each is its own saving.
+        return chunkedRows
+          .filter((ch) => key(ch) === key(nv))
+          .sort((a, b) => a.chunk - b.chunk)
+          .map((ch) => ({ n: nv.n, chunk: ch.chunk, naive: nv.peak_tensor_bytes!, chunked: ch.peak_tensor_bytes!, ratio: nv.peak_tensor_bytes! / ch.peak_tensor_bytes! }));
       });
     if (!pairs.length) continue;
     const where = strategy === 'single' ? '' : ` (${strategy}, W=${world})`;
-    const parts = pairs.map((p) => `${formatRatio(p.ratio)} at N=${p.n} (${formatBytes(p.naive)} → ${formatBytes(p.chunked)})`);
+    const parts = pairs.map((p) => `${formatRatio(p.ratio)} at N=${p.n}, c=${p.chunk} (${formatBytes(p.naive)} → ${formatBytes(p.chunked)})`);
     out.push({ topic: 'chunking', text: `${loss}${where}: chunking cuts peak memory ${parts.join(', ')}.`, data: { loss, strategy, world: Number(world), pairs } });
   }
   return out;
