@@ -3,51 +3,37 @@
 // Crashes are injected with the worker's LOSSBENCH_FAULT hook (src/scenarios/worker.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runBenchCli } from './helpers/run-cli.js';
 import type { BackendReady } from '../src/engine/backend.js';
 import type { ScenarioResult } from '../src/scenarios/result.js';
 import { runScenario, type SweepOptions } from '../src/scenarios/runner.js';
 import { predictScenario } from '../src/scenarios/predict.js';
 import { scenarioId, type ScenarioSpec } from '../src/scenarios/spec.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-faults-'));
 const TINY = ['--backend', 'wasm', '--samples', '5', '--sample-time-ms', '5', '--warmup', '1', '--no-report', '--json'];
 const MiB = 2 ** 20;
 
 interface Run { code: number | null; stdout: string; stderr: string; rows: ScenarioResult[]; jsonl: ScenarioResult[] }
 
-function bench(args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function bench(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const out = tmp();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', '--out', out, ...args], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const dirs = existsSync(out) ? readdirSync(out) : [];
-      const jsonlPath = dirs.length === 1 ? join(out, dirs[0]!, 'results.jsonl') : '';
-      const jsonl = jsonlPath && existsSync(jsonlPath)
-        ? readFileSync(jsonlPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScenarioResult)
-        : [];
-      let rows: ScenarioResult[] = [];
-      try {
-        rows = (JSON.parse(stdout) as { rows: ScenarioResult[] }).rows;
-      } catch {
-        /* asserted by the caller through code/stderr */
-      }
-      resolve({ code, stdout, stderr, rows, jsonl });
-    });
-  });
+  const { code, stdout, stderr } = await runBenchCli(['--out', out, ...args], { env, timeoutMs: 90_000 });
+  const dirs = existsSync(out) ? readdirSync(out) : [];
+  const jsonlPath = dirs.length === 1 ? join(out, dirs[0]!, 'results.jsonl') : '';
+  const jsonl = jsonlPath && existsSync(jsonlPath)
+    ? readFileSync(jsonlPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScenarioResult)
+    : [];
+  let rows: ScenarioResult[] = [];
+  try {
+    rows = (JSON.parse(stdout) as { rows: ScenarioResult[] }).rows;
+  } catch {
+    /* asserted by the caller through code/stderr */
+  }
+  return { code, stdout, stderr, rows, jsonl };
 }
 
 const byId = (rows: ScenarioResult[]) => new Map(rows.map((r) => [r.id, r]));

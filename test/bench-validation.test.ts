@@ -2,15 +2,14 @@
 // with exactly one `lossbench:` line on stderr and no stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runBenchCli, type CliRun } from './helpers/run-cli.js';
 import { UsageError } from '../src/errors.js';
 import { validateSpec, type ScenarioSpec } from '../src/scenarios/spec.js';
 import { buildScenarios, loadConfig, parseSizes, presetSweeps, type SweepFlags } from '../src/scenarios/grid.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-validation-'));
 
 const good: ScenarioSpec = {
@@ -103,22 +102,8 @@ test('loadConfig: malformed files are UsageErrors that name the file and field',
   assert.deepEqual(ok[0]!.batches, [32, 64]);
 });
 
-interface Run { code: number | null; stdout: string; stderr: string }
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+type Run = CliRun;
+const cli = (args: string[]) => runBenchCli(args, { timeoutMs: 60_000 });
 
 test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace', async () => {
   const dir = tmp();

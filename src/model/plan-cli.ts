@@ -1,5 +1,6 @@
 // `lossbench plan`: flags are checked here (UsageError, exit 2); the model loads only when it runs.
 import type { Command } from 'commander';
+import { addLinkOptions } from './link-options.js';
 import { UsageError } from '../errors.js';
 import { positiveInt, positiveNumber } from '../scenarios/spec.js';
 
@@ -62,8 +63,7 @@ export async function runPlan(o: PlanOptions): Promise<string> {
 }
 
 export function registerPlan(program: Command): void {
-  program
-    .command('plan')
+  addLinkOptions(program.command('plan'))
     .description('Predict per-device memory, traffic, modelled communication time and FLOPs of every strategy; the largest N that fits')
     .option('--batch <N>', 'global batch N')
     .option('--world <W>', 'devices W')
@@ -71,9 +71,6 @@ export function registerPlan(program: Command): void {
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
     .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
     .option('--device-memory <GiB>', 'memory per device, GiB (2^30 bytes, as bench --memory-limit)', '80')
-    .option('--link <preset>', 'nvlink4 | pcie5 | ib-ndr | 100gbe', 'nvlink4')
-    .option('--link-gbps <GBps>', 'custom link bandwidth, GB/s each way')
-    .option('--link-latency-us <us>', 'custom link latency per round, µs')
     .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl)')
     .option('--json', 'print JSON')
     .action(async (o: PlanOptions) => {

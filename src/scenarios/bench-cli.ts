@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addLinkOptions } from '../model/link-options.js';
 import { BACKENDS, oneOf } from './spec.js';
 import type { SweepFlags } from './grid.js';
 
@@ -19,8 +20,7 @@ export interface BenchOptions extends Omit<SweepFlags, 'link'> {
 }
 
 export function registerBench(program: Command): void {
-  program
-    .command('bench')
+  addLinkOptions(program.command('bench'))
     .description('sweep scenarios (one child process each) and write a results folder')
     .option('--preset <name>', 'smoke | quick | paper | full (default: quick on CPU backends, paper on GPUs)')
     .option('--config <file>', 'JSON sweep: {"preset": ...} or {"losses", "impls", "strategies", "batches", "worlds", "batchIs", "dims", "chunks", ...}')
@@ -43,9 +43,6 @@ export function registerBench(program: Command): void {
     .option('--memory-limit <GiB>', 'kill a scenario whose host RSS passes this many GiB (recorded as oom)')
     .option('--force', 'run scenarios even when predicted not to fit')
     .option('--time-budget <min>', 'run cheapest scenarios first and start no new one after this many minutes')
-    .option('--link <preset>', 'link of the modelled communication time: nvlink4 | pcie5 | ib-ndr | 100gbe', 'nvlink4')
-    .option('--link-gbps <GB/s>', 'custom link bandwidth per direction (GB/s), instead of --link')
-    .option('--link-latency-us <µs>', 'custom link latency per round (µs), with --link-gbps')
     .option('--json', 'no progress bar; print the rows as JSON at the end')
     .option('--no-report', 'do not write charts and report.md/html at the end')
     .action(async (opts: BenchOptions) => {
