@@ -35,6 +35,14 @@ for (const backend of ['cpu', 'wasm']) {
                 }
         });
 
+    it('clip at t = 100 with a dominant diagonal (seed 245999, N = 3) keeps its gradient accurate', async () => {
+      // The textbook lse − diag form lost 2.5e-4 (chunked) and 9.5e-5 (naive) relative accuracy here.
+      for (const impl of IMPLS) {
+        const { errors } = await checkStep(lossStep('clip', impl, 16), { loss: 'clip', n: 3, d: 64, seed: 245999, tPrime: Math.log(100) });
+        assert.ok(maxError(errors) <= 1e-5, `${impl}: ${JSON.stringify(errors)}`);
+      }
+    });
+
     for (const loss of LOSSES)
       it(`${loss} chunked equals naive (loss and every gradient)`, () => {
         for (const [i, n] of [1, 64, 257].entries()) {

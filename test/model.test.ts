@@ -47,8 +47,9 @@ test('memory model: naive grows as N², chunked as N, rings flat in W', () => {
   const q = { loss: 'clip' as const, strategy: 'single', world: 1, dim: 64, chunk: 128, bytesPerElement: 4 };
   const naive = (n: number) => predictPeakBytes({ ...q, impl: 'naive', n, localBatch: n });
   const chunked = (n: number) => predictPeakBytes({ ...q, impl: 'chunked', n, localBatch: n });
-  assert.ok(Math.abs(naive(4096) / 2 ** 20 - 1239) / 1239 < 0.1, `naive 4096: ${naive(4096) / 2 ** 20} MiB`);
-  assert.ok(Math.abs(chunked(4096) / 2 ** 20 - 23.08) / 23.08 < 0.1, `chunked 4096: ${chunked(4096) / 2 ** 20} MiB`);
+  // measured on wasm (D = 64, c = 128): 1311.7 MiB naive, 29.63 MiB chunked at N = 4096
+  assert.ok(Math.abs(naive(4096) / 2 ** 20 - 1311.7) / 1311.7 < 0.1, `naive 4096: ${naive(4096) / 2 ** 20} MiB`);
+  assert.ok(Math.abs(chunked(4096) / 2 ** 20 - 29.63) / 29.63 < 0.1, `chunked 4096: ${chunked(4096) / 2 ** 20} MiB`);
   const ring = (W: number) => predictPeakBytes({ loss: 'siglip', impl: 'chunked', strategy: 'ring', n: W * 256, world: W, localBatch: 256, dim: 32, chunk: 64, bytesPerElement: 4 });
   assert.equal(ring(8), ring(2));
 });

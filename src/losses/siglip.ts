@@ -5,7 +5,7 @@
 // inside each column strip from index ranges: no N×N label matrix.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../engine/tf.js';
 import type { LossInputs, LossStep, StepResult } from './types.js';
-import { columnTiles, softplus, sumAll } from './tiles.js';
+import { columnTiles, diagonalMask, softplus, sumAll } from './tiles.js';
 
 /** naive: the N×N logits and labels, as most implementations write it (big_vision's log-sigmoid form). */
 export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepResult => {
@@ -32,7 +32,7 @@ export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepR
  */
 function signedStrip(logits: Tensor, start: number): { signed: Tensor; positive: Tensor } {
   const [n, w] = logits.shape as [number, number];
-  const positive = tf.equal(tf.expandDims(tf.range(0, n, 1, 'int32'), 1), tf.expandDims(tf.range(start, start + w, 1, 'int32'), 0));
+  const positive = diagonalMask(n, w, start);
   return { signed: tf.where(positive, tf.neg(logits), logits), positive };
 }
 

@@ -35,3 +35,11 @@ export function rowDots(x: Tensor, y: Tensor): Tensor {
 export function sumAll(t: Tensor): Tensor {
   return tf.tidy(() => (t.rank === 2 ? tf.sum(tf.sum(t, 1)) : tf.sum(t)));
 }
+
+/**
+ * The positives of one column strip: entry (i, j) is on the global diagonal when i = start + j. Built from
+ * two index ranges as an N×w boolean (the size of the strip, never N×N).
+ */
+export function diagonalMask(n: number, w: number, start: number): Tensor {
+  return tf.tidy(() => tf.equal(tf.expandDims(tf.range(0, n, 1, 'int32'), 1), tf.expandDims(tf.range(start, start + w, 1, 'int32'), 0)));
+}
