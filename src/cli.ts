@@ -2,15 +2,16 @@
 // lossbench's command line. Each command's work lives in its own module, loaded when the command runs,
 // so `lossbench --help` starts fast and a bad flag never pays for loading tfjs.
 import { Command, CommanderError } from 'commander';
-import { CheckFailed, UsageError } from './errors.js';
+import { CheckFailed, UsageError } from './util/errors.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const lossbenchVersion = () => pkg.version;
-import { registerBench } from './scenarios/bench-cli.js';
-import { registerVerify } from './losses/verify-cli.js';
-import { registerBackends, registerCeiling } from './engine/backends-cli.js';
-import { registerReport } from './report/cli.js';
-import { registerPlan } from './model/plan-cli.js';
+import { registerBench } from './cli/bench.js';
+import { registerVerify } from './cli/verify.js';
+import { registerBackends } from './cli/backends.js';
+import { registerCeiling } from './cli/ceiling.js';
+import { registerReport } from './cli/report.js';
+import { registerPlan } from './cli/plan.js';
 
 export function makeProgram(): Command {
   const program = new Command('lossbench')

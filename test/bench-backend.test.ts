@@ -1,7 +1,7 @@
 // Backend selection with unavailable backends simulated through injected probers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/util/errors.js';
 import { AUTO_ORDER, listBackends, selectBackend, type ConcreteBackend, type Prober } from '../src/engine/backend.js';
 
 /** Fake probers: a string is the error an unavailable backend throws; null means it works. */

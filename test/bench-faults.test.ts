@@ -8,10 +8,10 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchCli } from './helpers/run-cli.js';
 import type { BackendReady } from '../src/engine/backend.js';
-import type { ScenarioResult } from '../src/scenarios/result.js';
-import { runScenario, type SweepOptions } from '../src/scenarios/runner.js';
-import { predictScenario } from '../src/scenarios/predict.js';
-import { scenarioId, type ScenarioSpec } from '../src/scenarios/spec.js';
+import type { ScenarioResult } from '../src/results/row.js';
+import { runScenario, type SweepOptions } from '../src/harness/runner.js';
+import { predictScenario } from '../src/model/predict.js';
+import { scenarioId, type ScenarioSpec } from '../src/harness/spec.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-faults-'));
 const TINY = ['--backend', 'wasm', '--samples', '5', '--sample-time-ms', '5', '--warmup', '1', '--no-report', '--json'];

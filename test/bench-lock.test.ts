@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lockFolder } from '../src/scenarios/results-store.js';
-import { UsageError } from '../src/errors.js';
+import { lockFolder } from '../src/results/store.js';
+import { UsageError } from '../src/util/errors.js';
 
 describe('results folder lock', () => {
   it('refuses a folder held by a live process, takes over a stale lock, and releases', async () => {

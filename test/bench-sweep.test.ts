@@ -7,9 +7,9 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RESULT_COLUMNS, type ScenarioResult } from '../src/scenarios/result.js';
-import { scenarioId } from '../src/scenarios/spec.js';
-import type { RunInfo } from '../src/scenarios/run-info.js';
+import { RESULT_COLUMNS, type ScenarioResult } from '../src/results/row.js';
+import { scenarioId } from '../src/harness/spec.js';
+import type { RunInfo } from '../src/results/run-info.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-sweep-'));

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchCli, type CliRun } from './helpers/run-cli.js';
-import { UsageError } from '../src/errors.js';
-import { validateSpec, type ScenarioSpec } from '../src/scenarios/spec.js';
-import { buildScenarios, loadConfig, parseSizes, presetSweeps, type SweepFlags } from '../src/scenarios/grid.js';
+import { UsageError } from '../src/util/errors.js';
+import { validateSpec, type ScenarioSpec } from '../src/harness/spec.js';
+import { buildScenarios, loadConfig, parseSizes, presetSweeps, type SweepFlags } from '../src/harness/grid.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-validation-'));
 

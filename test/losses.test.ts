@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../src/engine/tf.js';
 import { lossStep, LOSSES, IMPLS } from '../src/losses/index.js';
-import { checkStep, maxError, relativeError, TOLERANCE } from '../src/losses/compare.js';
+import { checkStep, maxError, relativeError, TOLERANCE } from '../src/losses/accuracy.js';
 import { randomInputs, toTensors, disposeInputs } from '../src/losses/inputs.js';
 
 const seedBase = Number(process.env.LOSSBENCH_SEED ?? Date.now() % 1_000_000);

@@ -4,7 +4,7 @@ import { predictedComm } from '../src/distributed/formulas.js';
 import { commTimeMs, resolveLink } from '../src/model/comm.js';
 import { flopsOf } from '../src/model/flops.js';
 import { predictPeakBytes } from '../src/model/memory.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/util/errors.js';
 
 const E = 4 * 4096 * 768; // W = 8, b = 4096, D = 768, fp32
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPlan } from '../src/model/plan-cli.js';
+import { runPlan } from '../src/cli/plan.js';
 import { main } from '../src/cli.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/util/errors.js';
 
 const base = { dim: '768', chunk: '1024', dtype: 'fp32', deviceMemory: '80', link: 'nvlink4' };
 

@@ -5,17 +5,17 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadImage } from '@napi-rs/canvas';
-import { UsageError } from '../src/errors.js';
-import { fitLogLog } from '../src/report/fit.js';
+import { UsageError } from '../src/util/errors.js';
+import { fitLogLog } from '../src/report/slope.js';
 import { scalingChecks, regressionChecks } from '../src/report/checks.js';
 import { memoryVsNChart, timeVsNChart, buildCharts, type ChartPoint } from '../src/report/charts.js';
 import { renderPng, renderSvg } from '../src/report/render.js';
 import { writeReport } from '../src/report/index.js';
 import { main } from '../src/cli.js';
 import { compareRuns } from '../src/report/compare.js';
-import { loadRun, parseResultsJsonl } from '../src/report/load.js';
-import { formatBytes } from '../src/report/format.js';
-import type { ScenarioResult } from '../src/scenarios/result.js';
+import { loadRun, parseResultsJsonl } from '../src/results/load.js';
+import { formatBytes } from '../src/util/format.js';
+import type { ScenarioResult } from '../src/results/row.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'report');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-report-'));

@@ -15,7 +15,6 @@ import { siglipRingBidir } from './strategies/siglip-ring-bidir.js';
 
 export type { LedgerTotals } from './ledger.js';
 export { predictedComm, commFormula } from './formulas.js';
-export { flopsOf } from '../model/flops.js';
 
 export interface DistributedSpec {
   loss: LossName;

@@ -2,9 +2,11 @@
 // `auto` takes the first that works and says why each earlier one was passed over.
 import os from 'node:os';
 import { tf } from './tf.js';
-import { UsageError } from '../errors.js';
-import type { BackendName } from '../scenarios/spec.js';
+import { UsageError } from '../util/errors.js';
 import { setupWebGpu, type WebGpuInfo } from './webgpu.js';
+
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];

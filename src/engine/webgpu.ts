@@ -2,7 +2,7 @@
 // navigator.gpu exists, so we request the adapter ourselves (with its own limits, so big tensors can be
 // bound) and register a WebGPUBackend on that device.
 import { tf } from './tf.js';
-import { queryGpus } from '../probes/nvidia-smi.js';
+import { queryGpus } from './nvidia-smi.js';
 
 export interface WebGpuInfo {
   adapterName: string;

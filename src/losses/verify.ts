@@ -1,5 +1,5 @@
 // `lossbench verify`: every loss × impl on the active backend against the float64 reference.
-import { checkStep, maxError, TOLERANCE, type OutputErrors } from './compare.js';
+import { checkStep, maxError, TOLERANCE, type OutputErrors } from './accuracy.js';
 import { lossStep } from './index.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from './types.js';
 

@@ -1,5 +1,5 @@
 // Modelled (not measured) communication time: rounds·α + bytes/β on a named link.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 
 export interface Link {
   name: string;

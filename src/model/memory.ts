@@ -9,10 +9,10 @@
 // N = 256..4096 single, b = 128..256 × W = 2..8 distributed) and fitted by least squares per
 // loss/strategy/impl (max error ≈ 5 % naive, ≤ 27 % chunked where lower-order terms dominate small N).
 // `plan --calibrate` replaces them by a fit to a results folder of the user's own backend.
-import type { ScenarioSpec } from '../scenarios/spec.js';
+import type { ScenarioShape } from './shape.js';
 
 /** The sizes of a scenario, and s (4 for fp32, 2 for bf16). */
-export type MemoryQuery = Pick<ScenarioSpec, 'loss' | 'impl' | 'strategy' | 'n' | 'world' | 'localBatch' | 'dim' | 'chunk'> & { bytesPerElement: number };
+export type MemoryQuery = ScenarioShape & { bytesPerElement: number };
 
 export interface MemoryConstants {
   /** Live logit-sized elements per logit element of the largest block. */

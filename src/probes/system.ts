@@ -5,8 +5,7 @@ import { execFileSync } from 'node:child_process';
 import pkg from '../../package.json' with { type: 'json' };
 import si from 'systeminformation';
 import { tf } from '../engine/tf.js';
-import { queryGpus } from './nvidia-smi.js';
-import type { RunInfo } from '../scenarios/run-info.js';
+import { queryGpus, type GpuInfo } from '../engine/nvidia-smi.js';
 
 function gitRevision(): string | null {
   try {
@@ -20,7 +19,18 @@ export function lossbenchVersion(): string {
   return pkg.version;
 }
 
-export async function fingerprint(): Promise<Pick<RunInfo, 'lossbench_version' | 'git_revision' | 'host' | 'gpus' | 'node_version' | 'tfjs_version'>> {
+/** What ran the scenarios: the first fields of run.json. */
+export interface Fingerprint {
+  lossbench_version: string;
+  git_revision: string | null;
+  host: { hostname: string; cpu_model: string; cpu_cores: number; ram_bytes: number; os: string };
+  /** From nvidia-smi where present. */
+  gpus: GpuInfo[];
+  node_version: string;
+  tfjs_version: string;
+}
+
+export async function fingerprint(): Promise<Fingerprint> {
   const [cpu, mem, osInfo] = await Promise.all([si.cpu(), si.mem(), si.osInfo()]);
   return {
     lossbench_version: lossbenchVersion(),

@@ -1,7 +1,7 @@
 // Look of the charts: print-readable fonts and lines, colour-blind-safe palette, one dash per impl,
 // and the tick makers for log axes (powers of two for N and bytes, 1-2-5 for times and rates).
 import type { Chart, Plugin, Scale } from 'chart.js';
-import { formatBytes, formatMs, formatSi } from './format.js';
+import { formatBytes, formatMs, formatSi } from '../util/format.js';
 
 export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 760;

@@ -2,8 +2,8 @@
 // job, so tests can read series labels, guide lines and not-run markers straight from the config.
 import type { ChartConfiguration } from 'chart.js';
 import { memorySlopeOverN } from './checks.js';
-import { fitLogLog } from './fit.js';
-import { formatSlope } from './format.js';
+import { fitLogLog } from './slope.js';
+import { formatSlope } from '../util/format.js';
 import {
   axis, baseOptions, CHART_HEIGHT, ColourBook, dashFor, errorBars, GUIDE_COLOUR, LOSS_POINT, NOT_RUN_POINT, whiteBackground,
 } from './chart-style.js';

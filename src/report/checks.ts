@@ -1,6 +1,6 @@
 // Scaling checks: does peak memory grow with N (or W) the way the implementation promises? And the
 // regression check of a run against an earlier one.
-import { fitLogLog, type XY } from './fit.js';
+import { fitLogLog, type XY } from './slope.js';
 import { distinct, isOk, type Row } from './series.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'n/a';

@@ -2,13 +2,13 @@
 // `run` column, step time and peak memory per scenario with ratios against the first run, overlaid charts.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { RESULT_COLUMNS } from '../scenarios/result.js';
+import { UsageError } from '../util/errors.js';
+import { RESULT_COLUMNS } from '../results/row.js';
 import { buildCharts } from './charts.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../results/csv.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
-import { formatBytes, formatMs, formatRatio } from './format.js';
-import { loadRun, runName, shortRunName, type LoadedRun } from './load.js';
+import { formatBytes, formatMs, formatRatio } from '../util/format.js';
+import { loadRun, runName, shortRunName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk, type Row } from './series.js';
 import { MODELLED_NOTE } from './tables.js';
 import { writeCharts } from './write-charts.js';

@@ -1,5 +1,5 @@
 // Short generated sentences with the numbers behind them: what a reader wants from a sweep in a glance.
-import { formatBytes, formatRatio } from './format.js';
+import { formatBytes, formatRatio } from '../util/format.js';
 import { distinct, isOk, type Row } from './series.js';
 
 export interface Finding {

@@ -5,8 +5,8 @@ import { CHECK_RULE, regressionChecks, scalingChecks, type RegressionCheck, type
 import { buildCharts } from './charts.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
-import { formatBytes } from './format.js';
-import { loadRun, runName, type LoadedRun } from './load.js';
+import { formatBytes } from '../util/format.js';
+import { loadRun, runName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk } from './series.js';
 import { CHECK_HEAD, checkRow, MODELLED_NOTE, REGRESSION_HEAD, regressionRow, RESULT_HEAD, RESULT_NUMERIC, resultRow } from './tables.js';
 import { writeCharts } from './write-charts.js';

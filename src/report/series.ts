@@ -1,5 +1,5 @@
 // Grouping of result rows into the series that charts draw and checks fit.
-import type { ScenarioResult } from '../scenarios/result.js';
+import type { ScenarioResult } from '../results/row.js';
 
 /** A row with the machine it came from (set by compare; undefined in a single-run report). */
 export type Row = ScenarioResult & { run?: string };

@@ -1,6 +1,6 @@
 // Table rows shared by report.md/html and the terminal summary.
 import type { RegressionCheck, ScalingCheck } from './checks.js';
-import { formatBytes, formatFlopsPerS, formatMs, formatRatio, formatSlope } from './format.js';
+import { formatBytes, formatFlopsPerS, formatMs, formatRatio, formatSlope } from '../util/format.js';
 import type { Row } from './series.js';
 
 export const MODELLED_NOTE = 'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';

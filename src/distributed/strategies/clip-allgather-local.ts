@@ -10,7 +10,7 @@
 import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
 import { clipDiagonal } from '../blocks.js';
 import { allGather, reduceScatter } from '../collectives.js';
-import { softmaxRows } from './clip-softmax.js';
+import { softmaxRows } from '../clip-softmax.js';
 import type { StrategyRun } from './types.js';
 
 export const clipAllgatherLocal: StrategyRun = (ctx, shards) => {

@@ -1,27 +1,9 @@
 // run.json: what makes a results folder self-describing (hardware, versions, backend, the sweep).
-import type { ScenarioSpec } from './spec.js';
+import type { Fingerprint } from '../probes/system.js';
+import type { ScenarioSpec } from './scenario.js';
 
-export interface GpuInfo {
-  name: string;
-  driver: string | null;
-  memory_total_bytes: number | null;
-}
-
-export interface RunInfo {
-  lossbench_version: string;
+export interface RunInfo extends Fingerprint {
   created_at: string;
-  git_revision: string | null;
-  host: {
-    hostname: string;
-    cpu_model: string;
-    cpu_cores: number;
-    ram_bytes: number;
-    os: string;
-  };
-  /** From nvidia-smi where present. */
-  gpus: GpuInfo[];
-  node_version: string;
-  tfjs_version: string;
   /** The backend the scenarios ran on, and why (what auto passed over). */
   backend: string;
   backend_notes: string[];

@@ -2,9 +2,9 @@
 // dropped (the runner resumes from it); a bad line before the last means the file is damaged: UsageError.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { STATUSES, type ScenarioResult } from '../scenarios/result.js';
-import type { RunInfo } from '../scenarios/run-info.js';
+import { UsageError } from '../util/errors.js';
+import { STATUSES, type ScenarioResult } from './row.js';
+import type { RunInfo } from './run-info.js';
 
 export interface LoadedRun {
   dir: string;

@@ -1,6 +1,6 @@
 // The link flags of the modelled communication time, shared by `bench` and `plan`.
 import type { Command } from 'commander';
-import { LINKS } from './comm.js';
+import { LINKS } from '../model/comm.js';
 
 export function addLinkOptions(cmd: Command): Command {
   return cmd

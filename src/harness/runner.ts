@@ -4,13 +4,14 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendReady } from '../engine/backend.js';
-import { GpuMemorySampler, memoryUsedBytes, queryGpus } from '../probes/nvidia-smi.js';
-import { appendResult } from './results-store.js';
+import { memoryUsedBytes, queryGpus } from '../engine/nvidia-smi.js';
+import { GpuMemorySampler } from '../probes/gpu-memory.js';
+import { appendResult } from '../results/store.js';
 import { classifyFailure } from './classify.js';
-import type { ScenarioResult, Status } from './result.js';
+import type { ScenarioResult, Status } from '../results/row.js';
 import { scenarioId, type ScenarioSpec } from './spec.js';
-import type { WorkerJob, WorkerReport } from './worker.js';
-import { predictScenario, type Prediction } from './predict.js';
+import type { WorkerJob, WorkerReport } from '../results/protocol.js';
+import { predictScenario, type Prediction } from '../model/predict.js';
 
 export interface SweepOptions {
   dir: string;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { BACKENDS, nonNegativeInt, oneOf } from '../scenarios/spec.js';
-import { CheckFailed } from '../errors.js';
+import { BACKENDS } from '../engine/backend.js';
+import { nonNegativeInt, oneOf } from '../util/validate.js';
+import { CheckFailed } from '../util/errors.js';
 
 export function registerVerify(program: Command): void {
   program
@@ -13,8 +14,8 @@ export function registerVerify(program: Command): void {
       const backend = oneOf('backend', opts.backend, BACKENDS);
       const seed = nonNegativeInt('seed', opts.seed);
       const { selectBackend } = await import('../engine/backend.js');
-      const { runVerify, verifyTable, VERIFY_CASES } = await import('./verify.js');
-      const { TOLERANCE } = await import('./compare.js');
+      const { runVerify, verifyTable, VERIFY_CASES } = await import('../losses/verify.js');
+      const { TOLERANCE } = await import('../losses/accuracy.js');
       const ready = await selectBackend(backend);
       const rows = await runVerify(seed);
       if (opts.json) console.log(JSON.stringify({ backend: ready.name, device: ready.deviceName, seed, rows }, null, 2));

@@ -1,9 +1,9 @@
 // One CLIP direction on one device: coef·Σ_i lse_j(t·A_i·B_j) for its rows A against columns B,
 // with gradients — naive (autodiff through the r×m logits) or chunked (online log-sum-exp over
 // column tiles, then a second pass recomputing each tile for the gradient).
-import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
-import { lseFinish, lseInit, lseUpdate, softmaxRowGrads, softmaxRowsNaive } from '../blocks.js';
-import type { StrategyContext } from './types.js';
+import { tf, type Scalar, type Tensor2D } from '../engine/tf.js';
+import { lseFinish, lseInit, lseUpdate, softmaxRowGrads, softmaxRowsNaive } from './blocks.js';
+import type { StrategyContext } from './strategies/types.js';
 
 /** [loss share, dA, dB, dt'] of rows A against all columns B, on device k. */
 export function softmaxRows(ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D): [Scalar, Tensor2D, Tensor2D, Scalar] {

@@ -2,11 +2,11 @@
 // killed sweep leaves whole lines (a torn tail, if the disk or kernel ever leaves one, is cut on resume).
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { RESULT_COLUMNS, type ScenarioResult } from './result.js';
-import { parseResultsJsonl } from '../report/load.js';
+import { UsageError } from '../util/errors.js';
+import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
+import { parseResultsJsonl } from './load.js';
 import type { RunInfo } from './run-info.js';
-import { toCsv } from '../report/csv.js';
+import { toCsv } from './csv.js';
 
 export const files = (dir: string) => ({
   runJson: join(dir, 'run.json'),

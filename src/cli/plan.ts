@@ -1,8 +1,8 @@
 // `lossbench plan`: flags are checked here (UsageError, exit 2); the model loads only when it runs.
 import type { Command } from 'commander';
 import { addLinkOptions } from './link-options.js';
-import { UsageError } from '../errors.js';
-import { positiveInt, positiveNumber } from '../scenarios/spec.js';
+import { UsageError } from '../util/errors.js';
+import { positiveInt, positiveNumber } from '../util/validate.js';
 
 interface PlanOptions {
   batch?: string;
@@ -44,9 +44,9 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const deviceMemoryGiB = positiveNumber('device-memory', required('device-memory', o.deviceMemory));
   const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
   const latencyUs = o.linkLatencyUs === undefined ? undefined : nonNegativeNumber('link-latency-us', o.linkLatencyUs);
-  const { resolveLink } = await import('./comm.js');
+  const { resolveLink } = await import('../model/comm.js');
   const link = resolveLink(o.link, { gbps, latencyUs });
-  const plan = await import('./plan.js');
+  const plan = await import('../plan/plan.js');
   const cal = o.calibrate ? plan.calibrate(o.calibrate) : undefined;
   const input = {
     n, world, dim, chunk, link,

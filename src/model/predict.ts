@@ -1,9 +1,12 @@
-// The analytic predictions recorded beside each measurement (src/model and src/distributed own the
-// formulas; this only gathers them for one scenario).
-import { predictPeakBytes } from '../model/memory.js';
-import { commTimeMs, resolveLink } from '../model/comm.js';
-import { flopsOf, predictedComm } from '../distributed/index.js';
-import type { ScenarioSpec } from './spec.js';
+// The analytic predictions recorded beside each measurement, gathered for one scenario.
+import { predictPeakBytes } from './memory.js';
+import { commTimeMs, resolveLink } from './comm.js';
+import { predictedComm } from '../distributed/formulas.js';
+import { flopsOf } from './flops.js';
+import type { ScenarioShape } from './shape.js';
+
+/** What a prediction needs: the sizes, and the link of the modelled communication time. */
+export type PredictionQuery = ScenarioShape & { link: string };
 
 const FLOAT32 = 4;
 
@@ -20,7 +23,7 @@ export interface Prediction {
   commMs: (bytes: number, rounds: number) => number;
 }
 
-export function largestTensorBytes(s: ScenarioSpec): number {
+export function largestTensorBytes(s: PredictionQuery): number {
   const rows = s.strategy === 'single' || s.strategy === 'allgather-global' ? s.n : s.localBatch;
   const cols = s.strategy === 'ring' || s.strategy === 'ring-bidir' ? s.localBatch : s.n;
   const logits = s.impl === 'naive' ? rows * cols : rows * Math.min(s.chunk, cols);
@@ -33,7 +36,7 @@ export function linkOfSpec(name: string) {
   return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
 }
 
-export function predictScenario(s: ScenarioSpec): Prediction {
+export function predictScenario(s: PredictionQuery): Prediction {
   const link = linkOfSpec(s.link);
   return {
     peakBytes: predictPeakBytes({ loss: s.loss, impl: s.impl, strategy: s.strategy, n: s.n, world: s.world, localBatch: s.localBatch, dim: s.dim, chunk: s.chunk, bytesPerElement: FLOAT32 }),

@@ -1,16 +1,16 @@
 // `lossbench plan`: what each strategy × impl needs per device at a given N, W, D — memory, traffic,
 // modelled communication time, FLOPs — and the largest global N that fits the device.
 import { existsSync, statSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 import { predictedComm } from '../distributed/formulas.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
-import { formatBytes } from '../report/format.js';
-import { files, readResults } from '../scenarios/results-store.js';
-import { STRATEGIES } from '../scenarios/spec.js';
-import { commTimeMs, type Link } from './comm.js';
-import { flopsOf } from './flops.js';
-import { fitTwoTerms } from './fit.js';
-import { MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants } from './memory.js';
+import { formatBytes } from '../util/format.js';
+import { files, readResults } from '../results/store.js';
+import { STRATEGIES } from '../distributed/strategy-names.js';
+import { commTimeMs, type Link } from '../model/comm.js';
+import { flopsOf } from '../model/flops.js';
+import { fitTwoTerms } from '../model/least-squares.js';
+import { MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants } from '../model/memory.js';
 
 export interface PlanInput {
   n: number;

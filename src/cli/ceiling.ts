@@ -1,19 +1,5 @@
+// `lossbench ceiling`: the backend's plain matMul rate, the ceiling the losses are measured against.
 import type { Command } from 'commander';
-
-export function registerBackends(program: Command): void {
-  program
-    .command('backends')
-    .description('list the tfjs backends that work on this machine, in the order --backend auto tries them')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const { listBackends } = await import('./backend.js');
-      const list = await listBackends();
-      if (opts.json) return void console.log(JSON.stringify(list, null, 2));
-      for (const b of list) console.log(`${b.ok ? 'ok  ' : 'no  '} ${b.name.padEnd(10)} ${b.detail}`);
-      const first = list.find((b) => b.ok);
-      console.log(`--backend auto takes: ${first ? first.name : 'none'}`);
-    });
-}
 
 export function registerCeiling(program: Command): void {
   program
@@ -24,18 +10,19 @@ export function registerCeiling(program: Command): void {
     .option('--dim <D>', 'D', '512')
     .option('--out <dir>', 'also write ceiling.json into this results folder')
     .action(async (opts: { backend: string; batch: string; dim: string; out?: string }) => {
-      const { BACKENDS, oneOf, positiveInt } = await import('../scenarios/spec.js');
+      const { BACKENDS } = await import('../engine/backend.js');
+      const { oneOf, positiveInt } = await import('../util/validate.js');
       const backendName = oneOf('backend', opts.backend, BACKENDS);
       const n = positiveInt('batch', opts.batch);
       const dim = positiveInt('dim', opts.dim);
       if (opts.out) {
         const { existsSync, statSync } = await import('node:fs');
         if (!existsSync(opts.out) || !statSync(opts.out).isDirectory()) {
-          const { UsageError } = await import('../errors.js');
+          const { UsageError } = await import('../util/errors.js');
           throw new UsageError(`out: ${opts.out} is not a folder`);
         }
       }
-      const { selectBackend } = await import('./backend.js');
+      const { selectBackend } = await import('../engine/backend.js');
       const { matmulCeiling } = await import('../probes/matmul.js');
       const ready = await selectBackend(backendName);
       const c = await matmulCeiling(ready, n, dim);

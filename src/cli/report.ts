@@ -1,8 +1,8 @@
 // Registers `report` and `compare`. The work lives in report.ts / compare.ts, loaded when a command runs
 // (chart.js and the canvas binding are heavy).
 import type { Command } from 'commander';
-import { CheckFailed, UsageError } from '../errors.js';
-import { DEFAULT_MEMORY_TOLERANCE, DEFAULT_TIME_TOLERANCE } from './checks.js';
+import { CheckFailed, UsageError } from '../util/errors.js';
+import { DEFAULT_MEMORY_TOLERANCE, DEFAULT_TIME_TOLERANCE } from '../report/checks.js';
 
 function ratio(name: string) {
   return (v: string): number => {
@@ -22,8 +22,8 @@ export function registerReport(program: Command): void {
     .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), DEFAULT_MEMORY_TOLERANCE)
     .option('--json', 'print checks and findings as JSON instead of the summary')
     .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean }) => {
-      const { writeReport } = await import('./report.js');
-      const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('./tables.js');
+      const { writeReport } = await import('../report/report.js');
+      const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('../report/tables.js');
       const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance });
       for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
       if (o.json) {
@@ -50,7 +50,7 @@ export function registerReport(program: Command): void {
     .option('--out <dir>', 'output folder (default: results/compare-<timestamp>)')
     .option('--force', 'compare even when D, c or the scenarios do not match')
     .action(async (dirs: string[], o: { out?: string; force?: boolean }) => {
-      const { compareRuns } = await import('./compare.js');
+      const { compareRuns } = await import('../report/compare.js');
       const s = await compareRuns(dirs, { out: o.out, force: o.force });
       for (const m of s.mismatches) console.log(`warning (--force): ${m}`);
       console.log(`compared ${s.runs.length} runs (${s.common} common scenarios): ${s.runs.join(' | ')}`);

@@ -1,9 +1,11 @@
 // From flags, a preset or a config file to the validated list of scenarios to run.
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
 import { PRESETS, type SweepAxes } from './presets.js';
-import { STRATEGIES, nonNegativeInt, oneOf, positiveInt, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
+import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
+import { STRATEGIES } from '../distributed/strategy-names.js';
+import { scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
 export function parseSizes(field: string, text: string): number[] {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { addLinkOptions } from '../model/link-options.js';
-import { BACKENDS, oneOf } from './spec.js';
-import type { SweepFlags } from './grid.js';
+import { addLinkOptions } from './link-options.js';
+import { BACKENDS } from '../engine/backend.js';
+import { oneOf } from '../util/validate.js';
+import type { SweepFlags } from '../harness/grid.js';
 
 /** The sweep flags (grid.ts) plus how to run them. */
 export interface BenchOptions extends Omit<SweepFlags, 'link'> {
@@ -47,7 +48,7 @@ export function registerBench(program: Command): void {
     .option('--no-report', 'do not write charts and report.md/html at the end')
     .action(async (opts: BenchOptions) => {
       oneOf('backend', opts.backend, BACKENDS);
-      const { runBench } = await import('./bench.js');
+      const { runBench } = await import('./bench-run.js');
       process.exitCode = await runBench(opts);
     });
 
@@ -55,7 +56,7 @@ export function registerBench(program: Command): void {
     .command('__worker', { hidden: true })
     .description('internal: runs one scenario in a child process')
     .action(async () => {
-      const { workerMain } = await import('./worker.js');
+      const { workerMain } = await import('../harness/worker.js');
       await workerMain();
     });
 }

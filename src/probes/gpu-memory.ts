@@ -1,34 +1,6 @@
-// Device memory of NVIDIA GPUs, sampled from nvidia-smi while a scenario runs. systeminformation only
-// asks nvidia-smi when lspci lists the GPU, and blocks the event loop when it does: we ask ourselves.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type { GpuInfo } from '../scenarios/run-info.js';
-
-const MiB = 1024 * 1024;
-
-export function queryGpus(): GpuInfo[] {
-  try {
-    const r = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'], { encoding: 'utf8', timeout: 10_000 });
-    if (r.status !== 0 || !r.stdout) return [];
-    return r.stdout.trim().split('\n').map((line) => {
-      const [name, driver, mem] = line.split(',').map((s) => s.trim());
-      return { name: name ?? 'NVIDIA GPU', driver: driver ?? null, memory_total_bytes: mem ? Number(mem) * MiB : null };
-    });
-  } catch {
-    return [];
-  }
-}
-
-/** memory.used of GPU 0 in bytes, or null without nvidia-smi. */
-export function memoryUsedBytes(): number | null {
-  try {
-    const r = spawnSync('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', '0'], { encoding: 'utf8', timeout: 10_000 });
-    if (r.status !== 0) return null;
-    const v = Number(r.stdout.trim().split('\n')[0]);
-    return Number.isFinite(v) ? v * MiB : null;
-  } catch {
-    return null;
-  }
-}
+// Device memory of the GPU, sampled from nvidia-smi while a scenario runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { MiB, memoryUsedBytes } from '../engine/nvidia-smi.js';
 
 /**
  * Samples memory.used every `intervalMs` until stopped: the peak minus the baseline taken at start

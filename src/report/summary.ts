@@ -1,6 +1,6 @@
 // The table printed at the end of a sweep.
-import { formatBytes, formatMs, formatSi } from '../report/format.js';
-import type { ScenarioResult } from './result.js';
+import { formatBytes, formatMs, formatSi } from '../util/format.js';
+import type { ScenarioResult } from '../results/row.js';
 
 export function summaryTable(rows: ScenarioResult[]): string {
   const head = ['loss', 'impl', 'strategy', 'N', 'W', 'D', 'c', 'status', 'step (p10–p90)', 'peak tensors', 'predicted', 'device mem', 'sent/device', 'comm*', 'achieved'];

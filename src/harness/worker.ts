@@ -1,25 +1,15 @@
 // One scenario in this (child) process: a fresh tfjs engine and a clean memory baseline. The parent
 // (runner.ts) forks one per scenario and records whatever comes back, or how the child died.
 import { tf } from '../engine/tf.js';
-import { selectBackend, firstLine, type ConcreteBackend } from '../engine/backend.js';
+import { selectBackend, firstLine } from '../engine/backend.js';
 import { lossStep } from '../losses/index.js';
 import { deviceInputs, disposeInputs } from '../losses/inputs.js';
 import type { LossInputs, StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
-import type { ScenarioResult } from './result.js';
-import { scenarioId, type ScenarioSpec } from './spec.js';
-
-export interface WorkerJob {
-  spec: ScenarioSpec;
-  backend: ConcreteBackend;
-}
-
-/** What the child measured; the parent adds predictions and wall time to make the result row. */
-export type WorkerReport = Pick<ScenarioResult,
-  'status' | 'reason' | 'device_name' | 'loss_value' | 'step_ms_median' | 'step_ms_p10' | 'step_ms_p90' | 'step_samples' |
-  'peak_tensor_bytes' | 'comm_bytes_sent' | 'comm_bytes_received' | 'comm_rounds'> & { host_rss_peak_bytes: number };
+import type { WorkerJob, WorkerReport } from '../results/protocol.js';
+import { scenarioId } from './spec.js';
 
 type Ledgered = StepResult & { ledger?: { bytesSent: number; bytesReceived: number; rounds: number } };
 

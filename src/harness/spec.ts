@@ -1,0 +1,30 @@
+// A scenario: one loss × impl × strategy at one size, validated before anything runs.
+import { UsageError } from '../util/errors.js';
+import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
+import type { ScenarioSpec } from '../results/scenario.js';
+import { IMPLS, LOSSES } from '../losses/types.js';
+import { STRATEGIES } from '../distributed/strategy-names.js';
+
+export { scenarioId, type ScenarioSpec } from '../results/scenario.js';
+
+/** Checks a whole spec (from flags, a preset or a config file); throws UsageError naming the field. */
+export function validateSpec(s: ScenarioSpec): ScenarioSpec {
+  const loss = oneOf('loss', s.loss, LOSSES);
+  const impl = oneOf('impl', s.impl, IMPLS);
+  const strategy = oneOf(`strategy (for ${loss})`, s.strategy, STRATEGIES[loss]);
+  const world = positiveInt('world', s.world);
+  const localBatch = positiveInt('local-batch', s.localBatch);
+  const n = positiveInt('batch', s.n);
+  if (n !== world * localBatch) throw new UsageError(`batch: N = ${n} is not world × local-batch = ${world} × ${localBatch}`);
+  if (strategy === 'single' && world !== 1) throw new UsageError(`world: strategy 'single' runs on one device, got world ${world}`);
+  return {
+    loss, impl, strategy, n, world, localBatch,
+    dim: positiveInt('dim', s.dim),
+    chunk: positiveInt('chunk', s.chunk),
+    warmup: nonNegativeInt('warmup', s.warmup),
+    samples: positiveInt('samples', s.samples),
+    timeBudgetMs: positiveInt('time-budget-ms', s.timeBudgetMs),
+    seed: nonNegativeInt('seed', s.seed),
+    link: typeof s.link === 'string' ? s.link : 'nvlink4',
+  };
+}
