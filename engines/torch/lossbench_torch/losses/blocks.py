@@ -1,0 +1,164 @@
+"""Tile library shared by the single-device chunked losses and the distributed strategies.
+
+A block is rows A (r×D) against columns B (m×D); logits = (t·A)·Bᵀ (+β for SigLIP). A block may hold
+positives: row i's positive is column i + offset of B (offset None: no positives in this block). Tiles
+of B's columns are processed one at a time; each finds its positives as a diagonal of the tile
+(torch.diagonal with the tile's offset), so no label matrix is ever built.
+
+Numerics (as src/losses/clip.ts): CLIP keeps, per row, the softmax mass off the positive alongside the
+log-sum-exp, so the positive's gradient −(1 − P_ii) and the loss softplus(lse_{j≠i} − l_ii) never form
+P_ii − 1 (catastrophic cancellation in float32 when the positive dominates, t = 100). SigLIP negates the
+positives' logits before softplus/sigmoid instead of correcting σ(l) − 1 afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+
+from ..precision import mm
+
+Span = Optional[Tuple[int, slice]]  # (diagonal index within the tile, rows holding a positive)
+Coef = Union[float, torch.Tensor]
+
+
+def tiles(width: int, c: int) -> List[Tuple[int, int]]:
+    """Column tiles (start, size) of width c covering 0..width; the last one may be narrower."""
+    if c < 1:
+        raise ValueError(f"chunk size must be a positive integer, got {c}")
+    return [(s, min(c, width - s)) for s in range(0, width, c)]
+
+
+def diag_span(rows: int, start: int, size: int, offset: Optional[int]) -> Span:
+    """Where the positives (i, i + offset) fall in the tile of columns [start, start+size)."""
+    if offset is None:
+        return None
+    k = offset - start
+    r0, r1 = max(0, -k), min(rows, size - k)
+    return (k, slice(r0, r1)) if r0 < r1 else None
+
+
+# ---------- CLIP: row softmax with an online log-sum-exp (FlashAttention-style) ----------
+
+
+@dataclass
+class RowState:
+    """Running max m, Σexp(l − m) with and without the positive, and each row's positive logit."""
+
+    m: torch.Tensor
+    s: torch.Tensor
+    s_off: torch.Tensor
+    pos: torch.Tensor
+
+
+def row_state(rows: int, device: torch.device) -> RowState:
+    z = torch.zeros(rows, device=device)
+    return RowState(torch.full((rows,), float("-inf"), device=device), z, z.clone(), z.clone())
+
+
+def fold_rows(st: RowState, logits: torch.Tensor, span: Span) -> None:
+    """Folds one tile of logits (r×w, float32) into the running state of its rows."""
+    m = torch.maximum(st.m, logits.amax(1))
+    scale = torch.exp(st.m - m)  # exp(−inf) = 0 on the first tile
+    e = torch.exp(logits - m[:, None])
+    if span is None:
+        s_tile = e.sum(1)
+        s_off = s_tile
+    else:
+        k, rs = span
+        d = e.diagonal(k).clone()
+        e.diagonal(k).zero_()  # the off-positive mass is summed without the positive, not by subtraction
+        s_off = e.sum(1)
+        s_tile = s_off.clone()
+        s_tile[rs] += d
+        st.pos[rs] = logits.diagonal(k)  # each row's positive appears in exactly one tile
+    st.s = st.s * scale + s_tile
+    st.s_off = st.s_off * scale + s_off
+    st.m = m
+
+
+def finish_rows(st: RowState) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(lse_i, off-positive mass 1 − P_ii, per-row loss softplus(lse_{j≠i} − l_ii)). log 0 = −inf gives
+    loss 0 for a row with nothing off its positive (N = 1)."""
+    lse = st.m + torch.log(st.s)
+    return lse, st.s_off / st.s, F.softplus(st.m + torch.log(st.s_off) - st.pos)
+
+
+def lse_rows(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, offset: Optional[int], tile: int,
+             st: Optional[RowState] = None) -> RowState:
+    """Folds every tile of block B into the row state of A (a fresh one unless st is given)."""
+    st = st if st is not None else row_state(A.shape[0], A.device)
+    As = A * t
+    for start, size in tiles(B.shape[0], tile):
+        fold_rows(st, mm(As, B[start : start + size].T), diag_span(A.shape[0], start, size, offset))
+    return st
+
+
+def softmax_rows_grads(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, lse: torch.Tensor, off: torch.Tensor,
+                       offset: Optional[int], coef: Coef, tile: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Gradient of coef·Σ_i loss_i over block B, recomputing each tile: G = coef·P off the positives,
+    −coef·(1 − P_ii) on them. Returns dA (r×D), dB (m×D), dt' — t's factor included."""
+    As = A * t
+    dA = torch.zeros_like(A)
+    dB: List[torch.Tensor] = []
+    dt = torch.zeros((), device=A.device)
+    for start, size in tiles(B.shape[0], tile):
+        Bj = B[start : start + size]
+        logits = mm(As, Bj.T)
+        G = torch.exp(logits - lse[:, None])
+        span = diag_span(A.shape[0], start, size, offset)
+        if span is not None:
+            G.diagonal(span[0]).copy_(-off[span[1]])
+        G = G * coef
+        dA += mm(G, Bj)
+        dB.append(mm(G.T, A))
+        dt += (G * logits).sum()
+    return dA * t, torch.cat(dB) * t, dt
+
+
+# ---------- SigLIP: no normaliser, so a tile's loss and gradient need one pass ----------
+
+
+@dataclass
+class SigmoidOut:
+    loss: torch.Tensor
+    dA: Optional[torch.Tensor]
+    dB: Optional[torch.Tensor]
+    dt: Optional[torch.Tensor]
+    db: Optional[torch.Tensor]
+
+
+def sigmoid_block(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, bias: torch.Tensor, offset: Optional[int],
+                  tile: int, loss_coef: Coef, grad_coef: Optional[Coef]) -> SigmoidOut:
+    """loss_coef·Σ softplus(−z·l) over block B and, unless grad_coef is None, the gradient of
+    grad_coef·Σ softplus(−z·l): G = −z·σ(−z·l)·grad_coef; dA = t·G·B, dB = t·Gᵀ·A, dt' = ΣG∘(l−β), dβ = ΣG."""
+    As = A * t
+    dev = A.device
+    loss = torch.zeros((), device=dev)
+    grads = grad_coef is not None
+    dA = torch.zeros_like(A) if grads else None
+    dB: List[torch.Tensor] = []
+    dt = torch.zeros((), device=dev)
+    db = torch.zeros((), device=dev)
+    for start, size in tiles(B.shape[0], tile):
+        Bj = B[start : start + size]
+        scaled = mm(As, Bj.T)  # logits − β
+        u = scaled + bias  # −z·l: the positives are negated in place below
+        span = diag_span(A.shape[0], start, size, offset)
+        if span is not None:
+            u.diagonal(span[0]).neg_()
+        loss += F.softplus(u).sum()
+        if grads:
+            G = torch.sigmoid(u)
+            if span is not None:
+                G.diagonal(span[0]).neg_()
+            G = G * grad_coef
+            dA += mm(G, Bj)
+            dB.append(mm(G.T, A))
+            dt += (G * scaled).sum()
+            db += G.sum()
+    if not grads:
+        return SigmoidOut(loss * loss_coef, None, None, None, None)
+    return SigmoidOut(loss * loss_coef, dA * t, torch.cat(dB) * t, dt, db)

@@ -1,0 +1,107 @@
+"""The scenario spec and the worker job (protocol 1), validated as the TypeScript side does (spec.ts)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+LOSSES = ("clip", "siglip")
+IMPLS = ("naive", "chunked")
+STRATEGIES: Dict[str, tuple] = {
+    "clip": ("single", "allgather-global", "allgather-local", "ring"),
+    "siglip": ("single", "allgather", "ring", "ring-bidir"),
+}
+DEVICES = ("cpu", "cuda")
+DTYPES = ("fp32", "tf32", "bf16")
+
+# Initial scalars (src/losses/types.ts): CLIP t' = log(1/0.07); SigLIP t' = log 10, β = −10.
+INIT: Dict[str, Dict[str, float]] = {
+    "clip": {"t_prime": math.log(1 / 0.07), "bias": 0.0},
+    "siglip": {"t_prime": math.log(10), "bias": -10.0},
+}
+
+
+class SpecError(ValueError):
+    """A job or spec that cannot run (bad field); the message names the field."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    loss: str
+    impl: str
+    strategy: str
+    n: int
+    world: int
+    local_batch: int
+    dim: int
+    chunk: int
+    warmup: int = 1
+    samples: int = 3
+    time_budget_ms: int = 1000
+    seed: int = 0
+    link: str = ""
+
+    @property
+    def id(self) -> str:
+        return scenario_id(self.loss, self.impl, self.strategy, self.n, self.world, self.dim, self.chunk)
+
+
+@dataclass(frozen=True)
+class Job:
+    spec: Spec
+    device: str
+    dtype: str
+    inputs_path: Optional[str]
+
+
+def scenario_id(loss: str, impl: str, strategy: str, n: int, world: int, dim: int, chunk: int) -> str:
+    return f"{loss}/{impl}/{strategy}/N{n}/W{world}/D{dim}/c{chunk}"
+
+
+def _int(d: Dict[str, Any], key: str, minimum: int, default: Optional[int] = None) -> int:
+    v = d.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise SpecError(f"{key}: expected an integer >= {minimum}, got {v!r}")
+    return v
+
+
+def _choice(d: Dict[str, Any], key: str, allowed: tuple, default: Optional[str] = None) -> str:
+    v = d.get(key, default)
+    if v not in allowed:
+        raise SpecError(f"{key}: expected one of {', '.join(allowed)}, got {v!r}")
+    return v
+
+
+def parse_spec(d: Dict[str, Any]) -> Spec:
+    loss = _choice(d, "loss", LOSSES)
+    impl = _choice(d, "impl", IMPLS)
+    strategy = _choice(d, "strategy", STRATEGIES[loss])
+    n, world, b = _int(d, "n", 1), _int(d, "world", 1), _int(d, "localBatch", 1)
+    if n != world * b:
+        raise SpecError(f"n: N = {n} is not world × localBatch = {world} × {b}")
+    if strategy == "single" and world != 1:
+        raise SpecError(f"world: strategy 'single' runs on one device, got world {world}")
+    link = d.get("link", "")
+    return Spec(
+        loss=loss, impl=impl, strategy=strategy, n=n, world=world, local_batch=b,
+        dim=_int(d, "dim", 1), chunk=_int(d, "chunk", 1), warmup=_int(d, "warmup", 0, 1),
+        samples=_int(d, "samples", 1, 3), time_budget_ms=_int(d, "timeBudgetMs", 1, 1000),
+        seed=_int(d, "seed", 0, 0), link=link if isinstance(link, str) else "",
+    )
+
+
+def parse_job(d: Any) -> Job:
+    if not isinstance(d, dict):
+        raise SpecError("job: expected a JSON object")
+    if d.get("protocol") != 1:
+        raise SpecError(f"protocol: this worker speaks protocol 1, got {d.get('protocol')!r}")
+    if d.get("engine", "torch") != "torch":
+        raise SpecError(f"engine: expected 'torch', got {d.get('engine')!r}")
+    spec = d.get("spec")
+    if not isinstance(spec, dict):
+        raise SpecError("spec: expected a JSON object")
+    path = d.get("inputsPath")
+    if path is not None and not isinstance(path, str):
+        raise SpecError(f"inputsPath: expected a string, got {path!r}")
+    return Job(spec=parse_spec(spec), device=_choice(d, "device", DEVICES, "cpu"),
+               dtype=_choice(d, "dtype", DTYPES, "fp32"), inputs_path=path or None)
