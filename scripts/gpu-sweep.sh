@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs on a bare GPU machine, from the project root, with .gpu/ (../shared/gpu/prepare.sh) and
+# Runs on a bare GPU machine, from the project root, with .gpu/ (scripts/gpu-prepare.sh) and
 # dist/lossbench.cjs (npm run build:gpu) carried beside it. Sweeps within a time budget (cheapest
 # scenarios first), measures the matMul ceiling, packs the results folder into $OUT (or ./out), and
 # prints the summary table last.
