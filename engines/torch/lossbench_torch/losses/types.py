@@ -28,7 +28,7 @@ StepFn = Callable[[Inputs], StepResult]
 def autograd_step(f: Callable[..., torch.Tensor], inp: Inputs, with_bias: bool) -> StepResult:
     """Value and gradients of f(x, y, t', β) by autograd, on detached leaf copies of the inputs."""
     leaves = [v.detach().requires_grad_(True) for v in (inp.x, inp.y, inp.t_prime, inp.bias)]
-    value = f(*leaves)
-    wrt = leaves if with_bias else leaves[:3]
-    grads = torch.autograd.grad(value, wrt)
+    with torch.enable_grad():  # strategies call this inside no_grad
+        value = f(*leaves)
+        grads = torch.autograd.grad(value, leaves if with_bias else leaves[:3])
     return StepResult(value.detach(), grads[0], grads[1], grads[2], grads[3] if with_bias else None)

@@ -1,0 +1,88 @@
+"""Command line: info | verify | linkprobe | step | worker (see README.md)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+USAGE_ERROR = 2
+
+
+def _sizes(text: str) -> List[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated byte counts, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive byte counts, got {text!r}")
+    return sizes
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python3 -m lossbench_torch", description="lossbench's PyTorch engine")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="Python, torch, CUDA, NCCL, gloo and GPUs as one JSON object")
+    sub.add_parser("worker", help="run the scenario in LOSSBENCH_JOB, report to LOSSBENCH_REPORT (protocol 1)")
+    v = sub.add_parser("verify", help="every loss × impl × strategy against the float64 reference")
+    v.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    v.add_argument("--dtype", choices=("fp32", "tf32", "bf16"), default="fp32")
+    lp = sub.add_parser("linkprobe", help="all-gather and send/recv bandwidth between W ranks")
+    lp.add_argument("--world", type=int, required=True)
+    lp.add_argument("--bytes", type=_sizes, required=True, help="message sizes, e.g. 4096,1048576")
+    lp.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    lp.add_argument("--iters", type=int, default=20)
+    lp.add_argument("--warmup", type=int, default=3)
+    st = sub.add_parser("step", help="one step on inputs from a file; loss and gradients to --out")
+    st.add_argument("--inputs", required=True)
+    st.add_argument("--loss", choices=("clip", "siglip"), required=True)
+    st.add_argument("--impl", choices=("naive", "chunked"), required=True)
+    st.add_argument("--strategy", default="single")
+    st.add_argument("--world", type=int, default=1)
+    st.add_argument("--chunk", type=int, default=64)
+    st.add_argument("--n", type=int, help="N (or give --dim)")
+    st.add_argument("--dim", type=int, help="D (or give --n)")
+    st.add_argument("--out")
+    st.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    st.add_argument("--dtype", choices=("fp32", "tf32", "bf16"), default="fp32")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "worker":
+            from .worker import main as worker_main
+
+            return worker_main()
+        if args.command == "info":
+            from .commands.info import main as info_main
+
+            return info_main()
+        if args.command == "verify":
+            from .commands.verify import main as verify_main
+
+            return verify_main(args.device, args.dtype)
+        if args.command == "linkprobe":
+            from .commands.linkprobe import main as probe_main
+
+            return probe_main(args.world, args.bytes, args.device, args.iters, args.warmup)
+        from .commands.step import main as step_main
+
+        return step_main(args.inputs, args.loss, args.impl, args.strategy, args.world, args.chunk, args.n,
+                         args.dim, args.out, args.device, args.dtype)
+    except Exception as e:  # noqa: BLE001 - one clear line on stderr; the worker also leaves a report
+        from .report import classify, empty_report, one_line, write_atomic
+
+        line = one_line(e)
+        sys.stderr.write(f"lossbench_torch {args.command}: {classify(e)}: {line}\n")
+        path = os.environ.get("LOSSBENCH_REPORT")
+        if args.command == "worker" and path:
+            try:
+                report = empty_report()
+                report.update(status=classify(e), reason=line)
+                write_atomic(path, report)
+                return 0
+            except Exception:  # noqa: BLE001
+                pass
+        return 1

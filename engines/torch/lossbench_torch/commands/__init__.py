@@ -1,0 +1,1 @@
+"""The non-worker commands of `python3 -m lossbench_torch`."""

@@ -1,0 +1,88 @@
+"""`verify`: every loss × impl × strategy on small hard cases against the float64 reference; one
+JSON line per case; exit 1 if any fails. Distributed strategies run at W = 2 on spawned ranks, with
+b chosen so that tiles are ragged."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional
+
+import torch
+
+from .. import precision
+from ..cases import T100, hard_inputs
+from ..compare import TOLERANCE, passes, step_errors
+from ..distributed.cases import Case, run_cases
+from ..inputs import Inputs
+from ..losses import loss_step
+from ..reference import reference_step
+from ..spec import INIT, IMPLS, LOSSES, STRATEGIES
+
+D = 64
+
+
+@dataclass
+class VerifyCase:
+    loss: str
+    impl: str
+    strategy: str
+    world: int
+    n: int
+    chunk: int
+    kind: str
+    t_prime: Optional[float]
+    inputs: Inputs
+
+
+# (N, c, input kind, t'): N = 1 and 3 have nothing or almost nothing off the diagonal; 257 with c = 64
+# ends in a one-column tile; t = 100 with correlated pairs is where float32 cancellation would bite.
+SINGLE = [(1, 16, "random", None), (3, 2, "random", None), (64, 16, "random", T100), (257, 64, "random", None),
+          (257, 64, "random", T100), (64, 16, "correlated", T100), (64, 16, "duplicates", None)]
+# W = 2, b = 37, c = 16: tiles of 16, 16, 5 within every local block
+DIST = [(74, 16, "random", None), (74, 16, "random", T100), (74, 16, "correlated", T100), (74, 16, "duplicates", None)]
+
+
+def cases() -> Iterator[VerifyCase]:
+    seed = 0
+    for loss in LOSSES:
+        for impl in IMPLS:
+            for n, c, kind, tp in SINGLE:
+                seed += 1
+                yield VerifyCase(loss, impl, "single", 1, n, c, kind, tp, hard_inputs(loss, n, D, seed, kind, tp))
+            for strategy in STRATEGIES[loss][1:]:
+                for n, c, kind, tp in DIST:
+                    seed += 1
+                    yield VerifyCase(loss, impl, strategy, 2, n, c, kind, tp, hard_inputs(loss, n, D, seed, kind, tp))
+
+
+def row(c: VerifyCase, errors: Dict[str, float], tol: float) -> Dict[str, object]:
+    t = math.exp(c.t_prime if c.t_prime is not None else INIT[c.loss]["t_prime"])
+    return {"loss": c.loss, "impl": c.impl, "strategy": c.strategy, "world": c.world, "n": c.n, "d": D,
+            "c": c.chunk, "t": round(t, 4), "kind": c.kind,
+            "errors": {k: (v if math.isfinite(v) else str(v)) for k, v in errors.items()},
+            "pass": passes(errors, tol)}
+
+
+def run(device: str, dtype: str) -> List[Dict[str, object]]:
+    precision.configure(dtype, device)
+    tol = TOLERANCE[dtype]
+    dev = torch.device(device)
+    all_cases = list(cases())
+    rows = []
+    for c in (c for c in all_cases if c.world == 1):
+        r = loss_step(c.loss, c.impl, c.chunk)(c.inputs.to(dev))
+        rows.append(row(c, step_errors(r, reference_step(c.loss, c.inputs)), tol))
+    dist = [c for c in all_cases if c.world == 2]
+    results = run_cases([Case(c.loss, c.impl, c.strategy, c.chunk, c.inputs) for c in dist], 2, device, dtype=dtype)
+    for c, res in zip(dist, results):
+        rows.append(row(c, step_errors(res.result, reference_step(c.loss, c.inputs)), tol))
+    return rows
+
+
+def main(device: str, dtype: str) -> int:
+    ok = True
+    for r in run(device, dtype):
+        print(json.dumps(r), flush=True)
+        ok = ok and bool(r["pass"])
+    return 0 if ok else 1

@@ -1,0 +1,1 @@
+"""W-rank strategies over torch.distributed: counted collectives, the strategies, process launch."""

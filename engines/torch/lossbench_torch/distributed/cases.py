@@ -1,0 +1,76 @@
+"""Many strategy steps on one spawned group (cheaper than a group per case): for the tests, `verify`
+and `step`. Every rank takes its shard of each case's inputs; the parent assembles the global loss and
+gradients and keeps each rank's ledger."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+
+from .. import precision
+from ..inputs import Inputs
+from ..losses.types import StepResult
+from .comm import Comm
+from .launch import RankFailure, launch
+from .strategies import RankStep, rank_step
+
+
+@dataclass
+class Case:
+    loss: str
+    impl: str
+    strategy: str
+    chunk: int
+    inputs: Inputs  # the global N×D inputs (on the CPU)
+
+
+@dataclass
+class CaseResult:
+    result: StepResult  # assembled: global loss, N×D gradients
+    ledgers: List[Dict[str, Any]]  # per rank: kind → phase → {sent, received, rounds}
+
+
+def _run_on_rank(comm: Comm, cases: Sequence[Case], dtype: str = "fp32") -> List[Dict[str, Any]]:
+    precision.configure(dtype, comm.device.type)
+    out = []
+    for c in cases:
+        b = c.inputs.x.shape[0] // comm.world
+        shard = c.inputs.rows(comm.rank * b, (comm.rank + 1) * b).to(comm.device)
+        r = rank_step(c.loss, c.impl, c.strategy, c.chunk, c.inputs.x.shape[0], comm, shard)
+        cpu = {k: (None if v is None else v.detach().cpu()) for k, v in
+               (("loss", r.loss), ("dx", r.dx), ("dy", r.dy), ("dt", r.dt), ("db", r.db))}
+        out.append({**cpu, "scalars": r.scalars, "ledger": comm.ledger.as_dict()})
+    return out
+
+
+def _assemble(parts: List[Dict[str, Any]]) -> StepResult:
+    def total(key: str) -> Optional[torch.Tensor]:
+        if parts[0][key] is None:
+            return None
+        if parts[0]["scalars"] == "replicated":
+            return parts[0][key]
+        return torch.stack([p[key] for p in parts]).sum(0)
+
+    return StepResult(total("loss"), torch.cat([p["dx"] for p in parts]), torch.cat([p["dy"] for p in parts]),
+                      total("dt"), total("db"))  # type: ignore[arg-type]
+
+
+def run_cases(cases: Sequence[Case], world: int, device_type: str = "cpu", timeout_s: float = 120.0,
+              dtype: str = "fp32") -> List[CaseResult]:
+    """world 1 runs in this process (no process group); more ranks are spawned (gloo/NCCL)."""
+    if world == 1:
+        dev = torch.device("cuda" if device_type == "cuda" else "cpu")
+        per_rank = [_run_on_rank(Comm(0, 1, dev, None), cases, dtype)]
+    else:
+        out = launch(_run_on_rank, (list(cases), dtype), world, device_type, timeout_s)
+        if out.failure is not None:
+            raise CasesFailed(out.failure)
+        per_rank = out.results
+    return [CaseResult(_assemble([r[i] for r in per_rank]), [r[i]["ledger"] for r in per_rank]) for i in range(len(cases))]
+
+
+class CasesFailed(RuntimeError):
+    def __init__(self, failure: RankFailure) -> None:
+        super().__init__(f"{failure.status}: {failure.reason}")
+        self.failure = failure

@@ -1,0 +1,173 @@
+"""One rank's collectives, counted and timed (in the spirit of open_clip's loss.py helpers).
+
+Every call writes what this rank sends and receives and how many rounds (latencies) it takes, per
+collective kind and phase (fwd/bwd), into a ledger, and adds its synchronised wall time to a
+per-step communication time. All-gather and reduce-scatter are counted as the ring algorithms
+NCCL and gloo use: W−1 rounds, one b×D block sent and received per round. With world 1 every
+collective is the identity and nothing is counted, so strategies also run without a process group.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+
+import torch
+import torch.distributed as dist
+
+T = TypeVar("T")
+
+
+@dataclass
+class Traffic:
+    sent: int = 0
+    received: int = 0
+    rounds: int = 0
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.by_kind: Dict[str, Dict[str, Traffic]] = {}
+
+    def add(self, kind: str, phase: str, sent: int, received: int, rounds: int) -> None:
+        tr = self.by_kind.setdefault(kind, {"fwd": Traffic(), "bwd": Traffic()})[phase]
+        tr.sent += sent
+        tr.received += received
+        tr.rounds += rounds
+
+    def totals(self) -> Traffic:
+        out = Traffic()
+        for phases in self.by_kind.values():
+            for tr in phases.values():
+                out.sent += tr.sent
+                out.received += tr.received
+                out.rounds += tr.rounds
+        return out
+
+    def as_dict(self) -> Dict[str, Dict[str, Dict[str, int]]]:
+        return {k: {ph: vars(tr).copy() for ph, tr in v.items()} for k, v in self.by_kind.items()}
+
+
+def nbytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+class Comm:
+    def __init__(self, rank: int, world: int, device: torch.device, backend: Optional[str]) -> None:
+        self.rank, self.world, self.device, self.backend = rank, world, device, backend
+        self.ledger = Ledger()
+        self.ms = 0.0
+        # gloo's send/recv take host memory: CUDA tensors are staged through the host (all-gather
+        # handles CUDA tensors itself).
+        self._stage = backend == "gloo" and device.type == "cuda"
+
+    def reset(self) -> None:
+        """Start of a step: a fresh ledger and communication time."""
+        self.ledger = Ledger()
+        self.ms = 0.0
+
+    def peer(self, step: int) -> int:
+        return (self.rank + step) % self.world
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def _timed(self, fn: Callable[[], T]) -> T:
+        self._sync()  # queued compute is not communication
+        t0 = time.perf_counter()
+        out = fn()
+        self._sync()
+        self.ms += (time.perf_counter() - t0) * 1000
+        return out
+
+    # ---- point to point ----
+
+    def _exchange(self, sends: Sequence[Tuple[torch.Tensor, int, int]],
+                  recvs: Sequence[Tuple[torch.Tensor, int, int]]) -> List[torch.Tensor]:
+        """One round of batched isend/irecv: sends (tensor, peer, tag), recvs (like-tensor, peer, tag);
+        returns the received tensors on this rank's device. Tags pair each send with its receive."""
+        host = torch.device("cpu")
+        ops, bufs = [], []
+        for t, peer, tag in sends:
+            src = t.detach().contiguous()
+            ops.append(dist.P2POp(dist.isend, src.to(host) if self._stage else src, peer, tag=tag))
+        for like, peer, tag in recvs:
+            buf = torch.empty(like.shape, dtype=like.dtype, device=host if self._stage else like.device)
+            bufs.append(buf)
+            ops.append(dist.P2POp(dist.irecv, buf, peer, tag=tag))
+        for work in dist.batch_isend_irecv(ops):
+            work.wait()
+        return [b.to(self.device) for b in bufs] if self._stage else bufs
+
+    def ring_shift(self, ts: Sequence[torch.Tensor], phase: str, step: int = 1, kind: str = "ring") -> List[torch.Tensor]:
+        """Sends ts to the rank `step` places on and receives the same shapes from `step` places back."""
+        if self.world == 1:
+            return list(ts)
+        to, frm = self.peer(step), self.peer(-step)
+        out = self._timed(lambda: self._exchange([(t, to, i) for i, t in enumerate(ts)],
+                                                 [(t, frm, i) for i, t in enumerate(ts)]))
+        self.ledger.add(kind, phase, sum(map(nbytes, ts)), sum(map(nbytes, out)), 1)
+        return out
+
+    def bidir_shift(self, to_right: torch.Tensor, to_left: torch.Tensor, phase: str) -> Tuple[torch.Tensor, torch.Tensor]:
+        """One two-way round: to_right goes to rank+1, to_left to rank−1; returns (from_left, from_right)."""
+        right, left = self.peer(1), self.peer(-1)
+        from_left, from_right = self._timed(lambda: self._exchange(
+            [(to_right, right, 0), (to_left, left, 1)], [(to_right, left, 0), (to_left, right, 1)]))
+        self.ledger.add("ring-bidir", phase, nbytes(to_right) + nbytes(to_left), nbytes(from_left) + nbytes(from_right), 1)
+        return from_left, from_right
+
+    # ---- collectives ----
+
+    def all_gather(self, t: torch.Tensor, phase: str) -> torch.Tensor:
+        """Rows of every rank concatenated in rank order (W·b × D)."""
+        if self.world == 1:
+            return t
+
+        def run() -> torch.Tensor:
+            parts = [torch.empty_like(t) for _ in range(self.world)]
+            # list form: all_gather_into_tensor is missing on gloo in 1.13 (and from torch itself before 2.0)
+            dist.all_gather(parts, t.contiguous())
+            return torch.cat(parts)
+
+        out = self._timed(run)
+        w1 = self.world - 1
+        self.ledger.add("all-gather", phase, w1 * nbytes(t), w1 * nbytes(t), w1)
+        return out
+
+    def reduce_scatter(self, t: torch.Tensor, phase: str) -> torch.Tensor:
+        """Σ over ranks of t (W·b × D), this rank's block of rows."""
+        if self.world == 1:
+            return t
+        chunks = [c.contiguous() for c in t.chunk(self.world)]
+        if self.backend == "nccl":
+            out = torch.empty_like(chunks[0])
+            self._timed(lambda: dist.reduce_scatter(out, chunks))
+            w1 = self.world - 1
+            self.ledger.add("reduce-scatter", phase, w1 * nbytes(out), w1 * nbytes(out), w1)
+            return out
+        return self._ring_reduce_scatter(chunks, phase)
+
+    def _ring_reduce_scatter(self, chunks: List[torch.Tensor], phase: str) -> torch.Tensor:
+        """gloo has no reduce_scatter: the ring algorithm by point-to-point rounds. The accumulator of
+        block j starts on rank j+1, moves one place on per round, each rank adding its part; after W−1
+        rounds it is home. (W−1) blocks sent and received, W−1 rounds."""
+        k, W = self.rank, self.world
+        acc = chunks[(k - 1) % W]
+        for s in range(1, W):
+            (recv,) = self._timed(lambda: self._exchange([(acc, self.peer(1), 0)], [(acc, self.peer(-1), 0)]))
+            self.ledger.add("reduce-scatter", phase, nbytes(acc), nbytes(recv), 1)
+            acc = recv + chunks[(k - s - 1) % W]
+        return acc
+
+    # ---- outside the step (neither counted nor timed) ----
+
+    def agree_max(self, values: Sequence[int]) -> List[int]:
+        """Element-wise max over ranks, so that every rank takes the same decisions (sample counts, errors)."""
+        if self.world == 1:
+            return list(values)
+        dev = self.device if self.backend == "nccl" else torch.device("cpu")
+        t = torch.tensor(list(values), dtype=torch.int64, device=dev)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return [int(v) for v in t.tolist()]

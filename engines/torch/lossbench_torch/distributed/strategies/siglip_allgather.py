@@ -1,0 +1,17 @@
+"""siglip/allgather: all-gather y; rank k computes its b×N block x_k·y_allᵀ (its positives at
+columns k·b + i) fused with its gradient; reduce-scatter d y_all.
+Traffic: (W−1)·E fwd in W−1 rounds, (W−1)·E bwd in W−1 rounds."""
+from __future__ import annotations
+
+from ...inputs import Inputs
+from ...losses.blocks import sigmoid_block
+from .types import Context, RankStep
+
+
+def siglip_allgather(ctx: Context, inp: Inputs) -> RankStep:
+    y_all = ctx.comm.all_gather(inp.y, "fwd")
+    inv_n = 1 / ctx.n
+    o = sigmoid_block(inp.x, y_all, inp.t_prime.exp(), inp.bias, ctx.offset, ctx.tile(ctx.n), inv_n, inv_n)
+    del y_all
+    dy = ctx.comm.reduce_scatter(o.dB, "bwd")  # type: ignore[arg-type]
+    return RankStep(o.loss, o.dA, dy, o.dt, o.db, "sum")  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Measurement: device handling, step timing, peak memory, host RSS."""
