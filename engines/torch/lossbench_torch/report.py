@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -36,13 +37,18 @@ def classify(e: BaseException) -> str:
     return "error"
 
 
+def _json_safe(v: Any) -> Any:
+    # NaN and ±Inf are not JSON (Node's JSON.parse rejects them): null instead
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
 def write_atomic(path: str, report: Dict[str, Any]) -> None:
     """Temp file in the same folder, then os.replace: the reader never sees half a report."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump({k: report.get(k) for k in FIELDS}, f)
+            json.dump({k: _json_safe(report.get(k)) for k in FIELDS}, f)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

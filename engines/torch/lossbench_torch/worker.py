@@ -3,7 +3,8 @@
 The job comes in LOSSBENCH_JOB (JSON), the report goes to the file named by LOSSBENCH_REPORT (written
 atomically); exit 0 once it is written, whatever the status. W = 1 runs in this process; W > 1 spawns
 W ranks (gloo, or NCCL with a GPU per rank), or — when torchrun set RANK/WORLD_SIZE/... — this process
-is one rank and rank 0 writes the report."""
+is one rank and rank 0 writes the report (scenario.py). The job is parsed and the exit/hang faults
+applied before torch is imported: a bad job or a fault costs no torch start-up."""
 from __future__ import annotations
 
 import json
@@ -11,97 +12,19 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import Any, Dict, List, Optional
+from typing import Optional
 
-import torch.distributed as dist
+from . import faults
+from .report import empty_report, one_line, write_atomic
+from .spec import parse_job
 
-from . import faults, precision
-from .distributed import group
-from .distributed.comm import Comm
-from .distributed.launch import kill_children, launch
-from .measure.aggregate import aggregate
-from .measure.device import device_name, resolve
-from .measure.memory import host_rss_peak_bytes
-from .measure.rank import run_rank
-from .report import classify, empty_report, one_line, write_atomic
-from .spec import Job, parse_job
-
-RANK_TIMEOUT_S = 7 * 24 * 3600.0  # the runner owns the scenario timeout (it kills our process group)
-
-
-def _dist_timeout_s() -> float:
-    return float(os.environ.get("LOSSBENCH_DIST_TIMEOUT_S", group.DEFAULT_TIMEOUT_S))
 
 
 def _on_sigterm(signum: int, _frame: Optional[FrameType]) -> None:
-    kill_children()
+    launch = sys.modules.get("lossbench_torch.distributed.launch")  # no ranks before it is imported
+    if launch is not None:
+        launch.kill_children()  # type: ignore[attr-defined]
     os._exit(128 + signum)
-
-
-def _fail(report: Dict[str, Any], e: BaseException) -> None:
-    report["status"], report["reason"] = classify(e), one_line(e)
-
-
-def run_job(job: Job) -> Dict[str, Any]:
-    """The report of one job, launched from this process (no torchrun)."""
-    report = empty_report()
-    world = job.spec.world
-    try:
-        faults.worker_faults(job.spec.id)
-        device = resolve(job.device)  # a missing GPU fails here, once, clearly
-        report["device_name"] = device_name(device)
-        if world == 1:
-            precision.configure(job.dtype, job.device)
-            aggregate([run_rank(Comm(0, 1, device, None), job)], report, 1)
-        else:
-            out = launch(run_rank, (job,), world, job.device, RANK_TIMEOUT_S, _dist_timeout_s())
-            report["dist_backend"] = out.backend
-            if out.failure is not None:
-                f = out.failure
-                report.update(status=f.status, reason=f.reason, failed_rank=f.rank)
-            else:
-                aggregate(out.results, report, world)
-    except Exception as e:  # noqa: BLE001 - every failure becomes a report
-        _fail(report, e)
-    if report["host_rss_peak_bytes"] is None:
-        report["host_rss_peak_bytes"] = host_rss_peak_bytes()
-    return report
-
-
-def run_torchrun(job: Job, report_path: str, env: Dict[str, int]) -> int:
-    """This process is one rank of a torchrun launch; rank 0 gathers the results and writes the report."""
-    rank, world = env["rank"], env["world"]
-    report = empty_report()
-    if world != job.spec.world:
-        report["reason"] = f"torchrun WORLD_SIZE {world} but the spec says world {job.spec.world}"
-        if rank == 0:
-            write_atomic(report_path, report)
-        return 0
-    backend = group.choose_backend(job.device, world)
-    report["dist_backend"] = backend
-    faults.worker_faults(job.spec.id)
-    device = group.rank_device(job.device, env["local_rank"])
-    group.init_torchrun(backend, _dist_timeout_s())
-    try:
-        try:
-            mine: Dict[str, Any] = run_rank(Comm(rank, world, device, backend), job)
-        except Exception as e:  # noqa: BLE001
-            mine = {"failure": {"status": classify(e), "reason": one_line(e)}}
-            sys.stderr.write(f"lossbench_torch rank {rank}: {one_line(e)}\n")
-        results: List[Any] = [None] * world
-        dist.all_gather_object(results, mine)
-        if rank == 0:
-            failed = [(r, res["failure"]) for r, res in enumerate(results) if "failure" in res]
-            if failed:
-                r, f = failed[0]
-                report.update(status=f["status"], reason=f"rank {r}: {f['reason']}", failed_rank=r)
-                report["host_rss_peak_bytes"] = host_rss_peak_bytes()
-            else:
-                aggregate(results, report, world)
-            write_atomic(report_path, report)
-    finally:
-        group.close()
-    return 0
 
 
 def main() -> int:
@@ -115,12 +38,18 @@ def main() -> int:
     except Exception as e:  # noqa: BLE001 - a bad job is an error report, not a crash
         report = empty_report()
         report["reason"] = f"bad LOSSBENCH_JOB: {one_line(e)}"
+        sys.stderr.write(f"lossbench_torch worker: error: {report['reason']}\n")
         write_atomic(report_path, report)
         return 0
-    env = group.torchrun_env()
+    faults.worker_faults(job.spec.id)
+
+    from . import scenario  # torch from here on
+    from .distributed.group import torchrun_env
+
+    env = torchrun_env()
     if env is not None:
-        return run_torchrun(job, report_path, env)
-    report = run_job(job)
+        return scenario.run_torchrun(job, report_path, env)
+    report = scenario.run_job(job)
     if report["status"] != "ok":
         sys.stderr.write(f"lossbench_torch worker: {report['status']}: {report['reason']}\n")
     write_atomic(report_path, report)

@@ -48,6 +48,31 @@ def run_worker(j: Dict[str, Any], fault: str = "") -> Tuple[int, Optional[Dict[s
         return p.returncode, report, p.stderr
 
 
+def run_as_torchrun(j: Dict[str, Any]) -> Tuple[int, Optional[Dict[str, Any]], str]:
+    """Two workers with the variables torchrun sets: each is one rank; rank 0 writes the report."""
+    from lossbench_torch.distributed.group import free_port
+
+    port = str(free_port())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "report.json")
+        procs = []
+        for rank in range(2):
+            env = support.child_env(LOSSBENCH_JOB=json.dumps(j), LOSSBENCH_REPORT=path, RANK=str(rank), LOCAL_RANK=str(rank),
+                                    WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
+            procs.append(subprocess.Popen([sys.executable, "-m", "lossbench_torch", "worker"], env=env, cwd=tmp,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        try:
+            errs = [p.communicate(timeout=TIMEOUT_S)[1] for p in procs]
+        finally:
+            for p in procs:
+                p.kill()
+        report = None
+        if os.path.exists(path):
+            with open(path) as f:
+                report = json.load(f)
+        return max(p.returncode for p in procs), report, "".join(errs)
+
+
 RUNS = {
     "single_ok": (job("siglip", "chunked", "single", 1, 40), ""),
     "two_ranks_ok": (job("clip", "chunked", "allgather-local", 2, 20), ""),
@@ -57,7 +82,7 @@ RUNS = {
 
 
 class Worker(unittest.TestCase):
-    """The four worker runs start together (each mostly waits for torch to import) and are checked apart."""
+    """The worker runs start together (each mostly waits for torch to import) and are checked apart."""
 
     runs: Dict[str, Tuple[int, Optional[Dict[str, Any]], str]] = {}
 
@@ -65,6 +90,7 @@ class Worker(unittest.TestCase):
     def setUpClass(cls) -> None:
         with ThreadPoolExecutor(len(RUNS)) as pool:
             futures = {k: pool.submit(run_worker, j, fault.format(id=sid(j))) for k, (j, fault) in RUNS.items()}
+            futures["torchrun"] = pool.submit(run_as_torchrun, job("siglip", "chunked", "ring-bidir", 2, 12))
             cls.runs = {k: f.result() for k, f in futures.items()}
 
     def assert_ok(self, report: Optional[Dict[str, Any]]) -> None:
@@ -101,6 +127,14 @@ class Worker(unittest.TestCase):
                          (want.bytes_sent, want.bytes_received, want.rounds))
         self.assertIsInstance(report["comm_ms_measured"], float)
         self.assertEqual(report["dist_backend"], "gloo")
+
+    def test_torchrun_environment(self) -> None:
+        code, report, err = self.runs["torchrun"]
+        self.assertEqual(code, 0, err)
+        self.assert_ok(report)
+        assert report is not None
+        want = predicted_comm("siglip", "ring-bidir", 2, 12, 16, 4)
+        self.assertEqual((report["comm_bytes_sent"], report["comm_rounds"]), (want.bytes_sent, want.rounds))
 
     def test_killrank_fault(self) -> None:
         code, report, err = self.runs["killrank"]

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
 import torch
+import torch.distributed as dist
 
 from .. import precision
 from ..inputs import Inputs
 from ..losses.types import StepResult
 from .comm import Comm
 from .launch import RankFailure, launch
-from .strategies import RankStep, rank_step
+from .strategies import rank_step
 
 
 @dataclass
@@ -54,6 +55,36 @@ def _assemble(parts: List[Dict[str, Any]]) -> StepResult:
 
     return StepResult(total("loss"), torch.cat([p["dx"] for p in parts]), torch.cat([p["dy"] for p in parts]),
                       total("dt"), total("db"))  # type: ignore[arg-type]
+
+
+def _run_sets_on_rank(comm: Comm, sets: Dict[int, List[Case]], dtype: str) -> Dict[int, List[Dict[str, Any]]]:
+    """Each world W of `sets` on the sub-group of ranks 0..W−1 (every rank creates every sub-group, as
+    new_group requires); ranks outside a sub-group wait for the next."""
+    out = {}
+    for world in sorted(sets):
+        sub = dist.new_group(list(range(world)))
+        if comm.rank < world:
+            out[world] = _run_on_rank(Comm(comm.rank, world, comm.device, comm.backend, sub), sets[world], dtype)
+        dist.barrier()
+    return out
+
+
+def run_case_sets(sets: Dict[int, List[Case]], device_type: str = "cpu", timeout_s: float = 120.0,
+                  dtype: str = "fp32") -> Dict[int, List[CaseResult]]:
+    """Cases for several worlds on one spawned set of max(W) ranks (one torch start-up per rank, not per W)."""
+    out: Dict[int, List[CaseResult]] = {}
+    if 1 in sets:
+        out[1] = run_cases(sets[1], 1, device_type, timeout_s, dtype)
+    multi = {w: c for w, c in sets.items() if w > 1}
+    if multi:
+        launched = launch(_run_sets_on_rank, (multi, dtype), max(multi), device_type, timeout_s)
+        if launched.failure is not None:
+            raise CasesFailed(launched.failure)
+        for w, cases in multi.items():
+            per_rank = [launched.results[r][w] for r in range(w)]
+            out[w] = [CaseResult(_assemble([r[i] for r in per_rank]), [r[i]["ledger"] for r in per_rank])
+                      for i in range(len(cases))]
+    return out
 
 
 def run_cases(cases: Sequence[Case], world: int, device_type: str = "cpu", timeout_s: float = 120.0,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -53,8 +53,10 @@ def nbytes(t: torch.Tensor) -> int:
 
 
 class Comm:
-    def __init__(self, rank: int, world: int, device: torch.device, backend: Optional[str]) -> None:
-        self.rank, self.world, self.device, self.backend = rank, world, device, backend
+    def __init__(self, rank: int, world: int, device: torch.device, backend: Optional[str], group: Any = None) -> None:
+        """group: a process group of global ranks 0..world−1 (None: the default group), so that one
+        spawned set of ranks can also serve smaller worlds (the tests do)."""
+        self.rank, self.world, self.device, self.backend, self.group = rank, world, device, backend, group
         self.ledger = Ledger()
         self.ms = 0.0
         # gloo's send/recv take host memory: CUDA tensors are staged through the host (all-gather
@@ -91,11 +93,11 @@ class Comm:
         ops, bufs = [], []
         for t, peer, tag in sends:
             src = t.detach().contiguous()
-            ops.append(dist.P2POp(dist.isend, src.to(host) if self._stage else src, peer, tag=tag))
+            ops.append(dist.P2POp(dist.isend, src.to(host) if self._stage else src, peer, self.group, tag))
         for like, peer, tag in recvs:
             buf = torch.empty(like.shape, dtype=like.dtype, device=host if self._stage else like.device)
             bufs.append(buf)
-            ops.append(dist.P2POp(dist.irecv, buf, peer, tag=tag))
+            ops.append(dist.P2POp(dist.irecv, buf, peer, self.group, tag))
         for work in dist.batch_isend_irecv(ops):
             work.wait()
         return [b.to(self.device) for b in bufs] if self._stage else bufs
@@ -128,7 +130,7 @@ class Comm:
         def run() -> torch.Tensor:
             parts = [torch.empty_like(t) for _ in range(self.world)]
             # list form: all_gather_into_tensor is missing on gloo in 1.13 (and from torch itself before 2.0)
-            dist.all_gather(parts, t.contiguous())
+            dist.all_gather(parts, t.contiguous(), group=self.group)
             return torch.cat(parts)
 
         out = self._timed(run)
@@ -143,7 +145,7 @@ class Comm:
         chunks = [c.contiguous() for c in t.chunk(self.world)]
         if self.backend == "nccl":
             out = torch.empty_like(chunks[0])
-            self._timed(lambda: dist.reduce_scatter(out, chunks))
+            self._timed(lambda: dist.reduce_scatter(out, chunks, group=self.group))
             w1 = self.world - 1
             self.ledger.add("reduce-scatter", phase, w1 * nbytes(out), w1 * nbytes(out), w1)
             return out
@@ -169,5 +171,5 @@ class Comm:
             return list(values)
         dev = self.device if self.backend == "nccl" else torch.device("cpu")
         t = torch.tensor(list(values), dtype=torch.int64, device=dev)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self.group)
         return [int(v) for v in t.tolist()]

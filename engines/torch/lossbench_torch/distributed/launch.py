@@ -93,7 +93,7 @@ def _failure_of(rank: int, code: int, outdir: str) -> RankFailure:
         return RankFailure(rank, "error", f"rank {rank} killed by {name}")
     path = os.path.join(outdir, f"rank{rank}.pt")
     try:
-        f = torch.load(path)["failure"]
+        f = torch.load(path, map_location="cpu")["failure"]
         return RankFailure(rank, f["status"], f"rank {rank}: {f['reason']}")
     except Exception:  # noqa: BLE001 - no file: it died before it could say why
         return RankFailure(rank, "error", f"rank {rank} exited with code {code}")
@@ -127,7 +127,7 @@ def launch(task: Callable[..., Any], args: Tuple[Any, ...], world: int, device_t
         failure = _watch(procs, outdir, time.monotonic() + timeout_s, timeout_s)
         if failure is not None:
             return Outcome([], failure, backend)
-        return Outcome([torch.load(os.path.join(outdir, f"rank{r}.pt"))["ok"] for r in range(world)], None, backend)
+        return Outcome([torch.load(os.path.join(outdir, f"rank{r}.pt"), map_location="cpu")["ok"] for r in range(world)], None, backend)
     finally:
         for p in procs:
             if p.is_alive():

@@ -71,7 +71,7 @@ def run_rank(comm: Comm, job: Job) -> Dict[str, Any]:
     if bad:
         result.update(status="error", reason=f"non-finite result in {', '.join(bad)}")
     else:
-        result["peak_bytes"], result["memory_probe"] = measure_peak(lambda: step(), comm.device)
+        result["peak_bytes"], result["memory_probe"] = measure_peak(step, comm.device)
         comm_ms: List[float] = []
 
         def timed_step() -> None:

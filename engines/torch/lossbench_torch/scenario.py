@@ -1,0 +1,86 @@
+"""One scenario in this process (W = 1), on spawned ranks (W > 1), or as one rank of a torchrun launch
+(rank 0 writes the report). Imported by worker.py once the job has been parsed."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Dict, List
+
+import torch.distributed as dist
+
+from . import precision
+from .distributed import group
+from .distributed.comm import Comm
+from .distributed.launch import launch
+from .measure.aggregate import aggregate
+from .measure.device import device_name, resolve
+from .measure.memory import host_rss_peak_bytes
+from .measure.rank import run_rank
+from .report import classify, empty_report, one_line, write_atomic
+from .spec import Job
+
+RANK_TIMEOUT_S = 7 * 24 * 3600.0  # the runner owns the scenario timeout (it kills our process group)
+
+
+def _dist_timeout_s() -> float:
+    return float(os.environ.get("LOSSBENCH_DIST_TIMEOUT_S", group.DEFAULT_TIMEOUT_S))
+
+
+def run_job(job: Job) -> Dict[str, Any]:
+    """The report of one job, launched from this process (no torchrun)."""
+    report = empty_report()
+    world = job.spec.world
+    try:
+        device = resolve(job.device)  # a missing GPU fails here, once, clearly
+        report["device_name"] = device_name(device)
+        if world == 1:
+            precision.configure(job.dtype, job.device)
+            aggregate([run_rank(Comm(0, 1, device, None), job)], report, 1)
+        else:
+            out = launch(run_rank, (job,), world, job.device, RANK_TIMEOUT_S, _dist_timeout_s())
+            report["dist_backend"] = out.backend
+            if out.failure is not None:
+                f = out.failure
+                report.update(status=f.status, reason=f.reason, failed_rank=f.rank)
+            else:
+                aggregate(out.results, report, world)
+    except Exception as e:  # noqa: BLE001 - every failure becomes a report
+        report.update(status=classify(e), reason=one_line(e))
+    if report["host_rss_peak_bytes"] is None:
+        report["host_rss_peak_bytes"] = host_rss_peak_bytes()
+    return report
+
+
+def run_torchrun(job: Job, report_path: str, env: Dict[str, int]) -> int:
+    """This process is one rank of a torchrun launch; rank 0 gathers the results and writes the report."""
+    rank, world = env["rank"], env["world"]
+    report = empty_report()
+    if world != job.spec.world:
+        report["reason"] = f"torchrun WORLD_SIZE {world} but the spec says world {job.spec.world}"
+        if rank == 0:
+            write_atomic(report_path, report)
+        return 0
+    backend = group.choose_backend(job.device, world)
+    report["dist_backend"] = backend
+    device = group.rank_device(job.device, env["local_rank"])
+    group.init_torchrun(backend, _dist_timeout_s())
+    try:
+        try:
+            mine: Dict[str, Any] = run_rank(Comm(rank, world, device, backend), job)
+        except Exception as e:  # noqa: BLE001
+            mine = {"failure": {"status": classify(e), "reason": one_line(e)}}
+            sys.stderr.write(f"lossbench_torch rank {rank}: {one_line(e)}\n")
+        results: List[Any] = [None] * world
+        dist.all_gather_object(results, mine)
+        if rank == 0:
+            failed = [(r, res["failure"]) for r, res in enumerate(results) if "failure" in res]
+            if failed:
+                r, f = failed[0]
+                report.update(status=f["status"], reason=f"rank {r}: {f['reason']}", failed_rank=r)
+                report["host_rss_peak_bytes"] = host_rss_peak_bytes()
+            else:
+                aggregate(results, report, world)
+            write_atomic(report_path, report)
+    finally:
+        group.close()
+    return 0
