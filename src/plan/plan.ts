@@ -5,6 +5,7 @@ import { UsageError } from '../util/errors.js';
 import { predictedComm } from '../distributed/formulas.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
 import { formatBytes } from '../util/format.js';
+import { renderText, type Column } from '../util/table.js';
 import { files, readResults } from '../results/store.js';
 import { STRATEGIES } from '../distributed/strategy-names.js';
 import { commTimeMs, type Link } from '../model/comm.js';
@@ -123,15 +124,22 @@ export function calibrate(dir: string): { constants: Record<string, MemoryConsta
 
 const formatFlops = (f: number) => (f === 0 ? '0' : f.toExponential(2));
 
+const PLAN_COLUMNS: Column<PlanRow>[] = [
+  { header: 'loss', cell: (r) => r.loss },
+  { header: 'strategy', cell: (r) => r.strategy },
+  { header: 'impl', cell: (r) => r.impl },
+  { header: 'W', align: 'right', cell: (r) => String(r.world) },
+  { header: 'mem/device', align: 'right', cell: (r) => formatBytes(r.perDeviceBytes) },
+  { header: 'fits', cell: (r) => (r.fits ? 'yes' : 'no') },
+  { header: 'headroom', align: 'right', cell: (r) => formatBytes(r.headroomBytes) },
+  { header: 'sent/device', align: 'right', cell: (r) => formatBytes(r.commBytesSent) },
+  { header: 'rounds', align: 'right', cell: (r) => String(r.commRounds) },
+  { header: 'comm ms (modelled)', align: 'right', cell: (r) => r.commMsModelled.toFixed(3) },
+  { header: 'FLOPs', align: 'right', cell: (r) => formatFlops(r.flops) },
+  { header: 'max N', align: 'right', cell: (r) => String(r.maxN) },
+];
+
 export function formatTable(p: PlanInput, rows: PlanRow[]): string {
-  const header = ['loss', 'strategy', 'impl', 'W', 'mem/device', 'fits', 'headroom', 'sent/device', 'rounds', 'comm ms (modelled)', 'FLOPs', 'max N'];
-  const body = rows.map((r) => [
-    r.loss, r.strategy, r.impl, String(r.world), formatBytes(r.perDeviceBytes), r.fits ? 'yes' : 'no', formatBytes(r.headroomBytes),
-    formatBytes(r.commBytesSent), String(r.commRounds), r.commMsModelled.toFixed(3), formatFlops(r.flops), String(r.maxN),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const right = new Set([3, 4, 6, 7, 8, 9, 10, 11]);
-  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const dtype = p.bytesPerElement === 2 ? 'bf16' : 'fp32';
   const gib = p.deviceMemoryBytes / 2 ** 30;
   const memory = Number.isInteger(gib) ? `${gib} GiB` : formatBytes(p.deviceMemoryBytes); // as given: --device-memory 80 → "80 GiB"
@@ -139,8 +147,6 @@ export function formatTable(p: PlanInput, rows: PlanRow[]): string {
     `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${memory}, link ${p.link.name}`,
     `memory: loss step only (features, logits, gradients); communication time is modelled (rounds·α + bytes/β), not measured`,
     '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    renderText(PLAN_COLUMNS, rows),
   ].join('\n');
 }
