@@ -1,6 +1,6 @@
 // A scenario that crashes, exits, passes --memory-limit or --timeout is recorded and the sweep goes on;
 // one predicted not to fit is `skipped` without a child (and --force runs it).
-// Crashes are injected with the worker's LOSSBENCH_FAULT hook (src/scenarios/worker.ts).
+// Crashes are injected with the worker's LOSSBENCH_FAULT hook (src/harness/worker.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { commFormula, distributedStep } from '../src/distributed/index.js';
 import { disposeInputs, randomInputs, toReference, toTensors } from '../src/losses/inputs.js';
 import { REFERENCES } from '../src/losses/reference.js';
 import { IMPLS, LOSSES } from '../src/losses/types.js';
-import { STRATEGIES } from '../src/distributed/strategy-names.js';
+import { STRATEGIES } from '../src/distributed/registry.js';
 
 await tf.setBackend('cpu');
 

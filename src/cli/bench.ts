@@ -3,6 +3,9 @@ import { addLinkOptions } from './link-options.js';
 import { BACKENDS } from '../engine/backend.js';
 import { oneOf } from '../util/validate.js';
 import type { SweepFlags } from '../harness/grid.js';
+import { LOSSES } from '../losses/types.js';
+import { STRATEGIES, STRATEGY_LIST, type Strategy } from '../distributed/registry.js';
+import { renderText, type Column } from '../util/table.js';
 
 /** The sweep flags (grid.ts) plus how to run them. */
 export interface BenchOptions extends Omit<SweepFlags, 'link'> {
@@ -20,6 +23,16 @@ export interface BenchOptions extends Omit<SweepFlags, 'link'> {
   report: boolean;
 }
 
+/** "single | allgather-global, allgather-local, ring (clip) | allgather, ring, ring-bidir (siglip)". */
+const strategyHelp = () =>
+  ['single', ...LOSSES.map((loss) => `${STRATEGIES[loss].filter((s) => s !== 'single').join(', ')} (${loss})`)].join(' | ');
+
+const STRATEGY_COLUMNS: Column<Strategy>[] = [
+  { header: 'strategy', cell: (s) => s.key },
+  { header: 'what it does', cell: (s) => s.description },
+];
+const strategyList = () => `\nStrategies (--strategy takes the name, or loss/name for that loss only):\n${renderText(STRATEGY_COLUMNS, STRATEGY_LIST)}`;
+
 export function registerBench(program: Command): void {
   addLinkOptions(program.command('bench'))
     .description('sweep scenarios (one child process each) and write a results folder')
@@ -27,7 +40,7 @@ export function registerBench(program: Command): void {
     .option('--config <file>', 'JSON sweep: {"preset": ...} or {"losses", "impls", "strategies", "batches", "worlds", "batchIs", "dims", "chunks", ...}')
     .option('--loss <list>', 'clip,siglip')
     .option('--impl <list>', 'naive,chunked')
-    .option('--strategy <list>', 'single | allgather-global, allgather-local, ring (clip) | allgather, ring, ring-bidir (siglip)')
+    .option('--strategy <list>', strategyHelp())
     .option('--batch <sizes>', 'global batch N: a list (256,512) or powers of two (256..32768)')
     .option('--global-batch <sizes>', 'same as --batch, with --world: N = W·b')
     .option('--local-batch <sizes>', 'per-device batch b, with --world')
@@ -46,6 +59,7 @@ export function registerBench(program: Command): void {
     .option('--time-budget <min>', 'run cheapest scenarios first and start no new one after this many minutes')
     .option('--json', 'no progress bar; print the rows as JSON at the end')
     .option('--no-report', 'do not write charts and report.md/html at the end')
+    .addHelpText('after', strategyList)
     .action(async (opts: BenchOptions) => {
       oneOf('backend', opts.backend, BACKENDS);
       const { runBench } = await import('./bench-run.js');

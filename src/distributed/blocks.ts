@@ -1,5 +1,5 @@
 // Local computations of one device on one row block A (r×D) against one column block B (m×D), with
-// the closed-form gradients of DESIGN.md, tile by tile (tiles of `tile` columns; naive: one tile).
+// the closed-form gradients of docs/design.md, tile by tile (tiles of `tile` columns; naive: one tile).
 // logits = (t·A)·Bᵀ (+β for SigLIP); for a logit gradient G: dA = t·G·B, dB = t·Gᵀ·A, dt' = Σ G∘(logits−β).
 import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf.js';
 import { columnTiles, rowDots, softplus, sumAll } from '../losses/tiles.js';

@@ -1,17 +1,13 @@
 // Simulated multi-device loss steps for the bench runner: W devices in one process, collectives as
-// counted copies (ledger.ts), per-device memory (world.ts), one strategy per file (strategies/).
+// counted copies (ledger.ts), per-device memory (world.ts), one strategy per file (strategies/), each
+// with its entry in registry.ts.
 import { tf, type Scalar, type Tensor2D } from '../engine/tf.js';
 import { lossStep } from '../losses/index.js';
 import type { ImplName, LossInputs, LossName, StepResult } from '../losses/types.js';
 import { emptyTotals, type LedgerTotals } from './ledger.js';
 import { World } from './world.js';
 import type { StrategyOutput, StrategyRun } from './strategies/types.js';
-import { clipAllgatherGlobal } from './strategies/clip-allgather-global.js';
-import { clipAllgatherLocal } from './strategies/clip-allgather-local.js';
-import { clipRing } from './strategies/clip-ring.js';
-import { siglipAllgather } from './strategies/siglip-allgather.js';
-import { siglipRing } from './strategies/siglip-ring.js';
-import { siglipRingBidir } from './strategies/siglip-ring-bidir.js';
+import { strategyOf } from './registry.js';
 
 export type { LedgerTotals } from './ledger.js';
 export { predictedComm, commFormula } from './formulas.js';
@@ -24,20 +20,9 @@ export interface DistributedSpec {
   chunk: number;
 }
 
-const RUNS: Record<string, StrategyRun> = {
-  'clip/allgather-global': clipAllgatherGlobal,
-  'clip/allgather-local': clipAllgatherLocal,
-  'clip/ring': clipRing,
-  'siglip/allgather': siglipAllgather,
-  'siglip/ring': siglipRing,
-  'siglip/ring-bidir': siglipRingBidir,
-};
-
 export type DistributedResult = StepResult & { ledger: LedgerTotals; perDevice: LedgerTotals[] };
 
-function runStep(spec: DistributedSpec, inputs: LossInputs, measuring: boolean): { out: DistributedResult; busiestPeakBytes: number } {
-  const run = RUNS[`${spec.loss}/${spec.strategy}`];
-  if (!run) throw new RangeError(`unknown strategy ${spec.loss}/${spec.strategy}`);
+function runStep(run: StrategyRun, spec: DistributedSpec, inputs: LossInputs, measuring: boolean): { out: DistributedResult; busiestPeakBytes: number } {
   const n = inputs.x.shape[0];
   const W = spec.world;
   if (!Number.isInteger(W) || W < 1 || n % W !== 0) throw new RangeError(`N = ${n} is not a multiple of world ${W}`);
@@ -76,11 +61,12 @@ function assemble(loss: LossName, { devices, scalars }: StrategyOutput): StepRes
 
 /** One step over all W devices; loss and full N×D grads assembled from the devices' shares; the ledger of this step. */
 export function distributedStep(spec: DistributedSpec, inputs: LossInputs): DistributedResult {
-  if (spec.strategy === 'single') {
+  const { run } = strategyOf(spec.loss, spec.strategy);
+  if (run === 'one-device') {
     const r = lossStep(spec.loss, spec.impl, spec.chunk)(inputs);
     return { ...r, ledger: emptyTotals(), perDevice: [emptyTotals()] };
   }
-  return runStep(spec, inputs, false).out;
+  return runStep(run, spec, inputs, false).out;
 }
 
 /** Same step, measuring each device's peak (held tensors + its local computations' tf.profile peak). */
@@ -88,16 +74,17 @@ export async function measureDistributed(
   spec: DistributedSpec,
   inputs: LossInputs,
 ): Promise<{ result: StepResult; ledger: LedgerTotals; busiestDevicePeakBytes: number }> {
+  const { run } = strategyOf(spec.loss, spec.strategy);
   const before = tf.memory().numBytes;
   let step: { out: DistributedResult; busiestPeakBytes: number } | undefined;
   const info = await tf.profile(() => {
-    if (spec.strategy === 'single') step = { out: distributedStep(spec, inputs), busiestPeakBytes: 0 };
-    else step = runStep(spec, inputs, true);
+    if (run === 'one-device') step = { out: distributedStep(spec, inputs), busiestPeakBytes: 0 };
+    else step = runStep(run, spec, inputs, true);
     return [];
   });
   const { out, busiestPeakBytes } = step!;
   const { ledger, perDevice: _p, ...result } = out;
-  // 'single': the whole step is the one device's local computation
-  const peak = spec.strategy === 'single' ? info.peakBytes - before : busiestPeakBytes;
+  // one device: the whole step is its local computation
+  const peak = run === 'one-device' ? info.peakBytes - before : busiestPeakBytes;
   return { result, ledger, busiestDevicePeakBytes: peak };
 }

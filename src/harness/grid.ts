@@ -4,7 +4,7 @@ import { UsageError } from '../util/errors.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
 import { PRESETS, type SweepAxes } from './presets.js';
 import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
-import { STRATEGIES } from '../distributed/strategy-names.js';
+import { hasStrategy, STRATEGIES } from '../distributed/registry.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
@@ -37,7 +37,7 @@ export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[
         for (const entry of axes.strategies) {
           // "ring" applies to every loss that has it; "clip/ring" to CLIP only.
           const [only, strategy] = entry.includes('/') ? (entry.split('/') as [string, string]) : [loss, entry];
-          if (only !== loss || !STRATEGIES[loss].includes(strategy)) continue;
+          if (only !== loss || !hasStrategy(loss, strategy)) continue;
           for (const impl of axes.impls)
             for (const world of strategy === 'single' ? [1] : axes.worlds)
               for (const batch of axes.batches) {

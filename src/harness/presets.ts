@@ -1,6 +1,7 @@
 // Named sweeps. `quick` is the default on CPU backends (a few minutes on 2 cores, both losses, both
 // impls, enough batch sizes for the scaling to show); `paper` is meant for GPUs; `smoke` is CI's.
 import type { ImplName, LossName } from '../losses/types.js';
+import { DISTRIBUTED_NAMES } from '../distributed/registry.js';
 
 export interface SweepAxes {
   losses: LossName[];
@@ -27,7 +28,8 @@ const pow2 = (from: number, to: number) => {
   for (let v = from; v <= to; v *= 2) out.push(v);
   return out;
 };
-const DIST = ['allgather-global', 'allgather-local', 'ring', 'allgather', 'ring-bidir'];
+/** Every W-device strategy of either loss. */
+const DIST = [...DISTRIBUTED_NAMES];
 
 export const PRESETS: Record<string, Preset> = {
   smoke: {

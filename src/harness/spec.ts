@@ -3,7 +3,7 @@ import { UsageError } from '../util/errors.js';
 import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
 import type { ScenarioSpec } from '../results/scenario.js';
 import { IMPLS, LOSSES } from '../losses/types.js';
-import { STRATEGIES } from '../distributed/strategy-names.js';
+import { STRATEGIES } from '../distributed/registry.js';
 
 export { scenarioId, type ScenarioSpec } from '../results/scenario.js';
 

@@ -1,4 +1,4 @@
-// CLIP's softmax loss, both directions (DESIGN.md):
+// CLIP's softmax loss, both directions (docs/design.md, "Losses and numerics"):
 //   logits_ij = t·x_i·y_j,  t = exp(t')
 //   L = ½·[(1/N) Σ_i (lse_j logits_ij − logits_ii) + (1/N) Σ_j (lse_i logits_ij − logits_jj)]
 // Gradient with respect to the logits: G_ij = (P_ij + Q_ij)/(2N) − δ_ij/N, where P is the row softmax

@@ -1,4 +1,4 @@
-// SigLIP's sigmoid loss (DESIGN.md):
+// SigLIP's sigmoid loss (docs/design.md, "Losses and numerics"):
 //   logits_ij = t·x_i·y_j + β,  z_ij = +1 if i = j else −1,  L = (1/N) Σ_ij softplus(−z_ij·logits_ij)
 // Gradient with respect to the logits: G_ij = −z_ij·σ(−z_ij·logits_ij)/N; dx = t·G·y, dy = t·Gᵀ·x,
 // dt' = Σ G_ij·(logits_ij − β), dβ = Σ G_ij. The chunked version finds the positives (the diagonal)

@@ -31,7 +31,7 @@ export interface StepResult {
 
 export type LossStep = (inputs: LossInputs) => StepResult;
 
-/** Initial scalars of DESIGN.md: CLIP t' = log(1/0.07); SigLIP t' = log 10, β = −10. */
+/** Initial scalars (docs/design.md, "Losses and numerics"): CLIP t' = log(1/0.07); SigLIP t' = log 10, β = −10. */
 export const INIT: Record<LossName, { tPrime: number; bias: number }> = {
   clip: { tPrime: Math.log(1 / 0.07), bias: 0 },
   siglip: { tPrime: Math.log(10), bias: -10 },

@@ -2,6 +2,7 @@
 import { checkStep, maxError, TOLERANCE, type OutputErrors } from './accuracy.js';
 import { lossStep } from './index.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from './types.js';
+import { renderText, type Column } from '../util/table.js';
 
 export interface VerifyRow {
   loss: LossName;
@@ -36,14 +37,22 @@ export async function runVerify(seed: number): Promise<VerifyRow[]> {
 
 const fmt = (e: number | undefined) => (e === undefined ? '-' : Number.isFinite(e) ? e.toExponential(1) : String(e));
 
+const COLUMNS: Column<VerifyRow>[] = [
+  { header: 'loss', cell: (r) => r.loss },
+  { header: 'impl', cell: (r) => r.impl },
+  { header: 'N', cell: (r) => String(r.n) },
+  { header: 'D', cell: (r) => String(r.d) },
+  { header: 'c', cell: (r) => (r.impl === 'chunked' ? String(r.chunk) : '-') },
+  { header: 't', cell: (r) => r.t.toFixed(1) },
+  { header: 'loss', cell: (r) => fmt(r.errors.loss) },
+  { header: 'dx', cell: (r) => fmt(r.errors.dx) },
+  { header: 'dy', cell: (r) => fmt(r.errors.dy) },
+  { header: "dt'", cell: (r) => fmt(r.errors.dtPrime) },
+  { header: 'dβ', cell: (r) => fmt(r.errors.dBias) },
+  { header: 'leak', cell: (r) => String(r.leakedTensors) },
+  { header: 'result', cell: (r) => (r.pass ? 'PASS' : 'FAIL') },
+];
+
 export function verifyTable(rows: VerifyRow[]): string {
-  const head = ['loss', 'impl', 'N', 'D', 'c', 't', 'loss', 'dx', 'dy', "dt'", 'dβ', 'leak', 'result'];
-  const body = rows.map((r) => [
-    r.loss, r.impl, String(r.n), String(r.d), r.impl === 'chunked' ? String(r.chunk) : '-', r.t.toFixed(1),
-    fmt(r.errors.loss), fmt(r.errors.dx), fmt(r.errors.dy), fmt(r.errors.dtPrime), fmt(r.errors.dBias),
-    String(r.leakedTensors), r.pass ? 'PASS' : 'FAIL',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return renderText(COLUMNS, rows);
 }

@@ -1,4 +1,4 @@
-// Least squares for the memory model's calibration (log-log growth fits live in src/report/fit.ts).
+// Least squares for the memory model's calibration (log-log growth fits live in src/report/slope.ts).
 
 /** Non-negative least squares of y ≈ a·u + b·v (two terms), by the normal equations, clamped at 0. */
 export function fitTwoTerms(u: number[], v: number[], y: number[]): [number, number] {

@@ -9,6 +9,8 @@
 // N = 256..4096 single, b = 128..256 × W = 2..8 distributed) and fitted by least squares per
 // loss/strategy/impl (max error ≈ 5 % naive, ≤ 27 % chunked where lower-order terms dominate small N).
 // `plan --calibrate` replaces them by a fit to a results folder of the user's own backend.
+import type { ImplName } from '../losses/types.js';
+import { stepSize, strategyOf, type StrategyKey } from '../distributed/registry.js';
 import type { ScenarioShape } from './shape.js';
 
 /** The sizes of a scenario, and s (4 for fp32, 2 for bf16). */
@@ -21,8 +23,14 @@ export interface MemoryConstants {
   kFeature: number;
 }
 
-/** loss/strategy/impl → constants (see the header for how they were measured). */
-export const MEMORY_CONSTANTS: Record<string, MemoryConstants> = {
+/** 'loss/strategy/impl': the key of one set of constants. */
+export type MemoryKey = `${StrategyKey}/${ImplName}`;
+
+/** Constants for some keys (a calibration); the others fall back to MEMORY_CONSTANTS. */
+export type MemoryConstantTable = Partial<Record<MemoryKey, MemoryConstants>>;
+
+/** loss/strategy/impl → constants (see the header for how they were measured); one per strategy × impl. */
+export const MEMORY_CONSTANTS = {
   // CLIP single refitted after the exact-diagonal forms (masked off-diagonal log-sum-exp): wasm,
   // N = 512..2048, D = 64 and 128, c = 64 and 256, within 1.2 %.
   'clip/single/naive': { kLogit: 20.26, kFeature: 15.18 },
@@ -43,25 +51,31 @@ export const MEMORY_CONSTANTS: Record<string, MemoryConstants> = {
   'siglip/ring/chunked': { kLogit: 10.0, kFeature: 9.53 },
   'siglip/ring-bidir/naive': { kLogit: 9.51, kFeature: 1.62 },
   'siglip/ring-bidir/chunked': { kLogit: 11.19, kFeature: 2.59 },
-};
+} satisfies Record<MemoryKey, MemoryConstants>;
 
-/**
- * The element counts [L, F] of one device. single / allgather-global: the whole N×N (or N×c strips)
- * and N×D; allgather-local / siglip allgather: b×N (or b×c) and the gathered N×D; rings: one b×b block
- * (or b×c) and b×D — ring-bidir keeps a b×D partial per received block, so F = W·b·D.
- */
-export function memoryTerms(q: Omit<MemoryQuery, 'bytesPerElement'>): [number, number] {
-  const { impl, strategy, world: W, localBatch: b, dim: D, chunk: c } = q;
-  const n = W * b;
-  const naive = impl === 'naive';
-  if (strategy === 'single' || strategy === 'allgather-global') return [naive ? n * n : n * Math.min(c, n), n * D];
-  if (strategy === 'allgather-local' || strategy === 'allgather') return [naive ? b * n : b * Math.min(c, n), n * D];
-  return [naive ? b * b : b * Math.min(c, b), strategy === 'ring-bidir' ? W * b * D : b * D];
+export function isMemoryKey(key: string): key is MemoryKey {
+  return Object.hasOwn(MEMORY_CONSTANTS, key);
 }
 
-export function predictPeakBytes(q: MemoryQuery, constants: Record<string, MemoryConstants> = MEMORY_CONSTANTS): number {
-  const k = constants[`${q.loss}/${q.strategy}/${q.impl}`] ?? MEMORY_CONSTANTS[`${q.loss}/${q.strategy}/${q.impl}`];
-  if (!k) throw new RangeError(`no memory model for ${q.loss}/${q.strategy}/${q.impl}`);
+/** Logit elements of a rows × cols block as an impl holds them: all of it naive, c-wide strips chunked. */
+export function logitElements(impl: ImplName, [rows, cols]: [number, number], chunk: number): number {
+  return impl === 'naive' ? rows * cols : rows * Math.min(chunk, cols);
+}
+
+/**
+ * The element counts [L, F] of one device: its strategy's logit block as the impl holds it, and the
+ * feature elements it holds (both from the strategy's entry in src/distributed/registry.ts).
+ */
+export function memoryTerms(q: Omit<MemoryQuery, 'bytesPerElement'>): [number, number] {
+  const s = strategyOf(q.loss, q.strategy);
+  const size = stepSize(q.world, q.localBatch, q.dim);
+  return [logitElements(q.impl, s.logitBlock(size), q.chunk), s.heldFeatures(size)];
+}
+
+export function predictPeakBytes(q: MemoryQuery, constants: MemoryConstantTable = MEMORY_CONSTANTS): number {
+  const key = `${q.loss}/${q.strategy}/${q.impl}`;
+  if (!isMemoryKey(key)) throw new RangeError(`no memory model for ${key}`);
+  const k = constants[key] ?? MEMORY_CONSTANTS[key];
   const [L, F] = memoryTerms(q);
   return q.bytesPerElement * (k.kLogit * L + k.kFeature * F);
 }

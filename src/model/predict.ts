@@ -1,7 +1,8 @@
 // The analytic predictions recorded beside each measurement, gathered for one scenario.
-import { predictPeakBytes } from './memory.js';
+import { logitElements, predictPeakBytes } from './memory.js';
 import { commTimeMs, resolveLink } from './comm.js';
 import { predictedComm } from '../distributed/formulas.js';
+import { stepSize, strategyOf } from '../distributed/registry.js';
 import { flopsOf } from './flops.js';
 import type { ScenarioShape } from './shape.js';
 
@@ -23,11 +24,10 @@ export interface Prediction {
   commMs: (bytes: number, rounds: number) => number;
 }
 
+/** The strategy's logit block (as the impl holds it) or the N×D inputs, whichever is bigger. */
 export function largestTensorBytes(s: PredictionQuery): number {
-  const rows = s.strategy === 'single' || s.strategy === 'allgather-global' ? s.n : s.localBatch;
-  const cols = s.strategy === 'ring' || s.strategy === 'ring-bidir' ? s.localBatch : s.n;
-  const logits = s.impl === 'naive' ? rows * cols : rows * Math.min(s.chunk, cols);
-  return FLOAT32 * Math.max(logits, s.n * s.dim);
+  const block = strategyOf(s.loss, s.strategy).logitBlock(stepSize(s.world, s.localBatch, s.dim));
+  return FLOAT32 * Math.max(logitElements(s.impl, block, s.chunk), s.n * s.dim);
 }
 
 /** A preset name, or "custom:<GB/s>:<µs>" as bench writes --link-gbps/--link-latency-us into a spec. */

@@ -4,7 +4,7 @@ import type { ImplName, LossName } from '../losses/types.js';
 export interface ScenarioShape {
   loss: LossName;
   impl: ImplName;
-  /** 'single' or a distributed strategy of the loss (src/distributed/strategies). */
+  /** 'single' or a distributed strategy of the loss (src/distributed/registry.ts). */
   strategy: string;
   /** Global batch N = world × localBatch. */
   n: number;

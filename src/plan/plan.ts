@@ -3,14 +3,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../util/errors.js';
 import { predictedComm } from '../distributed/formulas.js';
-import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
+import { IMPLS, type ImplName, type LossName } from '../losses/types.js';
 import { formatBytes } from '../util/format.js';
+import { renderText, type Column } from '../util/table.js';
 import { files, readResults } from '../results/store.js';
-import { STRATEGIES } from '../distributed/strategy-names.js';
+import { STRATEGY_LIST, type StrategyName } from '../distributed/registry.js';
 import { commTimeMs, type Link } from '../model/comm.js';
 import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
-import { MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants } from '../model/memory.js';
+import { isMemoryKey, MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants, type MemoryConstantTable, type MemoryKey } from '../model/memory.js';
 
 export interface PlanInput {
   n: number;
@@ -20,13 +21,13 @@ export interface PlanInput {
   bytesPerElement: number;
   deviceMemoryBytes: number;
   link: Link;
-  constants?: Record<string, MemoryConstants>;
+  constants?: MemoryConstantTable;
 }
 
 export interface PlanRow {
   loss: LossName;
   impl: ImplName;
-  strategy: string;
+  strategy: StrategyName;
   /** Devices the strategy runs on (1 for single). */
   world: number;
   perDeviceBytes: number;
@@ -45,26 +46,25 @@ const MAX_LOCAL = 2 ** 32;
 
 export function planRows(p: PlanInput): PlanRow[] {
   const rows: PlanRow[] = [];
-  for (const loss of LOSSES)
-    for (const strategy of STRATEGIES[loss])
-      for (const impl of IMPLS) {
-        const W = strategy === 'single' ? 1 : p.world;
-        const b = p.n / W;
-        const bytesAt = (localBatch: number) =>
-          predictPeakBytes({ loss, impl, strategy, n: W * localBatch, world: W, localBatch, dim: p.dim, chunk: p.chunk, bytesPerElement: p.bytesPerElement }, p.constants);
-        const perDeviceBytes = bytesAt(b);
-        const comm = predictedComm(loss, strategy, W, b, p.dim, p.bytesPerElement);
-        rows.push({
-          loss, impl, strategy, world: W, perDeviceBytes,
-          commBytesSent: comm.bytesSent,
-          commRounds: comm.rounds,
-          commMsModelled: commTimeMs(comm.bytesSent, comm.rounds, p.link),
-          flops: flopsOf(loss, impl, strategy, W, b, p.dim, p.chunk),
-          fits: perDeviceBytes <= p.deviceMemoryBytes,
-          headroomBytes: p.deviceMemoryBytes - perDeviceBytes,
-          maxN: W * largestFitting((m) => bytesAt(m) <= p.deviceMemoryBytes),
-        });
-      }
+  for (const { loss, name: strategy, run } of STRATEGY_LIST)
+    for (const impl of IMPLS) {
+      const W = run === 'one-device' ? 1 : p.world;
+      const b = p.n / W;
+      const bytesAt = (localBatch: number) =>
+        predictPeakBytes({ loss, impl, strategy, n: W * localBatch, world: W, localBatch, dim: p.dim, chunk: p.chunk, bytesPerElement: p.bytesPerElement }, p.constants);
+      const perDeviceBytes = bytesAt(b);
+      const comm = predictedComm(loss, strategy, W, b, p.dim, p.bytesPerElement);
+      rows.push({
+        loss, impl, strategy, world: W, perDeviceBytes,
+        commBytesSent: comm.bytesSent,
+        commRounds: comm.rounds,
+        commMsModelled: commTimeMs(comm.bytesSent, comm.rounds, p.link),
+        flops: flopsOf(loss, impl, strategy, W, b, p.dim, p.chunk),
+        fits: perDeviceBytes <= p.deviceMemoryBytes,
+        headroomBytes: p.deviceMemoryBytes - perDeviceBytes,
+        maxN: W * largestFitting((m) => bytesAt(m) <= p.deviceMemoryBytes),
+      });
+    }
   return rows;
 }
 
@@ -85,20 +85,20 @@ function largestFitting(fits: (m: number) => boolean): number {
 
 /**
  * Fits the memory constants to a results folder (results.jsonl rows with status ok), read through the
- * project's one reader (readResults → report/load.ts: shape-checked, missing fields normalised, a torn
+ * project's one reader (readResults → results/load.ts: shape-checked, missing fields normalised, a torn
  * last line dropped): per loss/strategy/impl, peak_tensor_bytes/4 (tfjs computes in float32) ≈
  * kLogit·L + kFeature·F. Groups with no rows keep the analytic constants. A folder with no usable ok
  * row, or a fit that gives a non-finite or negative constant, is a UsageError.
  */
-export function calibrate(dir: string): { constants: Record<string, MemoryConstants>; fitted: string[] } {
+export function calibrate(dir: string): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[] } {
   const jsonl = files(dir).jsonl;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`calibrate: results folder not found: ${dir}`);
   if (!existsSync(jsonl)) throw new UsageError(`calibrate: no results.jsonl in ${dir}`);
-  const groups = new Map<string, { u: number[]; v: number[]; y: number[] }>();
+  const groups = new Map<MemoryKey, { u: number[]; v: number[]; y: number[] }>();
   for (const r of readResults(dir)) {
     if (r.status !== 'ok' || r.peak_tensor_bytes === null || !(r.peak_tensor_bytes > 0)) continue;
     const key = `${r.loss}/${r.strategy}/${r.impl}`;
-    if (!MEMORY_CONSTANTS[key]) continue;
+    if (!isMemoryKey(key)) continue;
     const localBatch = Number.isFinite(r.local_batch) && r.local_batch > 0 ? r.local_batch : r.n / r.world;
     const [L, F] = memoryTerms({ loss: r.loss, impl: r.impl, strategy: r.strategy, n: r.n, world: r.world, localBatch, dim: r.dim, chunk: r.chunk });
     if (![L, F].every((x) => Number.isFinite(x) && x > 0)) continue;
@@ -109,7 +109,7 @@ export function calibrate(dir: string): { constants: Record<string, MemoryConsta
     groups.set(key, g);
   }
   if (groups.size === 0) throw new UsageError(`calibrate: no usable ok rows (status ok with peak_tensor_bytes) in ${jsonl}`);
-  const constants = { ...MEMORY_CONSTANTS };
+  const constants: Record<MemoryKey, MemoryConstants> = { ...MEMORY_CONSTANTS };
   for (const [key, g] of groups) {
     const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
     if (![kLogit, kFeature].every((k) => Number.isFinite(k) && k >= 0) || kLogit + kFeature === 0)
@@ -123,15 +123,22 @@ export function calibrate(dir: string): { constants: Record<string, MemoryConsta
 
 const formatFlops = (f: number) => (f === 0 ? '0' : f.toExponential(2));
 
+const PLAN_COLUMNS: Column<PlanRow>[] = [
+  { header: 'loss', cell: (r) => r.loss },
+  { header: 'strategy', cell: (r) => r.strategy },
+  { header: 'impl', cell: (r) => r.impl },
+  { header: 'W', align: 'right', cell: (r) => String(r.world) },
+  { header: 'mem/device', align: 'right', cell: (r) => formatBytes(r.perDeviceBytes) },
+  { header: 'fits', cell: (r) => (r.fits ? 'yes' : 'no') },
+  { header: 'headroom', align: 'right', cell: (r) => formatBytes(r.headroomBytes) },
+  { header: 'sent/device', align: 'right', cell: (r) => formatBytes(r.commBytesSent) },
+  { header: 'rounds', align: 'right', cell: (r) => String(r.commRounds) },
+  { header: 'comm ms (modelled)', align: 'right', cell: (r) => r.commMsModelled.toFixed(3) },
+  { header: 'FLOPs', align: 'right', cell: (r) => formatFlops(r.flops) },
+  { header: 'max N', align: 'right', cell: (r) => String(r.maxN) },
+];
+
 export function formatTable(p: PlanInput, rows: PlanRow[]): string {
-  const header = ['loss', 'strategy', 'impl', 'W', 'mem/device', 'fits', 'headroom', 'sent/device', 'rounds', 'comm ms (modelled)', 'FLOPs', 'max N'];
-  const body = rows.map((r) => [
-    r.loss, r.strategy, r.impl, String(r.world), formatBytes(r.perDeviceBytes), r.fits ? 'yes' : 'no', formatBytes(r.headroomBytes),
-    formatBytes(r.commBytesSent), String(r.commRounds), r.commMsModelled.toFixed(3), formatFlops(r.flops), String(r.maxN),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const right = new Set([3, 4, 6, 7, 8, 9, 10, 11]);
-  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const dtype = p.bytesPerElement === 2 ? 'bf16' : 'fp32';
   const gib = p.deviceMemoryBytes / 2 ** 30;
   const memory = Number.isInteger(gib) ? `${gib} GiB` : formatBytes(p.deviceMemoryBytes); // as given: --device-memory 80 → "80 GiB"
@@ -139,8 +146,6 @@ export function formatTable(p: PlanInput, rows: PlanRow[]): string {
     `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${memory}, link ${p.link.name}`,
     `memory: loss step only (features, logits, gradients); communication time is modelled (rounds·α + bytes/β), not measured`,
     '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    renderText(PLAN_COLUMNS, rows),
   ].join('\n');
 }

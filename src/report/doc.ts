@@ -1,5 +1,6 @@
 // A tiny document model written once and rendered twice: markdown (report.md, images by relative path)
 // and self-contained HTML (report.html, images embedded as base64 PNG).
+import { renderMarkdown, stringColumns } from '../util/table.js';
 
 export type Block =
   | { kind: 'h'; level: 1 | 2 | 3; text: string }
@@ -7,8 +8,6 @@ export type Block =
   | { kind: 'list'; items: string[] }
   | { kind: 'table'; head: string[]; rows: string[][]; numeric?: boolean[] }
   | { kind: 'image'; alt: string; relPath: string; png: Buffer };
-
-const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function toMarkdown(blocks: readonly Block[]): string {
   const out: string[] = [];
@@ -23,11 +22,9 @@ export function toMarkdown(blocks: readonly Block[]): string {
       case 'list':
         out.push(b.items.map((i) => `- ${i}`).join('\n'));
         break;
-      case 'table': {
-        const align = b.head.map((_, i) => (b.numeric?.[i] ? '---:' : '---'));
-        out.push([b.head, align, ...b.rows].map((r) => `| ${r.map(mdCell).join(' | ')} |`).join('\n'));
+      case 'table':
+        out.push(renderMarkdown(stringColumns(b.head, b.numeric), b.rows));
         break;
-      }
       case 'image':
         out.push(`![${b.alt}](${b.relPath})`);
         break;

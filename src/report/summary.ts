@@ -1,21 +1,33 @@
 // The table printed at the end of a sweep.
 import { formatBytes, formatMs, formatSi } from '../util/format.js';
+import { renderText, type Column } from '../util/table.js';
 import type { ScenarioResult } from '../results/row.js';
 
+const COLUMNS: Column<ScenarioResult>[] = [
+  { header: 'loss', cell: (r) => r.loss },
+  { header: 'impl', cell: (r) => r.impl },
+  { header: 'strategy', cell: (r) => r.strategy },
+  { header: 'N', align: 'right', cell: (r) => String(r.n) },
+  { header: 'W', align: 'right', cell: (r) => String(r.world) },
+  { header: 'D', align: 'right', cell: (r) => String(r.dim) },
+  { header: 'c', align: 'right', cell: (r) => String(r.chunk) },
+  { header: 'status', cell: (r) => r.status },
+  {
+    header: 'step (p10–p90)', align: 'right',
+    cell: (r) => (r.step_ms_median === null ? '-' : `${formatMs(r.step_ms_median)} (${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)})`),
+  },
+  { header: 'peak tensors', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
+  { header: 'predicted', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
+  { header: 'device mem', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
+  { header: 'sent/device', align: 'right', cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '-') },
+  { header: 'comm*', align: 'right', cell: (r) => (r.comm_ms_modelled === null ? '-' : formatMs(r.comm_ms_modelled)) },
+  { header: 'achieved', align: 'right', cell: (r) => formatSi(r.achieved_flops_per_s, 'FLOP/s') },
+];
+
 export function summaryTable(rows: ScenarioResult[]): string {
-  const head = ['loss', 'impl', 'strategy', 'N', 'W', 'D', 'c', 'status', 'step (p10–p90)', 'peak tensors', 'predicted', 'device mem', 'sent/device', 'comm*', 'achieved'];
-  const body = rows.map((r) => [
-    r.loss, r.impl, r.strategy, String(r.n), String(r.world), String(r.dim), String(r.chunk), r.status,
-    r.step_ms_median === null ? '-' : `${formatMs(r.step_ms_median)} (${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)})`,
-    formatBytes(r.peak_tensor_bytes), formatBytes(r.predicted_peak_bytes), formatBytes(r.device_mem_bytes),
-    r.world > 1 ? formatBytes(r.comm_bytes_sent) : '-', r.comm_ms_modelled === null ? '-' : formatMs(r.comm_ms_modelled),
-    formatSi(r.achieved_flops_per_s, 'FLOP/s'),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i !== 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${r.id}: ${r.status}: ${r.reason}`);
   return [
-    line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line),
+    renderText(COLUMNS, rows),
     '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',
     ...(notes.length ? ['not ok:', ...notes] : []),
   ].join('\n');

@@ -1,6 +1,7 @@
-// Table rows shared by report.md/html and the terminal summary.
+// The report's tables: their columns and rows, shown in report.md/html and (checks) in the terminal.
 import type { RegressionCheck, ScalingCheck } from './checks.js';
 import { formatBytes, formatFlopsPerS, formatMs, formatRatio, formatSlope } from '../util/format.js';
+import { renderText, stringColumns, type Column } from '../util/table.js';
 import type { Row } from './series.js';
 
 export const MODELLED_NOTE = 'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
@@ -11,22 +12,30 @@ export function stepTime(r: Row): string {
   return formatMs(r.step_ms_median) + spread;
 }
 
-export const RESULT_HEAD = [
-  'scenario', 'N', 'W', 'b', 'D', 'c', 'status', 'step time median [p10–p90]', 'peak tensor memory', 'predicted peak',
-  'device memory', 'comm bytes sent / device', 'comm time (modelled)', 'FLOP/s',
+const RESULT_COLUMNS: Column<Row>[] = [
+  { header: 'scenario', cell: (r) => `${r.loss} ${r.impl} ${r.strategy}` },
+  { header: 'N', align: 'right', cell: (r) => String(r.n) },
+  { header: 'W', align: 'right', cell: (r) => String(r.world) },
+  { header: 'b', align: 'right', cell: (r) => String(r.local_batch) },
+  { header: 'D', align: 'right', cell: (r) => String(r.dim) },
+  { header: 'c', align: 'right', cell: (r) => String(r.chunk) },
+  { header: 'status', cell: (r) => (r.status === 'ok' ? 'ok' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`) },
+  { header: 'step time median [p10–p90]', align: 'right', cell: stepTime },
+  { header: 'peak tensor memory', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
+  { header: 'predicted peak', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
+  { header: 'device memory', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
+  { header: 'comm bytes sent / device', align: 'right', cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '—') },
+  {
+    header: 'comm time (modelled)', align: 'right',
+    cell: (r) => (r.world > 1 && r.comm_ms_modelled !== null ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})` : '—'),
+  },
+  { header: 'FLOP/s', align: 'right', cell: (r) => formatFlopsPerS(r.achieved_flops_per_s) },
 ];
-export const RESULT_NUMERIC = [false, true, true, true, true, true, false, true, true, true, true, true, true, true];
 
-export function resultRow(r: Row): string[] {
-  const status = r.status === 'ok' ? 'ok' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
-  return [
-    `${r.loss} ${r.impl} ${r.strategy}`, String(r.n), String(r.world), String(r.local_batch), String(r.dim), String(r.chunk), status,
-    stepTime(r), formatBytes(r.peak_tensor_bytes), formatBytes(r.predicted_peak_bytes), formatBytes(r.device_mem_bytes),
-    r.world > 1 ? formatBytes(r.comm_bytes_sent) : '—',
-    r.world > 1 && r.comm_ms_modelled !== null ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})` : '—',
-    formatFlopsPerS(r.achieved_flops_per_s),
-  ];
-}
+// The report's document model (doc.ts) takes a table as head, string rows and numeric flags.
+export const RESULT_HEAD = RESULT_COLUMNS.map((c) => c.header);
+export const RESULT_NUMERIC = RESULT_COLUMNS.map((c) => c.align === 'right');
+export const resultRow = (r: Row): string[] => RESULT_COLUMNS.map((c) => c.cell(r));
 
 export const CHECK_HEAD = ['series', 'over', 'points', 'slope', 'expected', 'verdict', 'note'];
 
@@ -45,7 +54,5 @@ export function regressionRow(r: RegressionCheck): string[] {
 
 /** Fixed-width plain-text table for the terminal. */
 export function textTable(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return renderText(stringColumns(head), rows);
 }

@@ -75,19 +75,22 @@ export function loadRun(dir: string): LoadedRun {
   const jsonl = join(dir, 'results.jsonl');
   if (!existsSync(jsonl)) throw new UsageError(`no results.jsonl in ${dir} (is it a lossbench results folder?)`);
   const { rows, warnings } = parseResultsJsonl(readFileSync(jsonl, 'utf8'), jsonl);
-  const runJson = join(dir, 'run.json');
-  let info: RunInfo | null = null;
-  if (existsSync(runJson)) {
-    try {
-      info = JSON.parse(readFileSync(runJson, 'utf8')) as RunInfo;
-    } catch (e) {
-      throw new UsageError(`${runJson}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-    }
-    if (typeof info !== 'object' || info === null) throw new UsageError(`${runJson}: not a JSON object`);
-  } else {
-    warnings.push(`no run.json in ${dir}: hardware and settings unknown`);
-  }
+  const info = readRunJson(join(dir, 'run.json'));
+  if (!info) warnings.push(`no run.json in ${dir}: hardware and settings unknown`);
   return { dir, info, rows, warnings };
+}
+
+/** The one run.json reader (report, compare, resume): null when absent; not JSON or not an object: UsageError. */
+export function readRunJson(path: string): RunInfo | null {
+  if (!existsSync(path)) return null;
+  let info: unknown;
+  try {
+    info = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new UsageError(`${path}: not a JSON object`);
+  return info as RunInfo;
 }
 
 /** A short name for the machine a run came from: device + backend + host. */

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, truncateS
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
-import { parseResultsJsonl } from './load.js';
+import { parseResultsJsonl, readRunJson } from './load.js';
 import type { RunInfo } from './run-info.js';
 import { toCsv } from './csv.js';
 
@@ -19,7 +19,7 @@ export function appendResult(dir: string, row: ScenarioResult): void {
 }
 
 /**
- * Rows already finished, through the one results.jsonl reader (report/load.ts: shape-checked, a torn
+ * Rows already finished, through the one results.jsonl reader (load.ts: shape-checked, a torn
  * last line dropped, a bad earlier line a UsageError). With `repair`, a torn last line is also cut off
  * the file, so appends after a resume start on a clean line.
  */
@@ -42,14 +42,11 @@ export function writeRunInfo(dir: string, info: RunInfo): void {
   writeAtomic(files(dir).runJson, JSON.stringify(info, null, 2) + '\n');
 }
 
+/** run.json of a folder to resume, through the one reader (load.ts); without one it is not a results folder. */
 export function readRunInfo(dir: string): RunInfo {
-  const path = files(dir).runJson;
-  if (!existsSync(path)) throw new UsageError(`${dir} is not a results folder (no run.json)`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunInfo;
-  } catch {
-    throw new UsageError(`${path}: not valid JSON`);
-  }
+  const info = readRunJson(files(dir).runJson);
+  if (!info) throw new UsageError(`${dir} is not a results folder (no run.json)`);
+  return info;
 }
 
 /** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
