@@ -119,8 +119,8 @@ export function globalBuffers(loss: 'clip' | 'siglip', n: number, d: number, t: 
   const b = blocksOf(n, t);
   if (loss === 'clip')
     return [
-      { name: 'clipRowSweep: rows (lse, off-diagonal mass, diagonal logit, row term) + column partials', floats: 4 * n + 3 * b * n },
-      { name: 'clipColumnCombine: columns (lse, off-diagonal mass, row + column term)', floats: 3 * n },
+      { name: 'clipRowSweep: rows (max, 1/sum, off-diagonal mass, diagonal logit, row term) + column partials', floats: 5 * n + 3 * b * n },
+      { name: 'clipColumnCombine: columns (max, 1/sum, off-diagonal mass, row + column term)', floats: 4 * n },
       { name: 'sumReduce: loss', floats: 1 },
       { name: "clipGradSweep dx: dx + dt' partials", floats: n * d + b },
       { name: 'clipGradSweep dy: dy', floats: n * d },
