@@ -31,9 +31,9 @@ ${computeTile('x')}
         let cc = tc * MC + bb;
         if (rr < rowsValid && cc < colsValid) {
           let l = t * acc[a * MC + bb] + beta;
-          let signed = select(l, -l, i0 + rr == j0 + cc);
+          let negZl = select(l, -l, i0 + rr == j0 + cc); // −z·l
           var sp = 0.0;
-          softplus32(signed, &sp);
+          softplus32(negZl, &sp);
           lossLocal = lossLocal + sp;
         }
       }
