@@ -11,7 +11,7 @@
 //     never taken (an empty off-diagonal sum contributes exactly 0);
 //   - log1p is our own series (WGSL has none, and its log is only accurate to 2^-21 absolute near 1).
 // Exp and log are correctly rounded here; the GPU's may be a few ulp off (WGSL allows 3 + 2|x| ulp for exp):
-// that, and nothing about the algorithm, is what the GPU check (`verify --impl fused`) adds.
+// that, and nothing about the algorithm, is what the GPU check (scripts/check-fused-gpu.ts) adds.
 import { blocksOf, workgroupSize, type Tiling } from '../engine/kernels/tiling.js';
 import type { HostInputs } from './inputs.js';
 import type { LossName } from './types.js';
