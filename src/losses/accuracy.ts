@@ -67,7 +67,9 @@ export async function checkStep(step: LossStep, c: CheckCase): Promise<{ errors:
 }
 
 /** Runs `step` once on the given inputs (correlated pairs, say); the errors and the tensors it leaked. */
-export async function checkOn(step: LossStep, loss: LossName, host: HostInputs): Promise<{ errors: OutputErrors; leakedTensors: number }> {
+export async function checkOn(
+  step: LossStep, loss: LossName, host: HostInputs,
+): Promise<{ errors: OutputErrors; leakedTensors: number }> {
   const inputs = toTensors(host);
   const before = tf.memory().numTensors;
   const r = step(inputs);
