@@ -87,18 +87,20 @@ export function blockTiles(r: number, m: number, tile: number, offset: DiagonalO
 /**
  * Folds the tiles of B into accumulators, each tile in its own tidy so that no tile outlives its use (a
  * tidy around the whole loop would keep every tile alive). `body` gets the tile's rows of B and returns
- * the new accumulators followed by any per-tile outputs (kept, in tile order); the accumulators it
- * replaces are disposed unless they are `init`.
+ * the new accumulators followed by any per-tile outputs (kept, in tile order). The accumulators it
+ * replaces are disposed at once (an N×D one would otherwise live to the caller's tidy), except `init`
+ * when it is `borrowed` (the caller's state).
  */
 export function foldTiles(
   B: Tensor2D, r: number, tile: number, offset: DiagonalOffset, init: Tensor[],
-  body: (acc: Tensor[], Bj: Tensor2D, t: Tile) => Tensor[],
+  body: (acc: Tensor[], Bj: Tensor2D, t: Tile) => Tensor[], borrowed = false,
 ): { acc: Tensor[]; outs: Tensor[] } {
   let acc = init;
   const outs: Tensor[] = [];
   for (const t of blockTiles(r, B.shape[0], tile, offset)) {
     const next = tf.tidy(() => body(acc, rows(B, t.start, t.size), t));
-    if (acc !== init) tf.dispose(acc.filter((a) => !next.includes(a))); // an accumulator may pass unchanged
+    // an accumulator may pass a tile unchanged
+    tf.dispose(acc.filter((a) => !next.includes(a) && !(borrowed && init.includes(a))));
     acc = next.slice(0, init.length);
     outs.push(...next.slice(init.length));
   }
@@ -154,7 +156,7 @@ export function softmaxUpdate(
     const ec = tf.exp(tf.sub(logits, tf.expandDims(cm, 0)));
     const cs = tf.sum(ec, 0);
     return [...next, cm, cs, offSum(ec, 0, cs)];
-  });
+  }, true);
   const [m, s, sOff] = acc as Tensor1D[];
   const cols = columns ? { m: field(outs, 0), s: field(outs, 1), sOff: field(outs, 2) } : null;
   if (cols) tf.dispose(outs.filter((o) => o !== cols.m && o !== cols.s && o !== cols.sOff)); // concatenated now
@@ -252,14 +254,13 @@ export function softmaxRowsNaive(
 // ---------- SigLIP: no normaliser, so a block's loss and gradient need one pass ----------
 
 /**
- * −z∘logits of a tile: the positives negated through the mask, rather than corrected by −1 afterwards,
- * so that −σ(−l_ii) stays exact in float32 when l_ii ≫ 0. A tile without positives is returned as is.
+ * −z of an r×w tile at this offset: −1 on the positives, +1 elsewhere (built in its own tidy: only the
+ * tile survives). Multiplying the logits by it negates the positives exactly, as big_vision's labels do,
+ * so that −σ(−l_ii) stays exact in float32 when l_ii ≫ 0 (σ(l_ii) − 1, a correction after the fact,
+ * cancels). Cheaper than tf.where, which copies its three inputs.
  */
-export function signedLogits(logits: Tensor, offset: DiagonalOffset): { signed: Tensor; mask: Tensor | null } {
-  if (offset === null) return { signed: logits, mask: null };
-  const [r, w] = logits.shape as [number, number];
-  const mask = positiveMask(r, w, offset);
-  return { signed: tf.where(mask, tf.neg(logits), logits), mask };
+export function negatedLabels(r: number, w: number, offset: number): Tensor {
+  return tf.tidy(() => tf.sub(1, tf.mul(tf.cast(positiveMask(r, w, offset), 'float32'), 2)));
 }
 
 /** [loss share, dA, dB, dt', dβ] of one block, each scaled by coef (1/N). */
@@ -270,9 +271,11 @@ export function sigmoidBlockLoss(
   A: Tensor2D, B: Tensor2D, tPrime: Scalar, bias: Scalar, offset: DiagonalOffset, tile: number,
 ): Scalar {
   const As = tf.mul(A, tf.exp(tPrime)) as Tensor2D;
-  const { acc } = foldTiles(B, A.shape[0], tile, offset, [tf.scalar(0)], ([loss], Bj, t) => {
+  const r = A.shape[0];
+  const { acc } = foldTiles(B, r, tile, offset, [tf.scalar(0)], ([loss], Bj, t) => {
     const logits = tf.add(tf.matMul(As, Bj, false, true), bias);
-    return [tf.add(loss!, sumAll(softplus(signedLogits(logits, t.offset).signed)))];
+    const signed = t.offset === null ? logits : tf.mul(logits, negatedLabels(r, t.size, t.offset));
+    return [tf.add(loss!, sumAll(softplus(signed)))];
   });
   return acc[0] as Scalar;
 }
@@ -290,14 +293,17 @@ export function sigmoidBlock(
   const As = tf.mul(A, t) as Tensor2D;
   const zero = () => tf.scalar(0);
   const init = [zero(), tf.zerosLike(A), zero(), zero()];
+  const r = A.shape[0];
   const {
     acc: [loss, dA, dt, db],
     outs: dB,
-  } = foldTiles(B, A.shape[0], tile, offset, init, ([loss, dA, dt, db], Bj, tl) => {
+  } = foldTiles(B, r, tile, offset, init, ([loss, dA, dt, db], Bj, tl) => {
     const scaled = tf.matMul(As, Bj, false, true); // logits − β
-    const { signed, mask } = signedLogits(tf.add(scaled, bias), tl.offset);
+    const flip = tl.offset === null ? null : negatedLabels(r, tl.size, tl.offset);
+    const logits = tf.add(scaled, bias);
+    const signed = flip ? tf.mul(logits, flip) : logits;
     const s = tf.sigmoid(signed); // d softplus(−z·l)/dl = −z·σ(−z·l)
-    const G = tf.mul(mask ? tf.where(mask, tf.neg(s), s) : s, coef);
+    const G = tf.mul(flip ? tf.mul(s, flip) : s, coef);
     return [
       withLoss ? tf.add(loss!, sumAll(softplus(signed))) : loss!,
       tf.add(dA!, tf.matMul(G, Bj)),
@@ -316,9 +322,10 @@ export function sigmoidBlockNaive(
 ): SigmoidBlock {
   const [r, m] = [A.shape[0], B.shape[0]];
   const tileOffset = blockTiles(r, m, m, offset)[0]!.offset; // the whole block as one tile
+  const flip = tileOffset === null ? null : negatedLabels(r, m, tileOffset);
   const f = (a: Tensor, b: Tensor, tp: Tensor, bi: Tensor) => {
     const logits = tf.add(tf.matMul(tf.mul(a, tf.exp(tp)), b, false, true), bi);
-    return tf.mul(sumAll(softplus(signedLogits(logits, tileOffset).signed)), coef) as Scalar;
+    return tf.mul(sumAll(softplus(flip ? tf.mul(logits, flip) : logits)), coef) as Scalar;
   };
   const { value, grads } = tf.valueAndGrads(f)([A, B, tPrime, bias]);
   return [value, grads[0] as Tensor2D, grads[1] as Tensor2D, grads[2] as Scalar, grads[3] as Scalar];
