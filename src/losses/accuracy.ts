@@ -63,11 +63,17 @@ export interface CheckCase {
 
 /** Runs `step` once on fresh seeded inputs; returns the errors and the tensors leaked by the step. */
 export async function checkStep(step: LossStep, c: CheckCase): Promise<{ errors: OutputErrors; leakedTensors: number }> {
-  const host = randomInputs(c.loss, c.n, c.d, c.seed, c.tPrime);
+  return checkOn(step, c.loss, randomInputs(c.loss, c.n, c.d, c.seed, c.tPrime));
+}
+
+/** Runs `step` once on the given inputs (correlated pairs, say); the errors and the tensors it leaked. */
+export async function checkOn(
+  step: LossStep, loss: LossName, host: HostInputs,
+): Promise<{ errors: OutputErrors; leakedTensors: number }> {
   const inputs = toTensors(host);
   const before = tf.memory().numTensors;
   const r = step(inputs);
-  const errors = await errorsOf(c.loss, host, r);
+  const errors = await errorsOf(loss, host, r);
   tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
   const leakedTensors = tf.memory().numTensors - before;
   disposeInputs(inputs);

@@ -15,13 +15,15 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** A standard normal draw (Box–Muller). */
+const gaussian = (next: () => number): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+
 export function unitRows(n: number, d: number, next: () => number): Float32Array {
   const out = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
     let norm = 0;
     for (let k = 0; k < d; k++) {
-      // Box–Muller
-      const g = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+      const g = gaussian(next);
       out[i * d + k] = g;
       norm += g * g;
     }
@@ -43,6 +45,35 @@ export interface HostInputs {
 export function randomInputs(loss: LossName, n: number, d: number, seed: number, tPrime = INIT[loss].tPrime): HostInputs {
   const next = rng(seed);
   return { n, d, x: unitRows(n, d, next), y: unitRows(n, d, next), tPrime: Math.fround(tPrime), bias: INIT[loss].bias };
+}
+
+/**
+ * Correlated pairs: y_i = normalise(x_i + noise·g_i), g_i standard normal. At t = 100 the diagonal
+ * dominates every row and column (P_ii ≈ 1): the hard case for forms that cancel (P_ii − 1, σ(l_ii) − 1).
+ */
+export function correlatedInputs(
+  loss: LossName, n: number, d: number, seed: number, tPrime = INIT[loss].tPrime, noise = 0.01,
+): HostInputs {
+  const next = rng(seed);
+  const x = unitRows(n, d, next);
+  const y = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const row = Array.from({ length: d }, (_, k) => x[i * d + k]! + noise * gaussian(next));
+    const inv = 1 / Math.hypot(...row);
+    row.forEach((v, k) => (y[i * d + k] = v * inv));
+  }
+  return { n, d, x, y, tPrime: Math.fround(tPrime), bias: INIT[loss].bias };
+}
+
+/** A copy of h whose pair `to` repeats pair `from` (x and y rows), for each [from, to]: ties in the softmax. */
+export function withDuplicates(h: HostInputs, copies: readonly (readonly [number, number])[]): HostInputs {
+  const x = Float32Array.from(h.x);
+  const y = Float32Array.from(h.y);
+  for (const [from, to] of copies) {
+    x.copyWithin(to * h.d, from * h.d, (from + 1) * h.d);
+    y.copyWithin(to * h.d, from * h.d, (from + 1) * h.d);
+  }
+  return { ...h, x, y };
 }
 
 export function toTensors(h: HostInputs): LossInputs {

@@ -5,7 +5,7 @@
 // inside each column strip from index ranges: no N×N label matrix.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../engine/tf.js';
 import type { LossInputs, LossStep, StepResult } from './types.js';
-import { columnTiles, diagonalMask, softplus, sumAll } from './tiles.js';
+import { sigmoidBlock, sigmoidBlockLoss, softplus, sumAll } from './blocks.js';
 
 /** naive: the N×N logits and labels, as most implementations write it (big_vision's log-sigmoid form). */
 export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepResult => {
@@ -24,72 +24,13 @@ export const siglipNaive: LossStep = ({ x, y, tPrime, bias }: LossInputs): StepR
   });
 };
 
-/**
- * −z·logits for one column strip: the positives (the diagonal, rows start..start+w of this strip) are
- * negated through a mask built from two index ranges (N×w, like the strip; never an N×N label matrix).
- * Negating them, rather than correcting by −1 afterwards, keeps −σ(−l_ii) exact in float32 when
- * l_ii ≫ 0 (σ(l_ii) − 1 cancels catastrophically there).
- */
-function signedStrip(logits: Tensor, start: number): { signed: Tensor; positive: Tensor } {
-  const [n, w] = logits.shape as [number, number];
-  const positive = diagonalMask(n, w, start);
-  return { signed: tf.where(positive, tf.neg(logits), logits), positive };
-}
-
 function siglipForward(x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, c: number): Scalar {
-  const n = x.shape[0];
-  return tf.tidy(() => {
-    const xs = tf.mul(x, tf.exp(tPrime));
-    let acc: Tensor = tf.scalar(0);
-    for (const { start, size } of columnTiles(n, c)) {
-      const next = tf.tidy(() => {
-        const logits = tf.add(tf.matMul(xs, tf.slice(y, [start, 0], [size, -1]), false, true), bias);
-        return tf.add(acc, sumAll(softplus(signedStrip(logits, start).signed)));
-      });
-      acc.dispose();
-      acc = next;
-    }
-    return tf.div(acc, n) as Scalar;
-  });
+  return tf.tidy(() => tf.div(sigmoidBlockLoss(x, y, tPrime, bias, 0, c), x.shape[0]) as Scalar);
 }
 
+/** The gradient pass of the tile library without the loss (the forward had it): [dx, dy, dt', dβ]. */
 function siglipBackward(g: Tensor, x: Tensor2D, y: Tensor2D, tPrime: Scalar, bias: Scalar, c: number) {
-  const n = x.shape[0];
-  return tf.tidy(() => {
-    const t = tf.exp(tPrime);
-    const xs = tf.mul(x, t);
-    const coef = tf.div(g, n);
-    let dxAcc: Tensor = tf.zerosLike(x);
-    let dtAcc: Tensor = tf.scalar(0);
-    let dbAcc: Tensor = tf.scalar(0);
-    const dyParts: Tensor[] = [];
-    for (const { start, size } of columnTiles(n, c)) {
-      const [dx2, dt2, db2, dyj] = tf.tidy(() => {
-        const yj = tf.slice(y, [start, 0], [size, -1]);
-        const scaled = tf.matMul(xs, yj, false, true); // logits − β
-        const { signed, positive } = signedStrip(tf.add(scaled, bias), start);
-        // d softplus(−z·l)/dl = −z·σ(−z·l)
-        const s = tf.sigmoid(signed);
-        const grad = tf.mul(tf.where(positive, tf.neg(s), s), coef);
-        return [
-          tf.add(dxAcc, tf.matMul(grad, yj)),
-          tf.add(dtAcc, sumAll(tf.mul(grad, scaled))),
-          tf.add(dbAcc, sumAll(grad)),
-          tf.matMul(grad, x, true, false),
-        ];
-      });
-      dxAcc.dispose();
-      dtAcc.dispose();
-      dbAcc.dispose();
-      dxAcc = dx2!;
-      dtAcc = dt2!;
-      dbAcc = db2!;
-      dyParts.push(dyj!);
-    }
-    const dx = tf.mul(dxAcc, t) as Tensor2D;
-    const dy = tf.mul(tf.concat(dyParts, 0), t) as Tensor2D;
-    return [dx, dy, dtAcc, dbAcc];
-  });
+  return tf.tidy(() => sigmoidBlock(x, y, tPrime, bias, tf.div(g, x.shape[0]) as Scalar, 0, c, false).slice(1));
 }
 
 /** chunked: only a running sum survives the forward; the backward recomputes each strip of width c. */

@@ -6,28 +6,38 @@
 //
 // Bytes per device (E = s·b·D): fwd two ring all-gathers 2(W−1)·E in 2(W−1) rounds; bwd two ring
 // reduce-scatters 2(W−1)·E in 2(W−1) rounds: 4(W−1)·E in all. Memory: x_all, y_all, d(x_all),
-// d(y_all) (4·N·D) + one b×N direction at a time.
+// d(y_all) (4·N·D) + one b×N direction at a time. The positives of x_k (rows k·b.. of y_all) are masked
+// inside each direction (src/losses/blocks.ts): no separate diagonal term.
 import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
-import { clipDiagonal } from '../blocks.js';
+import { softmaxRows, softmaxRowsNaive } from '../../losses/blocks.js';
 import { allGather, reduceScatter } from '../collectives.js';
-import { softmaxRows } from '../clip-softmax.js';
-import type { StrategyRun } from './types.js';
+import type { StrategyContext, StrategyRun } from './types.js';
+
+/**
+ * One softmax direction on device k: its rows A against all N columns B (whose rows k·b.. are A's
+ * pairs), positives masked: [loss share, dA, dB, dt'].
+ */
+function direction(ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D): [Scalar, Tensor2D, Tensor2D, Scalar] {
+  const { tPrime, b, n } = ctx;
+  return ctx.world.devices[k]!.compute(() =>
+    ctx.impl === 'naive'
+      ? softmaxRowsNaive(A, B, tPrime, 1 / (2 * n), k * b)
+      : softmaxRows(A, B, tPrime, 1 / (2 * n), k * b, ctx.chunk),
+  );
+}
 
 export const clipAllgatherLocal: StrategyRun = (ctx, shards) => {
-  const { world, n, b, tPrime } = ctx;
+  const { world, b } = ctx;
   const xAll = allGather(world, 'fwd', shards.map((s) => s.x));
   const yAll = allGather(world, 'fwd', shards.map((s) => s.y));
   const local = shards.map(({ x, y }, k) => {
     const dev = world.devices[k]!;
-    const [lI, dxOwn, dyAll, dtI] = softmaxRows(ctx, k, x, yAll[k]!); // image→text
-    const [lT, dyOwn, dxAll, dtT] = softmaxRows(ctx, k, y, xAll[k]!); // text→image
+    const [lI, dx, dyAll, dtI] = direction(ctx, k, x, yAll[k]!); // image→text
+    const [lT, dy, dxAll, dtT] = direction(ctx, k, y, xAll[k]!); // text→image
     dev.drop(xAll[k], yAll[k]);
-    const [loss, dx, dy, dt] = dev.compute(() => {
-      const [lD, dxD, dyD, dtD] = clipDiagonal(x, y, tPrime, n);
-      return [tf.addN([lI, lT, lD]), tf.add(dxOwn, dxD), tf.add(dyOwn, dyD), tf.addN([dtI, dtT, dtD])];
-    });
-    dev.drop(lI, lT, dxOwn, dyOwn, dtI, dtT);
-    return { loss: loss as Scalar, dx: dx as Tensor2D, dy: dy as Tensor2D, dt: dt as Scalar, dxAll, dyAll };
+    const [loss, dt] = dev.compute(() => [tf.add(lI, lT), tf.add(dtI, dtT)]);
+    dev.drop(lI, lT, dtI, dtT);
+    return { loss: loss as Scalar, dx, dy, dt: dt as Scalar, dxAll, dyAll };
   });
   const dxShare = reduceScatter(world, 'bwd', local.map((l) => l.dxAll), b);
   local.forEach((l, k) => world.devices[k]!.drop(l.dxAll));

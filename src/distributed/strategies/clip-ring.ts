@@ -12,9 +12,18 @@
 //   total 6(W−1)·E sent and received, 2W−1 rounds (0 for W = 1).
 // Keeping the received blocks instead of re-sending them would save 2(W−1)·E but hold all N·D.
 import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D } from '../../engine/tf.js';
-import { clipDiagonal, lseFinish, lseInit, lseUpdate, softmaxRowGrads } from '../blocks.js';
+import {
+  rowDots, softmaxBlockGrads, softmaxInit, softmaxPairLoss, softmaxUpdate, type DiagonalOffset,
+  type SoftmaxState,
+} from '../../losses/blocks.js';
 import { ringShift } from '../collectives.js';
 import type { DeviceResult, StrategyRun } from './types.js';
+
+const asState = ([m, s, sOff]: Tensor[]): SoftmaxState => ({
+  m: m as Tensor1D,
+  s: s as Tensor1D,
+  sOff: sOff as Tensor1D,
+});
 
 export const clipRing: StrategyRun = (ctx, shards) => {
   const { world, n, tPrime } = ctx;
@@ -23,24 +32,21 @@ export const clipRing: StrategyRun = (ctx, shards) => {
   const coef = 1 / (2 * n);
   const dev = (k: number) => world.devices[k]!;
 
-  // ---- forward: running (max, sum) for x_k's rows (image→text) and y_k's rows (text→image)
-  let state = shards.map(({ x, y }, k) =>
+  // ---- forward: online softmax state (m, s, sOff) of x_k's rows (image→text) and y_k's rows (text→image).
+  // offset: 0 for the own block (j = k: its diagonal holds the positives), null for any other.
+  /** Block (x_j, y_j) folded into device k's state (a fresh one when st is null). */
+  const fold = (k: number, st: Tensor[] | null, xj: Tensor2D, yj: Tensor2D, offset: DiagonalOffset) =>
     dev(k).compute(() => {
       const t = tf.exp(tPrime);
-      const [m, s] = lseInit(x.shape[0]);
-      return [...lseUpdate({ m, s }, tf.mul(x, t) as Tensor2D, y, tile), ...lseUpdate({ m, s }, tf.mul(y, t) as Tensor2D, x, tile)];
-    }),
-  );
-  const fold = (k: number, xj: Tensor2D, yj: Tensor2D) => {
-    const [mI, sI, mT, sT] = state[k]! as Tensor1D[];
-    const next = dev(k).compute(() => {
-      const t = tf.exp(tPrime);
       const { x, y } = shards[k]!;
-      return [...lseUpdate({ m: mI!, s: sI! }, tf.mul(x, t) as Tensor2D, yj, tile), ...lseUpdate({ m: mT!, s: sT! }, tf.mul(y, t) as Tensor2D, xj, tile)];
+      const [sI, sT] = st
+        ? [asState(st.slice(0, 3)), asState(st.slice(3))]
+        : [softmaxInit(x.shape[0]), softmaxInit(y.shape[0])];
+      const I = softmaxUpdate(sI, tf.mul(x, t) as Tensor2D, yj, offset, tile).state;
+      const T = softmaxUpdate(sT, tf.mul(y, t) as Tensor2D, xj, offset, tile).state;
+      return [I.m, I.s, I.sOff, T.m, T.s, T.sOff];
     });
-    dev(k).drop(...state[k]!);
-    state[k] = next;
-  };
+  const state = shards.map(({ x, y }, k) => fold(k, null, x, y, 0));
   let cur: Tensor[][] = shards.map(({ x, y }) => [x, y]);
   const lap = (phase: 'fwd' | 'bwd', r: number, extra: Tensor[][] = []) => {
     const next = ringShift(world, phase, cur.map((p, k) => [...p, ...(extra[k] ?? [])]));
@@ -50,49 +56,55 @@ export const clipRing: StrategyRun = (ctx, shards) => {
   };
   for (let r = 1; r < W; r++) {
     lap('fwd', r);
-    cur.forEach(([xj, yj], k) => fold(k, xj as Tensor2D, yj as Tensor2D));
+    cur.forEach(([xj, yj], k) => {
+      const next = fold(k, state[k]!, xj as Tensor2D, yj as Tensor2D, null);
+      dev(k).drop(...state[k]!);
+      state[k] = next;
+    });
   }
   if (W > 1) cur.forEach((p, k) => dev(k).drop(...p));
   cur = shards.map(({ x, y }) => [x, y]);
-  const lse = state.map((st, k) => {
-    const [mI, sI, mT, sT] = st as Tensor1D[];
-    const out = dev(k).compute(() => [lseFinish({ m: mI!, s: sI! }), lseFinish({ m: mT!, s: sT! })]);
-    dev(k).drop(...st);
-    return out as [Tensor1D, Tensor1D];
-  });
+  /** Device k's finished softmax state of both directions (image→text, text→image). */
+  const statesOf = (k: number): [SoftmaxState, SoftmaxState] => [
+    asState(state[k]!.slice(0, 3)),
+    asState(state[k]!.slice(3)),
+  ];
 
   // ---- backward: recompute every block; d(own rows) accumulate locally, d(foreign block) rides along
   /** Both directions of block (k, j): [dx_k, dy_k, d x_j, d y_j, dt'] shares. */
-  const blockGrads = (k: number, xj: Tensor2D, yj: Tensor2D) =>
+  const blockGrads = (k: number, xj: Tensor2D, yj: Tensor2D, offset: DiagonalOffset) =>
     dev(k).compute(() => {
       const { x, y } = shards[k]!;
-      const [dxI, dyjI, dtI] = softmaxRowGrads(x, yj, tPrime, lse[k]![0], coef, tile);
-      const [dyT, dxjT, dtT] = softmaxRowGrads(y, xj, tPrime, lse[k]![1], coef, tile);
-      return [dxI, dyT, dxjT, dyjI, tf.add(dtI, dtT)];
-    }) as Tensor2D[];
-  const res: DeviceResult[] = shards.map(({ x, y }, k) => {
-    const [dx, dy, dxj, dyj, dt] = blockGrads(k, x, y); // own block: every share is own
-    const out = dev(k).compute(() => {
-      const [lD, dxD, dyD, dtD] = clipDiagonal(x, y, tPrime, n);
-      const loss = tf.add(tf.mul(tf.add(tf.sum(lse[k]![0]), tf.sum(lse[k]![1])), coef), lD);
-      return [loss, tf.addN([dx!, dxj!, dxD]), tf.addN([dy!, dyj!, dyD]), tf.add(dt!, dtD)];
+      const [I, T] = statesOf(k);
+      const [dxI, dyjI, dtI] = softmaxBlockGrads(x, yj, tPrime, I, null, coef, offset, tile);
+      const [dyT, dxjT, dtT] = softmaxBlockGrads(y, xj, tPrime, T, null, coef, offset, tile);
+      return [dxI, dyT, dxjT, dyjI, tf.add(dtI, dtT) as Scalar] as [Tensor2D, Tensor2D, Tensor2D, Tensor2D, Scalar];
     });
-    dev(k).drop(dx, dy, dxj, dyj, dt);
-    return { loss: out[0] as Scalar, dx: out[1] as Tensor2D, dy: out[2] as Tensor2D, dtPrime: out[3] as Scalar };
+  const res: DeviceResult[] = shards.map(({ x, y }, k) => {
+    const [dx, dy, dxj, dyj, dt] = blockGrads(k, x, y, 0); // own block: every share is own
+    const [loss, dx2, dy2] = dev(k).compute(() => {
+      // the loss of both directions, each row's term from its off-diagonal mass (blocks.ts)
+      const [I, T] = statesOf(k);
+      const diag = rowDots(tf.mul(x, tf.exp(tPrime)), y);
+      const loss = tf.mul(tf.add(softmaxPairLoss(I, diag), softmaxPairLoss(T, diag)), coef);
+      return [loss, tf.add(dx, dxj), tf.add(dy, dyj)];
+    });
+    dev(k).drop(dx, dy, dxj, dyj);
+    return { loss: loss as Scalar, dx: dx2 as Tensor2D, dy: dy2 as Tensor2D, dtPrime: dt };
   });
   let acc: Tensor[][] = [];
   for (let r = 1; r < W; r++) {
     const arrived = lap('bwd', r, acc);
     acc.forEach((p, k) => dev(k).drop(...p));
     acc = cur.map(([xj, yj], k) => {
-      const [dx, dy, dxj, dyj, dt] = blockGrads(k, xj as Tensor2D, yj as Tensor2D);
+      const [dx, dy, dxj, dyj, dt] = blockGrads(k, xj as Tensor2D, yj as Tensor2D, null);
       const d = res[k]!;
       const [dx2, dy2, dt2, ax, ay] = dev(k).compute(() => [
-        tf.add(d.dx, dx!),
-        tf.add(d.dy, dy!),
-        tf.add(d.dtPrime, dt!),
-        r > 1 ? tf.add(arrived[k]![0]!, dxj!) : tf.clone(dxj!),
-        r > 1 ? tf.add(arrived[k]![1]!, dyj!) : tf.clone(dyj!),
+        tf.add(d.dx, dx),
+        tf.add(d.dy, dy),
+        tf.add(d.dtPrime, dt),
+        r > 1 ? tf.add(arrived[k]![0]!, dxj) : tf.clone(dxj),
+        r > 1 ? tf.add(arrived[k]![1]!, dyj) : tf.clone(dyj),
       ]);
       dev(k).drop(d.dx, d.dy, d.dtPrime, dx, dy, dxj, dyj, dt, ...arrived[k]!);
       Object.assign(d, { dx: dx2, dy: dy2, dtPrime: dt2 });
@@ -110,6 +122,6 @@ export const clipRing: StrategyRun = (ctx, shards) => {
       Object.assign(d, { dx, dy });
     });
   }
-  lse.forEach((l, k) => dev(k).drop(...l));
+  state.forEach((st, k) => dev(k).drop(...st));
   return { devices: res, scalars: 'sum' };
 };

@@ -23,7 +23,7 @@ export const siglipRingBidir: StrategyRun = (ctx, shards) => {
   const drop = (ts: Tensor[]) => ts.forEach((t, k) => world.devices[k]!.drop(t));
 
   const res: DeviceResult[] = shards.map(({ x, y }, k) => {
-    const [loss, dx, dy, dt, db] = siglipBlock(ctx, k, x, y, true);
+    const [loss, dx, dy, dt, db] = siglipBlock(ctx, k, x, y, 0);
     return { loss, dx, dy, dtPrime: dt, dBias: db };
   });
   // partR[i][k]: device k's partial d y_{k−i} (block from the left); partL[i][k]: d y_{k+i}.
@@ -31,7 +31,7 @@ export const siglipRingBidir: StrategyRun = (ctx, shards) => {
   const partL: Tensor[][] = [];
   const compute = (blocks: Tensor[]) =>
     shards.map(({ x }, k) => {
-      const block = siglipBlock(ctx, k, x, blocks[k] as Tensor2D, false);
+      const block = siglipBlock(ctx, k, x, blocks[k] as Tensor2D, null);
       const dB = block[2];
       res[k] = accumulate(ctx, k, res[k]!, block);
       return dB;

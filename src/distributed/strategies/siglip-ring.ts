@@ -11,15 +11,22 @@
 //        and hops home (1):                                              (W−1)·E, W−1 rounds
 //   total 2(W−1)·E sent and received.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../../engine/tf.js';
-import { sigmoidBlock, sigmoidBlockNaive, type SigmoidBlock } from '../blocks.js';
+import { sigmoidBlock, sigmoidBlockNaive, type DiagonalOffset, type SigmoidBlock } from '../../losses/blocks.js';
 import { ringShift } from '../collectives.js';
 import type { DeviceResult, StrategyContext, StrategyRun } from './types.js';
 
-/** Block (x_k, y_j) on device k, naive or chunked as the scenario says (naive: one b×b tile). */
-export function siglipBlock(ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D, diagonal: boolean): SigmoidBlock {
+/**
+ * Block (x_k, y_j) on device k, naive or chunked as the scenario says (naive: one b×b tile). offset: 0
+ * for the own block (j = k: its diagonal holds the positives), null for any other.
+ */
+export function siglipBlock(
+  ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D, offset: DiagonalOffset,
+): SigmoidBlock {
   const { tPrime, bias, n } = ctx;
   return ctx.world.devices[k]!.compute(() =>
-    ctx.impl === 'naive' ? sigmoidBlockNaive(A, B, tPrime, bias, n, diagonal) : sigmoidBlock(A, B, tPrime, bias, n, diagonal, ctx.chunk),
+    ctx.impl === 'naive'
+      ? sigmoidBlockNaive(A, B, tPrime, bias, 1 / n, offset)
+      : sigmoidBlock(A, B, tPrime, bias, 1 / n, offset, ctx.chunk),
   );
 }
 
@@ -34,9 +41,9 @@ export function accumulate(ctx: StrategyContext, k: number, acc: DeviceResult, [
 export const siglipRing: StrategyRun = (ctx, shards) => {
   const { world } = ctx;
   const W = world.size;
-  // Round 0: each device's own block, positives included.
+  // Round 0: each device's own block, the only one with positives.
   const res: DeviceResult[] = shards.map(({ x, y }, k) => {
-    const [loss, dx, dy, dt, db] = siglipBlock(ctx, k, x, y, true);
+    const [loss, dx, dy, dt, db] = siglipBlock(ctx, k, x, y, 0);
     return { loss, dx, dy, dtPrime: dt, dBias: db };
   });
   let cur: Tensor[] = shards.map((s) => s.y); // the y block each device holds now
@@ -48,7 +55,7 @@ export const siglipRing: StrategyRun = (ctx, shards) => {
     const arrived = r > 1 ? ringShift(world, 'bwd', acc.map((t) => [t])).map(([t]) => t!) : [];
     acc.forEach((t, k) => world.devices[k]!.drop(t));
     acc = shards.map(({ x }, k) => {
-      const block = siglipBlock(ctx, k, x, cur[k] as Tensor2D, false);
+      const block = siglipBlock(ctx, k, x, cur[k] as Tensor2D, null);
       const dB = block[2];
       res[k] = accumulate(ctx, k, res[k]!, block);
       if (r === 1) return dB; // first visitor of y_{k−1}: starts its accumulator

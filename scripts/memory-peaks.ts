@@ -1,0 +1,68 @@
+// Measured peak tensor bytes of every loss/strategy/impl (wasm: tfjs's accounting is backend-independent)
+// against the memory model, and the least-squares constants of the measurements (src/model/memory.ts's
+// header says how the shipped ones were fitted). One JSON line per group; `filter` keeps the groups whose
+// key contains it.
+//   node --import tsx scripts/memory-peaks.ts [filter]
+import '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../src/engine/tf.js';
+import { measureDistributed } from '../src/distributed/index.js';
+import { STRATEGIES } from '../src/distributed/registry.js';
+import { lossStep } from '../src/losses/index.js';
+import { deviceInputs, disposeInputs } from '../src/losses/inputs.js';
+import { IMPLS, LOSSES, type ImplName, type LossName } from '../src/losses/types.js';
+import { fitTwoTerms } from '../src/model/least-squares.js';
+import { MEMORY_CONSTANTS, memoryTerms, type MemoryKey } from '../src/model/memory.js';
+import { measureTensorPeak } from '../src/probes/tensor-memory.js';
+
+const filter = process.argv[2] ?? '';
+const SINGLE = { n: [512, 1024, 2048], dim: [32, 64], chunk: [64, 128] };
+const DIST = { world: [2, 4, 8], b: [128, 256], dim: [32, 64], chunk: [64, 128] };
+
+async function peak(
+  loss: LossName, impl: ImplName, strategy: string, world: number, n: number, dim: number, chunk: number,
+): Promise<number> {
+  const inp = deviceInputs(loss, n, dim, 5);
+  let bytes: number;
+  if (strategy === 'single') {
+    const step = lossStep(loss, impl, chunk);
+    bytes = (await measureTensorPeak(() => {
+      const r = step(inp);
+      return [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
+    })).peakTensorBytes;
+  } else {
+    const m = await measureDistributed({ loss, impl, strategy, world, chunk }, inp);
+    const g = m.result.grads;
+    tf.dispose([m.result.loss, g.x, g.y, g.tPrime, ...(g.bias ? [g.bias] : [])]);
+    bytes = m.busiestDevicePeakBytes;
+  }
+  disposeInputs(inp);
+  return bytes;
+}
+
+await tf.setBackend('wasm');
+for (const loss of LOSSES)
+  for (const strategy of STRATEGIES[loss])
+    for (const impl of IMPLS) {
+      const key = `${loss}/${strategy}/${impl}`;
+      if (!key.includes(filter)) continue;
+      const rows: { world: number; b: number; dim: number; chunk: number; bytes: number; L: number; F: number }[] = [];
+      const single = strategy === 'single';
+      for (const world of single ? [1] : DIST.world)
+        for (const b of single ? SINGLE.n : DIST.b)
+          for (const dim of single ? SINGLE.dim : DIST.dim)
+            for (const chunk of impl === 'naive' ? [DIST.chunk[0]!] : single ? SINGLE.chunk : DIST.chunk) {
+              const bytes = await peak(loss, impl, strategy, world, world * b, dim, chunk);
+              const [L, F] = memoryTerms({ loss, impl, strategy, n: world * b, world, localBatch: b, dim, chunk });
+              rows.push({ world, b, dim, chunk, bytes, L, F });
+            }
+      const [kLogit, kFeature] = fitTwoTerms(rows.map((r) => r.L), rows.map((r) => r.F), rows.map((r) => r.bytes / 4));
+      const k = MEMORY_CONSTANTS[key as MemoryKey];
+      const worst = (a: number, c: number) =>
+        Math.max(...rows.map((r) => Math.abs((4 * (a * r.L + c * r.F)) / r.bytes - 1)));
+      console.log(JSON.stringify({
+        key, shipped: k, shippedMaxErr: +worst(k.kLogit, k.kFeature).toFixed(3),
+        fit: { kLogit: +kLogit.toFixed(2), kFeature: +kFeature.toFixed(2) },
+        fitMaxErr: +worst(kLogit, kFeature).toFixed(3),
+        peaks: rows.map((r) => [r.world, r.b, r.dim, r.chunk, r.bytes]),
+      }));
+    }
