@@ -2,6 +2,7 @@
 import type { RegressionCheck, ScalingCheck } from './checks.js';
 import { formatBytes, formatFlopsPerS, formatMs, formatRatio, formatSlope } from '../util/format.js';
 import type { Row } from './series.js';
+import { displayId, tileWidthCell } from '../results/tile-width.js';
 
 export const MODELLED_NOTE = 'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
 
@@ -20,7 +21,7 @@ export const RESULT_NUMERIC = [false, true, true, true, true, true, false, true,
 export function resultRow(r: Row): string[] {
   const status = r.status === 'ok' ? 'ok' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
   return [
-    `${r.loss} ${r.impl} ${r.strategy}`, String(r.n), String(r.world), String(r.local_batch), String(r.dim), String(r.chunk), status,
+    `${r.loss} ${r.impl} ${r.strategy}`, String(r.n), String(r.world), String(r.local_batch), String(r.dim), tileWidthCell(r), status,
     stepTime(r), formatBytes(r.peak_tensor_bytes), formatBytes(r.predicted_peak_bytes), formatBytes(r.device_mem_bytes),
     r.world > 1 ? formatBytes(r.comm_bytes_sent) : '—',
     r.world > 1 && r.comm_ms_modelled !== null ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})` : '—',
@@ -37,10 +38,10 @@ export function checkRow(c: ScalingCheck): string[] {
 export const REGRESSION_HEAD = ['scenario', 'metric', 'baseline', 'current', 'ratio', 'limit', 'verdict', 'note'];
 
 export function regressionRow(r: RegressionCheck): string[] {
-  if (r.metric === 'status') return [r.id, r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
+  if (r.metric === 'status') return [displayId(r.id), r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
   const f = r.metric === 'step_ms_median' ? formatMs : formatBytes;
   const num = (v: number | string) => (typeof v === 'number' ? f(v) : v);
-  return [r.id, r.metric, num(r.baseline), num(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict, r.note];
+  return [displayId(r.id), r.metric, num(r.baseline), num(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict, r.note];
 }
 
 /** Fixed-width plain-text table for the terminal. */

@@ -7,6 +7,7 @@ import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
 import { parseResultsJsonl } from './load.js';
 import type { RunInfo } from './run-info.js';
 import { toCsv } from './csv.js';
+import { csvView } from './tile-width.js';
 
 export const files = (dir: string) => ({
   runJson: join(dir, 'run.json'),
@@ -54,7 +55,7 @@ export function readRunInfo(dir: string): RunInfo {
 
 /** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
 export function writeCsv(dir: string, rows: ScenarioResult[]): void {
-  writeAtomic(files(dir).csv, toCsv(rows, RESULT_COLUMNS));
+  writeAtomic(files(dir).csv, toCsv(rows.map(csvView), RESULT_COLUMNS));
 }
 
 function writeAtomic(path: string, text: string): void {
