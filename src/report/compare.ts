@@ -1,8 +1,9 @@
 // `lossbench compare <dirs...>`: runs from different machines/backends side by side — one CSV with a
 // `run` column, step time and peak memory per scenario with ratios against the first run, overlaid charts.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { makeFolder } from '../util/make-folder.js';
 import { RESULT_COLUMNS } from '../results/row.js';
 import { buildCharts } from './charts.js';
 import { toCsv } from '../results/csv.js';
@@ -87,7 +88,7 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const out = opts.out ?? join('results', `compare-${timestamp()}`);
   if (existsSync(out) && !opts.out) throw new UsageError(`output folder exists: ${out}`);
-  mkdirSync(out, { recursive: true });
+  makeFolder('out', out);
 
   // Match on the full id when the runs share ids; with --force across different D/c, on the loose key.
   const sharedIds = mismatches.length === 0;
