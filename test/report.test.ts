@@ -282,3 +282,24 @@ test('naive rows show no tile width: results table, checks, legends, CSV (the JS
   assert.equal(naive[at], '', 'naive chunk cell empty');
   assert.equal(chunked[at], '64');
 });
+
+test('report refuses a folder that is not a lossbench run: one line naming the file, exit 2', async () => {
+  const foreign = tmp();
+  writeFileSync(join(foreign, 'run.json'), JSON.stringify({ name: 'some other tool', version: 3 }));
+  writeFileSync(join(foreign, 'results.jsonl'), 'hello world\n');
+  const a = await cli(['report', foreign]);
+  assert.equal(a.code, 2);
+  assert.equal(a.err.split('\n').length, 1, a.err);
+  assert.match(a.err, /^lossbench: .*run\.json: not a lossbench run \(no lossbench_version, created_at, backend, config\.scenarios\)/);
+  assert.equal(existsSync(join(foreign, 'report.md')), false, 'no report written');
+  // Without run.json, a results.jsonl whose only line is no row's start is not called torn.
+  const noRun = tmp();
+  writeFileSync(join(noRun, 'results.jsonl'), 'hello world\n');
+  const b = await cli(['report', noRun]);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /^lossbench: .*results\.jsonl line 1: not valid JSON \(hello world\)$/);
+  assert.equal(existsSync(join(noRun, 'report.md')), false);
+  // bench --resume reads run.json through the same check.
+  const { readRunInfo } = await import('../src/results/store.js');
+  assert.throws(() => readRunInfo(foreign), (e: Error) => e instanceof UsageError && /not a lossbench run/.test(e.message));
+});

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, wri
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
-import { parseResultsJsonl } from './load.js';
+import { parseResultsJsonl, parseRunInfo } from './load.js';
 import type { RunInfo } from './run-info.js';
 import { toCsv } from './csv.js';
 import { csvView } from './tile-width.js';
@@ -46,11 +46,7 @@ export function writeRunInfo(dir: string, info: RunInfo): void {
 export function readRunInfo(dir: string): RunInfo {
   const path = files(dir).runJson;
   if (!existsSync(path)) throw new UsageError(`${dir} is not a results folder (no run.json)`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunInfo;
-  } catch {
-    throw new UsageError(`${path}: not valid JSON`);
-  }
+  return parseRunInfo(readFileSync(path, 'utf8'), path);
 }
 
 /** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
