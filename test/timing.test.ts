@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { relativeSpread, timeStep, WIDE_SPREAD } from '../src/probes/timing.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A step whose successive calls take the given durations (the last one repeats). */
 function stepOf(durations: number[]): { step: () => Promise<void>; calls: () => number } {
