@@ -27,10 +27,11 @@ export function registerReport(program: Command): void {
       const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance });
       for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
       if (o.json) {
-        console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
+        console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, answers: s.answers, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
       } else {
         console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
         console.log(`${s.rows} scenarios, ${s.okRows} ok`);
+        for (const a of s.answers) console.log(`\n${a.question}\n  ${a.answer}${a.settle ? `\n  to settle it: ${a.settle}` : ''}`);
         if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
         if (o.baseline) {
           const failed = s.regressions.filter((r) => r.verdict === 'FAIL');

@@ -5,6 +5,7 @@ import { CHECK_RULE, regressionChecks, scalingChecks, type RegressionCheck, type
 import { buildCharts } from './charts.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
+import { answers as makeAnswers, type Answer } from './answers.js';
 import { formatBytes } from '../util/format.js';
 import { loadRun, runName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk } from './series.js';
@@ -24,6 +25,8 @@ export interface ReportSummary {
   checks: ScalingCheck[];
   regressions: RegressionCheck[];
   findings: Finding[];
+  /** The few questions people bring, answered from this run (answers.ts). */
+  answers: Answer[];
   warnings: string[];
   /** Scaling checks that FAILed. */
   failedChecks: number;
@@ -58,6 +61,24 @@ function settings(run: LoadedRun): string[] {
   ];
 }
 
+/** The Answers section: each question, its answer, what it rests on and where to look. */
+function answerBlocks(answers: readonly Answer[]): Block[] {
+  const blocks: Block[] = [
+    { kind: 'h', level: 2, text: 'Answers' },
+    { kind: 'p', text: 'The questions a sweep is run for, answered from this run; the tables and charts below hold every number.' },
+  ];
+  for (const a of answers) {
+    const see = a.see.map((x) => (x.startsWith('charts/') ? `\`${x}\`` : x)).join(', ');
+    blocks.push(
+      { kind: 'h', level: 3, text: a.question },
+      { kind: 'p', text: a.answer },
+      ...(a.settle ? [{ kind: 'p' as const, text: `**To settle it:** \`${a.settle}\`` }] : []),
+      { kind: 'p', text: `**Rests on:** ${a.basis.length ? a.basis.join('; ') : 'no scenario'}. **See:** ${see}.` },
+    );
+  }
+  return blocks;
+}
+
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportSummary> {
   const run = loadRun(dir);
   const rows = run.rows;
@@ -65,11 +86,13 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const checks = scalingChecks(rows);
   const regressions = baseline ? regressionChecks(rows, baseline.rows, opts) : [];
   const found = makeFindings(rows);
+  const answered = makeAnswers(rows, run.info);
   const okRows = rows.filter(isOk).length;
   const charts = okRows || rows.length ? writeCharts(dir, buildCharts(rows)) : [];
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: `lossbench report — ${runName(run)}` },
+    ...answerBlocks(answered),
     { kind: 'h', level: 2, text: 'Hardware' },
     { kind: 'list', items: hardware(run) },
     { kind: 'h', level: 2, text: 'Settings' },
@@ -105,7 +128,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
   return {
     dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
-    rows: rows.length, okRows, checks, regressions, findings: found,
+    rows: rows.length, okRows, checks, regressions, findings: found, answers: answered,
     warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
     failedRegressions: regressions.filter((r) => r.verdict === 'FAIL').length,
