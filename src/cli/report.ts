@@ -1,5 +1,6 @@
 // Registers `report` and `compare`. The work lives in report.ts / compare.ts, loaded when a command runs
 // (chart.js and the canvas binding are heavy).
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../util/errors.js';
 import { DEFAULT_MEMORY_TOLERANCE, DEFAULT_TIME_TOLERANCE } from '../report/checks.js';
@@ -21,15 +22,17 @@ export function registerReport(program: Command): void {
     .option('--time-tolerance <ratio>', 'largest allowed step_ms_median ratio against --baseline', ratio('--time-tolerance'), DEFAULT_TIME_TOLERANCE)
     .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), DEFAULT_MEMORY_TOLERANCE)
     .option('--json', 'print checks and findings as JSON instead of the summary')
-    .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean }) => {
+    .option('--latex', 'also write latex/: booktabs tables (results, checks, answers) and each chart as a one-column vector PDF')
+    .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean; latex?: boolean }) => {
       const { writeReport } = await import('../report/report.js');
       const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('../report/tables.js');
-      const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance });
+      const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance, latex: o.latex });
       for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
       if (o.json) {
         console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, answers: s.answers, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
       } else {
         console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
+        if (s.files.latex.length) console.log(`LaTeX: ${s.files.latex.length} files in ${join(dir, 'latex')} (tables need booktabs; preview.tex shows them all)`);
         console.log(`${s.rows} scenarios, ${s.okRows} ok`);
         for (const a of s.answers) console.log(`\n${a.question}\n  ${a.answer}${a.settle ? `\n  to settle it: ${a.settle}` : ''}`);
         if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));

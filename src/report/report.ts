@@ -11,15 +11,18 @@ import { loadRun, runName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk } from './series.js';
 import { CHECK_HEAD, checkRow, MODELLED_NOTE, REGRESSION_HEAD, regressionRow, RESULT_HEAD, RESULT_NUMERIC, resultRow } from './tables.js';
 import { writeCharts } from './write-charts.js';
+import { writeLatex } from './write-latex.js';
 
 export interface ReportOptions extends RegressionOptions {
   /** An earlier results folder to check step time and peak memory against. */
   baseline?: string;
+  /** Also write <dir>/latex/: booktabs tables and one-column vector PDF charts for a paper. */
+  latex?: boolean;
 }
 
 export interface ReportSummary {
   dir: string;
-  files: { markdown: string; html: string; charts: string[] };
+  files: { markdown: string; html: string; charts: string[]; latex: string[] };
   rows: number;
   okRows: number;
   checks: ScalingCheck[];
@@ -88,7 +91,8 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const found = makeFindings(rows);
   const answered = makeAnswers(rows, run.info);
   const okRows = rows.filter(isOk).length;
-  const charts = okRows || rows.length ? writeCharts(dir, buildCharts(rows)) : [];
+  const specs = okRows || rows.length ? buildCharts(rows) : [];
+  const charts = specs.length ? writeCharts(dir, specs) : [];
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: `lossbench report — ${runName(run)}` },
@@ -126,8 +130,9 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const html = join(dir, 'report.html');
   writeFileSync(markdown, toMarkdown(blocks));
   writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
+  const latex = opts.latex ? writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs }) : [];
   return {
-    dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
+    dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]), latex },
     rows: rows.length, okRows, checks, regressions, findings: found, answers: answered,
     warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
