@@ -22,6 +22,8 @@ export interface ReportOptions extends RegressionOptions {
 
 export interface ReportSummary {
   dir: string;
+  /** The run's short name: device · backend · host. */
+  runName: string;
   files: { markdown: string; html: string; charts: string[]; latex: string[] };
   rows: number;
   okRows: number;
@@ -132,7 +134,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
   const latex = opts.latex ? writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs }) : [];
   return {
-    dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]), latex },
+    dir, runName: runName(run), files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]), latex },
     rows: rows.length, okRows, checks, regressions, findings: found, answers: answered,
     warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
