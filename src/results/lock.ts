@@ -49,7 +49,7 @@ export function lockFolder(dir: string): () => void {
       return () => rmSync(path, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`${dir}: cannot write the lock ${path} (${(err as Error).message})`);
-      let text = '';
+      let text: string;
       try {
         text = readFileSync(path, 'utf8');
       } catch {
