@@ -22,7 +22,7 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
 }
 
 describe('results folder lock', () => {
-  it('refuses a folder held by a live process, saying how to proceed; takes over a stale lock, and releases', async () => {
+  it('refuses a folder held by a live process, saying how to proceed; takes over a stale lock', async () => {
     const dir = tmp();
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
     try {

@@ -45,7 +45,7 @@ function failingRun(): string {
   return dir;
 }
 
-test('report --junit: one testcase per check, a FAIL as a failure with its message; written also when --check fails', async () => {
+test('report --junit: a testcase per check, a FAIL a failure with its message, also when --check fails', async () => {
   const dir = failingRun();
   const xml = join(tmp(), 'reports', 'junit.xml'); // its folder is made
   const r = await cli(['report', dir, '--check', '--junit', xml], { GITHUB_STEP_SUMMARY: undefined });
@@ -57,7 +57,7 @@ test('report --junit: one testcase per check, a FAIL as a failure with its messa
   assert.match(text, /<testcase classname="lossbench\.scaling\.N" name="clip naive single, D=256, W=1"\/>/);
 });
 
-test('report --junit --baseline: regressions are their own suite; a scenario no longer ok fails with the reason', async () => {
+test('report --junit --baseline: regressions are their own suite; a scenario no longer ok fails', async () => {
   const root = tmp();
   const [base, cur] = [join(root, 'base'), join(root, 'cur')];
   cpSync(join(FIX, 'runA'), base, { recursive: true });

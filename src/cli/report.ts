@@ -45,7 +45,10 @@ export function registerReport(program: Command): void {
         console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, answers: s.answers, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
       } else {
         console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
-        if (s.files.latex.length) console.log(`LaTeX: ${s.files.latex.length} files in ${join(dir, 'latex')} (tables need booktabs; preview.tex shows them all)`);
+        if (s.files.latex.length) {
+          const where = `${s.files.latex.length} files in ${join(dir, 'latex')}`;
+          console.log(`LaTeX: ${where} (tables need booktabs; preview.tex shows them all)`);
+        }
         console.log(`${s.rows} scenarios, ${s.okRows} ok`);
         for (const a of s.answers) console.log(`\n${a.question}\n  ${a.answer}${a.settle ? `\n  to settle it: ${a.settle}` : ''}`);
         if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));

@@ -21,7 +21,8 @@ const SCRIPT = `
 const { create } = await import(process.env.LOSSBENCH_WEBGPU_URL);
 const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
 const i = adapter ? adapter.info ?? {} : null;
-process.stdout.write(JSON.stringify(i && { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' }));
+const fields = ['vendor', 'architecture', 'device', 'description'];
+process.stdout.write(JSON.stringify(i && Object.fromEntries(fields.map((k) => [k, i[k] ?? '']))));
 process.exit(0);
 `;
 

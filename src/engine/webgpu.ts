@@ -38,7 +38,8 @@ export async function setupWebGpu(): Promise<WebGpuInfo> {
   let dawnSaid = '';
   if (process.env[PROBED_ENV] !== '1') {
     const probe = await probeWebGpuAdapter();
-    if (!probe.adapter) throw new Error(`no WebGPU adapter found (Dawn found no Vulkan/Metal/D3D12 device${probe.said ? `; Dawn said: ${probe.said}` : ''})`);
+    const said = probe.said ? `; Dawn said: ${probe.said}` : '';
+    if (!probe.adapter) throw new Error(`no WebGPU adapter found (Dawn found no Vulkan/Metal/D3D12 device${said})`);
     dawnSaid = probe.said;
     process.env[PROBED_ENV] = '1';
   }

@@ -70,6 +70,8 @@ export function memorySlopeOverN(rows: readonly Row[]): { slope: number | null; 
 
 /** ", c=<c>" for a chunked series; nothing for a naive one (no tile width). */
 const tiled = (r: Row) => (r.impl === 'naive' ? '' : `, c=${r.chunk}`);
+/** "<machine>: " in a compare, nothing in a single run's report. */
+const runOf = (r: Row) => (r.run ? `${r.run}: ` : '');
 
 export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
   const out: ScalingCheck[] = [];
@@ -83,7 +85,7 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
     const { slope, points } = memorySlopeOverN(g);
     const nPoints = distinct(points.map((p) => p.x)).length;
     out.push({
-      series: `${r0.run ? r0.run + ': ' : ''}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, W=${r0.world}`,
+      series: `${runOf(r0)}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, W=${r0.world}`,
       loss: r0.loss, impl: r0.impl, strategy: r0.strategy, over: 'N',
       slope, expected, tolerance: tol, points, ...verdictOf(slope, nPoints, expected, tol),
     });
@@ -98,7 +100,7 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
     const nPoints = distinct(points.map((p) => p.x)).length;
     const slope = nPoints >= 2 ? (fitLogLog(points)?.slope ?? null) : null;
     out.push({
-      series: `${r0.run ? r0.run + ': ' : ''}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, b=${r0.local_batch}`,
+      series: `${runOf(r0)}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, b=${r0.local_batch}`,
       loss: r0.loss, impl: r0.impl, strategy: r0.strategy, over: 'W',
       slope, expected: 0, tolerance: tol, points, ...verdictOf(slope, nPoints, 0, tol),
     });

@@ -10,13 +10,19 @@ export function ciSummaryMarkdown(s: ReportSummary, title: string, baseline?: st
   const failed = count('FAIL');
   const blocks: Block[] = [
     { kind: 'h', level: 2, text: `lossbench report — ${title}` },
-    { kind: 'p', text: `${s.rows} scenarios, ${s.okRows} ok; scaling checks: ${count('PASS')} PASS, ${failed ? `**${failed} FAIL**` : '0 FAIL'}, ${count('n/a')} n/a (too few points).` },
+    {
+      kind: 'p',
+      text:
+        `${s.rows} scenarios, ${s.okRows} ok; scaling checks: ${count('PASS')} PASS, ` +
+        `${failed ? `**${failed} FAIL**` : '0 FAIL'}, ${count('n/a')} n/a (too few points).`,
+    },
     { kind: 'list', items: s.answers.map((a) => `**${a.question}** ${a.answer}`) },
     s.checks.length ? { kind: 'table', head: CHECK_HEAD, rows: s.checks.map(checkRow) } : { kind: 'p', text: 'No series to check.' },
   ];
   if (baseline !== undefined) {
     const regressed = s.regressions.filter((r) => r.verdict === 'FAIL');
-    blocks.push({ kind: 'p', text: `Against baseline \`${baseline}\`: ${s.regressions.length} comparisons, ${regressed.length ? `**${regressed.length} regressed**` : 'none regressed'}.` });
+    const verdict = regressed.length ? `**${regressed.length} regressed**` : 'none regressed';
+    blocks.push({ kind: 'p', text: `Against baseline \`${baseline}\`: ${s.regressions.length} comparisons, ${verdict}.` });
     if (regressed.length) blocks.push({ kind: 'table', head: REGRESSION_HEAD, rows: regressed.map(regressionRow) });
   }
   return toMarkdown(blocks);

@@ -20,12 +20,15 @@ export interface JunitInput {
 const junit = junitModule as unknown as Builder;
 
 function scalingMessage(c: ScalingCheck): string {
-  return `slope ${formatSlope(c.slope)} over ${c.over}, expected ${c.expected} ± ${c.tolerance}${c.note ? `: ${c.note}` : ''} (points: ${c.points.map((p) => `${p.x}→${p.y}`).join(', ')})`;
+  const points = c.points.map((p) => `${p.x}→${p.y}`).join(', ');
+  const expected = `expected ${c.expected} ± ${c.tolerance}${c.note ? `: ${c.note}` : ''}`;
+  return `slope ${formatSlope(c.slope)} over ${c.over}, ${expected} (points: ${points})`;
 }
 
 function regressionMessage(r: RegressionCheck): string {
   if (r.metric === 'status') return `no longer runs ok: ${r.note}`;
-  return `${r.metric} ${r.current} against baseline ${r.baseline}: ratio ${r.ratio?.toFixed(3)} over the limit ${r.tolerance}`;
+  const ratio = `ratio ${r.ratio?.toFixed(3)} over the limit ${r.tolerance}`;
+  return `${r.metric} ${r.current} against baseline ${r.baseline}: ${ratio}`;
 }
 
 /** The JUnit XML text. */

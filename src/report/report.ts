@@ -61,7 +61,8 @@ function settings(run: LoadedRun): string[] {
   return [
     `preset: ${run.info?.config?.preset ?? '—'}; link preset for modelled communication: ${run.info?.config?.link ?? '—'}`,
     `losses: ${list((r) => r.loss)}; impls: ${list((r) => r.impl)}; strategies: ${list((r) => r.strategy)}`,
-    `N: ${list((r) => r.n)}; W: ${list((r) => r.world)}; D: ${list((r) => r.dim)}; c: ${distinct(rows.filter((r) => r.impl !== 'naive').map((r) => r.chunk)).join(', ') || '—'} (chunked only)`,
+    `N: ${list((r) => r.n)}; W: ${list((r) => r.world)}; D: ${list((r) => r.dim)}; ` +
+      `c: ${distinct(rows.filter((r) => r.impl !== 'naive').map((r) => r.chunk)).join(', ') || '—'} (chunked only)`,
     `scenarios recorded: ${rows.length} (${statuses || 'none'})`,
   ];
 }

@@ -59,7 +59,9 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
   const results = resultsTable(input.rows);
   write('results.tex', header(input.runName, booktabsOnly) + booktabs({
     ...results, wide: true, size: '\\footnotesize', colsep: '4pt', label: 'tab:lossbench-results',
-    caption: `Measured on ${input.runName}. Peak tensor memory per device (the busiest one for distributed strategies); a step is forward + backward. Naive implementations have no tile width c.`,
+    caption:
+      `Measured on ${input.runName}. Peak tensor memory per device (the busiest one for distributed ` +
+      'strategies); a step is forward + backward. Naive implementations have no tile width c.',
   }) + '\n');
 
   write('checks.tex', header(input.runName, booktabsOnly) + booktabs({
@@ -79,7 +81,8 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
   for (const c of input.charts) {
     write(`${c.name}.pdf`, renderPdf(forPaper(c.config), { title: c.title }));
     const subtitle = (c.config.options as { plugins?: { subtitle?: { text?: unknown } } }).plugins?.subtitle?.text;
-    floats.push(figure(`${c.name}.pdf`, `${c.title}${typeof subtitle === 'string' && subtitle ? `. ${subtitle[0]!.toUpperCase()}${subtitle.slice(1)}` : ''}.`, `fig:lossbench-${c.name}`));
+    const note = typeof subtitle === 'string' && subtitle ? `. ${subtitle[0]!.toUpperCase()}${subtitle.slice(1)}` : '';
+    floats.push(figure(`${c.name}.pdf`, `${c.title}${note}.`, `fig:lossbench-${c.name}`));
   }
   write('figures.tex', header(input.runName, '\\usepackage{graphicx}') + floats.join('\n\n') + '\n');
 

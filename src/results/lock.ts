@@ -58,10 +58,10 @@ export function lockFolder(dir: string): () => void {
       const owner = parseOwner(text);
       const held = owner ? liveOwner(owner) : null;
       if (held) {
+        const kill = owner!.host && owner!.host !== os.hostname() ? '' : ` (kill ${owner!.pid})`;
         throw new UsageError(
-          `${dir} is in use by a running lossbench (${held}): wait for it to finish or stop it` +
-            `${owner!.host && owner!.host !== os.hostname() ? '' : ` (kill ${owner!.pid})`}, then run this command again; ` +
-            `if no lossbench is writing this folder, delete ${path} and run it again`,
+          `${dir} is in use by a running lossbench (${held}): wait for it to finish or stop it${kill}, ` +
+            `then run this command again; if no lossbench is writing this folder, delete ${path} and run it again`,
         );
       }
       rmSync(path, { force: true }); // stale: its owner is gone
