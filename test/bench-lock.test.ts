@@ -1,27 +1,95 @@
-// One sweep per results folder: a live owner's lock refuses a second one; a dead owner's is taken over.
+// One sweep per results folder: a live owner's lock refuses a second one (and says what to do); a dead
+// owner's is taken over — also when the owner is a zombie nobody reaped, or its pid was reused.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lockFolder } from '../src/results/store.js';
+import { lockFolder } from '../src/results/lock.js';
+import { readProcessStat } from '../src/util/process-state.js';
 import { UsageError } from '../src/util/errors.js';
 
+const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-lock-'));
+const hasProc = readProcessStat(process.pid) !== undefined;
+
+async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('results folder lock', () => {
-  it('refuses a folder held by a live process, takes over a stale lock, and releases', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lossbench-lock-'));
+  it('refuses a folder held by a live process, saying how to proceed; takes over a stale lock', async () => {
+    const dir = tmp();
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
     try {
-      writeFileSync(join(dir, '.lock'), String(holder.pid));
-      assert.throws(() => lockFolder(dir), (e: unknown) => e instanceof UsageError && e.message.includes(`pid ${holder.pid}`));
+      writeFileSync(join(dir, '.lock'), String(holder.pid)); // the older bare-pid format
+      assert.throws(() => lockFolder(dir), (e: unknown) => {
+        assert.ok(e instanceof UsageError);
+        assert.match(e.message, new RegExp(`is in use by a running lossbench \\(pid ${holder.pid}`));
+        assert.match(e.message, new RegExp(`kill ${holder.pid}`));
+        assert.match(e.message, /run this command again/);
+        assert.ok(e.message.includes(join(dir, '.lock')), 'names the lock file to delete');
+        return true;
+      });
     } finally {
       holder.kill('SIGKILL');
       await new Promise((r) => holder.once('exit', r));
     }
     const release = lockFolder(dir); // the holder is dead now: stale
-    assert.equal(readFileSync(join(dir, '.lock'), 'utf8'), String(process.pid));
+    const owner = JSON.parse(readFileSync(join(dir, '.lock'), 'utf8'));
+    assert.equal(owner.pid, process.pid);
+    assert.equal(owner.host, os.hostname());
+    if (hasProc) assert.equal(typeof owner.start, 'number', 'the start time is recorded');
     release();
     assert.equal(existsSync(join(dir, '.lock')), false);
+  });
+
+  it('takes over the lock of a zombie: a process that exited but was never reaped', { skip: !hasProc && 'needs /proc' }, async () => {
+    // sh starts `true` in the background and then becomes `sleep`, which never waits for it: once
+    // `true` exits it stays a zombie (state Z) until sleep dies. kill(pid, 0) still succeeds on it.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      let out = '';
+      parent.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      await until('the child pid', () => /\d+\n/.test(out));
+      const zombie = Number(out.trim());
+      await until(`pid ${zombie} to become a zombie`, () => readProcessStat(zombie)?.state === 'Z');
+      assert.doesNotThrow(() => process.kill(zombie, 0), 'signal 0 alone would call it alive');
+      const dir = tmp();
+      writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: zombie, start: readProcessStat(zombie)!.startTicks, host: os.hostname() }));
+      const release = lockFolder(dir);
+      assert.equal(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid, process.pid);
+      release();
+    } finally {
+      parent.kill('SIGKILL');
+      await new Promise((r) => parent.once('close', r));
+    }
+  });
+
+  it('takes over a lock whose pid now belongs to another process (start time differs)', { skip: !hasProc && 'needs /proc' }, async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    try {
+      await until('the process to start', () => readProcessStat(other.pid!) !== null);
+      const dir = tmp();
+      const start = readProcessStat(other.pid!)!.startTicks;
+      writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: other.pid, start: start - 1, host: os.hostname() }));
+      lockFolder(dir)();
+      // The same pid with its own start time is the owner: refused.
+      writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: other.pid, start, host: os.hostname() }));
+      assert.throws(() => lockFolder(dir), UsageError);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+    }
+  });
+
+  it('refuses a lock taken on another host (its pid cannot be checked from here)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: 1, host: 'elsewhere' }));
+    assert.throws(() => lockFolder(dir), (e: unknown) => e instanceof UsageError && /pid 1 on host elsewhere/.test(e.message) && /delete .*\.lock/.test(e.message));
   });
 });

@@ -122,7 +122,7 @@ async function midSweep(out: string, child: ChildProcess, lines: number): Promis
 }
 
 const NUMERIC_OK: (keyof ScenarioResult)[] = [
-  'n', 'world', 'local_batch', 'dim', 'chunk', 'loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples',
+  'n', 'world', 'local_batch', 'dim', 'loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples',
   'peak_tensor_bytes', 'predicted_peak_bytes', 'host_rss_peak_bytes', 'flops', 'achieved_flops_per_s', 'wall_ms',
 ];
 
@@ -151,6 +151,7 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
       const v = Number(col(row, c));
       assert.ok(col(row, c) !== '' && Number.isFinite(v), `${c} = ${JSON.stringify(col(row, c))} is a number`);
     }
+    assert.equal(col(row, 'chunk'), '', 'a naive row has no tile width');
     const v = (c: keyof ScenarioResult) => Number(col(row, c));
     assert.ok(v('step_ms_p10') <= v('step_ms_median') && v('step_ms_median') <= v('step_ms_p90'), 'p10 ≤ median ≤ p90');
     assert.ok(v('step_samples') >= 5);
@@ -168,8 +169,8 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
 
   // The summary table, on stdout.
   assert.match(r.stdout, /^loss\s+impl\s+strategy\s+N\s+W\s+D\s+c\s+status\s+step \(p10–p90\)\s+peak tensors\s+predicted/m);
-  assert.match(r.stdout, /^clip\s+naive\s+single\s+32\s+1\s+16\s+16\s+ok\s+\d/m);
-  assert.match(r.stdout, /^siglip\s+naive\s+single\s+32\s+1\s+16\s+16\s+ok\s+\d/m);
+  assert.match(r.stdout, /^clip\s+naive\s+single\s+32\s+1\s+16\s+-\s+ok\s+\d/m);
+  assert.match(r.stdout, /^siglip\s+naive\s+single\s+32\s+1\s+16\s+-\s+ok\s+\d/m);
   assert.match(r.stdout, /comm is modelled/);
   assert.match(r.stdout, /results: .* \(2 scenarios\)/);
   const info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;

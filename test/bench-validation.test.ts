@@ -137,6 +137,9 @@ test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace',
     // --backend auto probes the backends (Dawn prints to stderr); flags are checked before that.
     [['--out', out, '--batch', '0'], /^lossbench: batch: expected a positive integer, got "0"$/],
     [['--out', out, '--resume', out, '--batch', '64'], /^lossbench: resume: the sweep, backend and link come from run\.json; drop --batch$/],
+    // An --out that cannot be made: one line at once (Node's recursive mkdir loops forever under /proc).
+    [[...tiny, '--batch', '64', '--out', join(bad, 'sub')], /^lossbench: out: cannot make the folder .*bad\.json\/sub: .*bad\.json is not a folder$/],
+    ...(existsSync('/proc/self') ? [[[...tiny, '--batch', '64', '--out', '/proc/lossbench-x'], /^lossbench: out: cannot make the folder \/proc\/lossbench-x: mkdir \/proc\/lossbench-x failed \(ENOENT\)$/] as [string[], RegExp]] : []),
   ];
   // Two at a time: each child loads tfjs, and there are two cores.
   const results: Run[] = new Array(cases.length);

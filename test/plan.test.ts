@@ -98,7 +98,7 @@ test('plan: invalid input is a UsageError (exit 2)', async () => {
   await assert.rejects(runPlan({ ...base, batch: '100', world: '8' }), UsageError);
   await assert.rejects(runPlan({ ...base, batch: '64', world: '8', link: 'carrier-pigeon' }), UsageError);
   await assert.rejects(runPlan({ ...base, batch: '-64', world: '8' }), (e: Error) => e instanceof UsageError && e.message === 'batch: expected a positive integer, got "-64"');
-  await assert.rejects(runPlan({ ...base, world: '8' }), (e: Error) => e instanceof UsageError && e.message === 'batch: required (--batch)');
+  await assert.rejects(runPlan({ ...base, world: '8' }), (e: Error) => e instanceof UsageError && e.message === 'batch: required (--global-batch N, or its synonym --batch, or --local-batch b)');
   await assert.rejects(runPlan({ ...base, batch: '64', world: '8', linkGbps: '0' }), (e: Error) => e instanceof UsageError && e.message === 'link-gbps: expected a positive number, got "0"');
   // --link-latency-us alone keeps the preset's bandwidth; with no preset to keep, one clean line
   assert.match((await runPlan({ ...base, batch: '64', world: '8', linkLatencyUs: '7' })).split('\n')[0]!, /link custom\(450 GB\/s, 7 µs\)$/);
@@ -115,4 +115,21 @@ test('plan: invalid input is a UsageError (exit 2)', async () => {
   } finally {
     console.error = err;
   }
+});
+
+test('plan takes bench\'s batch flags (--global-batch, --local-batch; --batch a synonym) and sizes with units', async () => {
+  const want = await runPlan({ ...base, batch: '65536', world: '8', json: true });
+  assert.equal(await runPlan({ ...base, globalBatch: '65536', world: '8', json: true }), want);
+  assert.equal(await runPlan({ ...base, localBatch: '8192', world: '8', json: true }), want);
+  await assert.rejects(runPlan({ ...base, batch: '64', localBatch: '8', world: '8' }), (e: Error) => e instanceof UsageError && /^batch: give one of/.test(e.message));
+  await assert.rejects(runPlan({ ...base, localBatch: '0', world: '8' }), (e: Error) => e instanceof UsageError && /^local-batch: /.test(e.message));
+  const bytes = async (deviceMemory: string) => JSON.parse(await runPlan({ ...base, batch: '64', world: '8', deviceMemory, json: true })).input.deviceMemoryBytes;
+  assert.equal(await bytes('80'), 80 * 2 ** 30);
+  assert.equal(await bytes('80GiB'), 80 * 2 ** 30);
+  assert.equal(await bytes('80 gib'), 80 * 2 ** 30);
+  assert.equal(await bytes('80GB'), 80e9);
+  assert.equal(await bytes('1.5TB'), 1.5e12);
+  assert.equal(await bytes('512MiB'), 512 * 2 ** 20);
+  for (const bad of ['80 GBs', 'GB', '-80GB', '0GiB', '8O']) await assert.rejects(runPlan({ ...base, batch: '64', world: '8', deviceMemory: bad }), (e: Error) => e instanceof UsageError && /^device-memory: expected a positive size/.test(e.message), bad);
+  assert.equal(await main(['plan', '--local-batch', '1024', '--world', '4', '--device-memory', '80GB']), 0);
 });

@@ -227,7 +227,7 @@ test('compare merges two machines; refuses mismatched D without --force, accepts
   const md = readFileSync(s.files.markdown, 'utf8');
   assert.match(md, /Step time \(median\)/);
   assert.match(md, /Peak tensor memory/);
-  assert.match(md, /\| clip\/naive\/single\/N8192\/W1\/D256\/c128 \| oom \|/);
+  assert.match(md, /\| clip\/naive\/single\/N8192\/W1\/D256 \| oom \|/, 'a naive id shows no tile width');
   assert.match(md, /×\)/);
   assert.ok(existsSync(join(out, 'compare.html')) && existsSync(join(out, 'charts', 'memory-vs-n.svg')));
 
@@ -250,4 +250,56 @@ test('measured-vs-predicted marks each not-run scenario at its own predicted x',
   const xs = (ds.data as ChartPoint[]).map((p) => p.x).sort();
   const want = rows.filter((r) => r.status !== 'ok').map((r) => r.predicted_peak_bytes!).sort();
   assert.deepEqual(xs, want);
+});
+
+test('naive rows show no tile width: results table, checks, legends, CSV (the JSONL keeps its number)', async () => {
+  const { writeCsv } = await import('../src/results/store.js');
+  const { resultRow, RESULT_HEAD } = await import('../src/report/tables.js');
+  const { summaryTable } = await import('../src/report/summary.js');
+  const rows = [
+    ...NS.map((n) => row({ loss: 'clip', impl: 'naive', n, chunk: 4096, peak_tensor_bytes: 20 * n * n })),
+    ...NS.map((n) => row({ loss: 'clip', impl: 'chunked', n, chunk: 64, peak_tensor_bytes: 4000 * n })),
+    ...NS.map((n) => row({ loss: 'clip', impl: 'chunked', n, chunk: 128, peak_tensor_bytes: 5000 * n })),
+  ];
+  const c = RESULT_HEAD.indexOf('c');
+  assert.equal(resultRow(rows[0]!)[c], '—');
+  assert.equal(resultRow(rows[NS.length]!)[c], '64');
+  const checks = scalingChecks(rows);
+  assert.ok(checks.some((k) => k.series === 'clip naive single, D=64, W=1'), checks.map((k) => k.series).join('\n'));
+  assert.ok(checks.some((k) => k.series === 'clip chunked single, D=64, c=64, W=1'));
+  const labels = memoryVsNChart(rows).config.data.datasets.map((d) => String(d.label));
+  assert.ok(labels.some((l) => l.startsWith('clip naive (slope')), labels.join('\n'));
+  assert.ok(labels.some((l) => l.startsWith('clip chunked c=128')), labels.join('\n'));
+  assert.ok(!labels.some((l) => /naive c=/.test(l)), labels.join('\n'));
+  assert.doesNotMatch(summaryTable(rows.slice(0, 1)), /4096/);
+  const dir = tmp();
+  writeCsv(dir, rows);
+  const [head, ...lines] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const at = head!.indexOf('chunk');
+  const naive = lines.find((l) => l[0] === 'clip/naive/single/N256/W1/D64/c4096');
+  const chunked = lines.find((l) => l[0] === 'clip/chunked/single/N256/W1/D64/c64');
+  assert.ok(naive && chunked, 'the ids keep the number');
+  assert.equal(naive[at], '', 'naive chunk cell empty');
+  assert.equal(chunked[at], '64');
+});
+
+test('report refuses a folder that is not a lossbench run: one line naming the file, exit 2', async () => {
+  const foreign = tmp();
+  writeFileSync(join(foreign, 'run.json'), JSON.stringify({ name: 'some other tool', version: 3 }));
+  writeFileSync(join(foreign, 'results.jsonl'), 'hello world\n');
+  const a = await cli(['report', foreign]);
+  assert.equal(a.code, 2);
+  assert.equal(a.err.split('\n').length, 1, a.err);
+  assert.match(a.err, /^lossbench: .*run\.json: not a lossbench run \(no lossbench_version, created_at, backend, config\.scenarios\)/);
+  assert.equal(existsSync(join(foreign, 'report.md')), false, 'no report written');
+  // Without run.json, a results.jsonl whose only line is no row's start is not called torn.
+  const noRun = tmp();
+  writeFileSync(join(noRun, 'results.jsonl'), 'hello world\n');
+  const b = await cli(['report', noRun]);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /^lossbench: .*results\.jsonl line 1: not valid JSON \(hello world\)$/);
+  assert.equal(existsSync(join(noRun, 'report.md')), false);
+  // bench --resume reads run.json through the same check.
+  const { readRunInfo } = await import('../src/results/store.js');
+  assert.throws(() => readRunInfo(foreign), (e: Error) => e instanceof UsageError && /not a lossbench run/.test(e.message));
 });

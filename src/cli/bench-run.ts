@@ -1,14 +1,16 @@
 // `lossbench bench`: pick the backend, build the sweep, make (or resume) the results folder, run.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../util/errors.js';
+import { makeFolder } from '../util/make-folder.js';
 import { selectBackend, type BackendReady } from '../engine/backend.js';
 import { fingerprint } from '../probes/system.js';
 import type { BenchOptions } from './bench.js';
 import { buildScenarios } from '../harness/grid.js';
-import { lockFolder, readResults, readRunInfo, writeCsv, writeRunInfo } from '../results/store.js';
+import { readResults, readRunInfo, writeCsv, writeRunInfo } from '../results/store.js';
+import { lockFolder } from '../results/lock.js';
 import type { RunInfo } from '../results/run-info.js';
 import { killCurrentChild, runSweep } from '../harness/runner.js';
 import { positiveInt, positiveNumber } from '../util/validate.js';
@@ -67,14 +69,14 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // the real default preset depends on the backend found.
     const flags = { ...o, link };
     buildScenarios(flags, 'quick');
-    if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UsageError(`out: ${o.out} is not a folder`);
+    makeFolder('out', o.out); // here, before the slow backend probe: an --out that cannot be made fails at once
     backend = await selectBackend(o.backend as never);
     specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     const fp = await fingerprint();
     dir = join(o.out, `${stamp(new Date())}-${slug(os.hostname())}-${backend.name}`);
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
-    mkdirSync(dir, { recursive: true });
+    makeFolder('out', dir);
     info = {
       ...fp, created_at: new Date().toISOString(), backend: backend.name, backend_notes: backend.notes, device_name: backend.deviceName,
       ...(backend.webgpu ? { webgpu_adapter: { vendor: backend.webgpu.vendor, architecture: backend.webgpu.architecture, device: backend.webgpu.device, description: backend.webgpu.description, limits: backend.webgpu.limits } } : {}),

@@ -3,9 +3,13 @@ import type { Command } from 'commander';
 import { addLinkOptions } from './link-options.js';
 import { UsageError } from '../util/errors.js';
 import { positiveInt, positiveNumber } from '../util/validate.js';
+import { parseByteSize } from '../util/byte-size.js';
 
 interface PlanOptions {
+  /** Global batch N; --batch is its synonym (bench's flags: --global-batch, --local-batch). */
   batch?: string;
+  globalBatch?: string;
+  localBatch?: string;
   world?: string;
   dim: string;
   chunk: string;
@@ -31,17 +35,25 @@ function nonNegativeNumber(flag: string, v: string): number {
   return n;
 }
 
-const GiB = 2 ** 30;
+/** N from --global-batch (or its synonym --batch) or W·b from --local-batch, as bench takes them. */
+function globalBatch(o: PlanOptions, world: number): number {
+  const given = (['batch', 'globalBatch', 'localBatch'] as const).filter((k) => o[k] !== undefined);
+  if (given.length === 0) throw new UsageError('batch: required (--global-batch N, or its synonym --batch, or --local-batch b)');
+  if (given.length > 1) throw new UsageError('batch: give one of --batch, --global-batch, --local-batch');
+  if (o.localBatch !== undefined) return world * positiveInt('local-batch', o.localBatch);
+  const n = o.batch !== undefined ? positiveInt('batch', o.batch) : positiveInt('global-batch', o.globalBatch);
+  if (n % world !== 0) throw new UsageError(`batch: N = ${n} is not a multiple of world W = ${world}`);
+  return n;
+}
 
 /** Runs `plan` and returns what it prints (tests call this directly). */
 export async function runPlan(o: PlanOptions): Promise<string> {
-  const n = positiveInt('batch', required('batch', o.batch));
   const world = positiveInt('world', required('world', o.world));
-  if (n % world !== 0) throw new UsageError(`batch: N = ${n} is not a multiple of world W = ${world}`);
+  const n = globalBatch(o, world);
   const dim = positiveInt('dim', o.dim);
   const chunk = positiveInt('chunk', o.chunk);
   if (o.dtype !== 'fp32' && o.dtype !== 'bf16') throw new UsageError(`dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
-  const deviceMemoryGiB = positiveNumber('device-memory', required('device-memory', o.deviceMemory));
+  const deviceMemoryBytes = parseByteSize('device-memory', required('device-memory', o.deviceMemory));
   const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
   const latencyUs = o.linkLatencyUs === undefined ? undefined : nonNegativeNumber('link-latency-us', o.linkLatencyUs);
   const { resolveLink } = await import('../model/comm.js');
@@ -51,7 +63,7 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const input = {
     n, world, dim, chunk, link,
     bytesPerElement: o.dtype === 'bf16' ? 2 : 4,
-    deviceMemoryBytes: Math.floor(deviceMemoryGiB * GiB),
+    deviceMemoryBytes,
     constants: cal?.constants,
   };
   const rows = plan.planRows(input);
@@ -65,12 +77,14 @@ export async function runPlan(o: PlanOptions): Promise<string> {
 export function registerPlan(program: Command): void {
   addLinkOptions(program.command('plan'))
     .description('Predict per-device memory, traffic, modelled communication time and FLOPs of every strategy; the largest N that fits')
-    .option('--batch <N>', 'global batch N')
+    .option('--global-batch <N>', 'global batch N (as bench takes it)')
+    .option('--batch <N>', 'same as --global-batch')
+    .option('--local-batch <b>', 'per-device batch b: N = W·b')
     .option('--world <W>', 'devices W')
     .option('--dim <D>', 'embedding dimension', '768')
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
     .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
-    .option('--device-memory <GiB>', 'memory per device, GiB (2^30 bytes, as bench --memory-limit)', '80')
+    .option('--device-memory <size>', 'memory per device: GiB (2^30 bytes, as bench --memory-limit) or with a unit, 80GB (10^9) or 80GiB', '80')
     .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl)')
     .option('--json', 'print JSON')
     .action(async (o: PlanOptions) => {

@@ -1,7 +1,10 @@
 // Registers `report` and `compare`. The work lives in report.ts / compare.ts, loaded when a command runs
 // (chart.js and the canvas binding are heavy).
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../util/errors.js';
+import { makeFolder } from '../util/make-folder.js';
 import { DEFAULT_MEMORY_TOLERANCE, DEFAULT_TIME_TOLERANCE } from '../report/checks.js';
 
 function ratio(name: string) {
@@ -21,16 +24,33 @@ export function registerReport(program: Command): void {
     .option('--time-tolerance <ratio>', 'largest allowed step_ms_median ratio against --baseline', ratio('--time-tolerance'), DEFAULT_TIME_TOLERANCE)
     .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), DEFAULT_MEMORY_TOLERANCE)
     .option('--json', 'print checks and findings as JSON instead of the summary')
-    .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean }) => {
+    .option('--latex', 'also write latex/: booktabs tables (results, checks, answers) and each chart as a one-column vector PDF')
+    .option('--junit <file>', 'write the checks as JUnit XML (one testcase per check; failures with their messages)')
+    .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean; latex?: boolean; junit?: string }) => {
       const { writeReport } = await import('../report/report.js');
       const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('../report/tables.js');
-      const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance });
+      const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance, latex: o.latex });
       for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
+      if (o.junit) {
+        const { junitXml } = await import('../report/junit.js');
+        makeFolder('junit', dirname(o.junit));
+        writeFileSync(o.junit, junitXml({ run: s.runName, checks: s.checks, regressions: s.regressions, baseline: o.baseline }));
+      }
+      // On GitHub Actions, the job's summary page shows this markdown.
+      if (process.env.GITHUB_STEP_SUMMARY) {
+        const { ciSummaryMarkdown } = await import('../report/ci-summary.js');
+        appendFileSync(process.env.GITHUB_STEP_SUMMARY, ciSummaryMarkdown(s, s.runName, o.baseline) + '\n');
+      }
       if (o.json) {
-        console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
+        console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, answers: s.answers, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
       } else {
         console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
+        if (s.files.latex.length) {
+          const where = `${s.files.latex.length} files in ${join(dir, 'latex')}`;
+          console.log(`LaTeX: ${where} (tables need booktabs; preview.tex shows them all)`);
+        }
         console.log(`${s.rows} scenarios, ${s.okRows} ok`);
+        for (const a of s.answers) console.log(`\n${a.question}\n  ${a.answer}${a.settle ? `\n  to settle it: ${a.settle}` : ''}`);
         if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
         if (o.baseline) {
           const failed = s.regressions.filter((r) => r.verdict === 'FAIL');

@@ -86,7 +86,8 @@ export async function selectBackend(requested: BackendName, probers: Record<Conc
   for (const name of order) {
     try {
       const ready = await probers[name]();
-      notes.push(`${name}: selected (${ready.deviceName})`);
+      const dawn = ready.webgpu?.dawnSaid ? `; Dawn said: ${ready.webgpu.dawnSaid}` : '';
+      notes.push(`${name}: selected (${ready.deviceName}${dawn})`);
       return { name, notes, ...ready };
     } catch (err) {
       const why = firstLine(err);

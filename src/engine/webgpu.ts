@@ -3,6 +3,7 @@
 // bound) and register a WebGPUBackend on that device.
 import { tf } from './tf.js';
 import { queryGpus } from './nvidia-smi.js';
+import { probeWebGpuAdapter } from './webgpu-probe.js';
 
 export interface WebGpuInfo {
   adapterName: string;
@@ -11,6 +12,8 @@ export interface WebGpuInfo {
   device: string;
   description: string;
   limits: Record<string, number>;
+  /** What Dawn printed while it found the adapter, condensed ('' when silent or not probed here). */
+  dawnSaid: string;
   /** Resolves when every command submitted so far has finished on the GPU (read a tensor first). */
   sync: () => Promise<void>;
 }
@@ -22,8 +25,24 @@ const LIMITS = [
 
 let cached: WebGpuInfo | null = null;
 
+/**
+ * Set once a child process found an adapter; children (the sweep's workers) inherit it and skip the
+ * probe, which stands for theirs: its second or so would be paid by every scenario.
+ */
+const PROBED_ENV = 'LOSSBENCH_WEBGPU_ADAPTER_FOUND';
+
 export async function setupWebGpu(): Promise<WebGpuInfo> {
   if (cached) return cached;
+  // Dawn is asked in a child first: where it finds no adapter, its native chatter stays off the screen
+  // and goes, condensed, into the reason (webgpu-probe.ts).
+  let dawnSaid = '';
+  if (process.env[PROBED_ENV] !== '1') {
+    const probe = await probeWebGpuAdapter();
+    const said = probe.said ? `; Dawn said: ${probe.said}` : '';
+    if (!probe.adapter) throw new Error(`no WebGPU adapter found (Dawn found no Vulkan/Metal/D3D12 device${said})`);
+    dawnSaid = probe.said;
+    process.env[PROBED_ENV] = '1';
+  }
   // A string specifier keeps bundlers from inlining the native package (it ships Dawn as dawn.node).
   const pkg = 'webgpu';
   const webgpu = (await import(pkg)) as { create: (flags: string[]) => any; globals: Record<string, unknown> };
@@ -49,6 +68,7 @@ export async function setupWebGpu(): Promise<WebGpuInfo> {
     device: info.device ?? '',
     description: info.description ?? '',
     limits,
+    dawnSaid,
     // Waits for what was submitted. tfjs submits its batched commands when a tensor is read, so
     // callers read a small dependent tensor first (calling the backend's submitQueue from outside
     // breaks its open compute pass).

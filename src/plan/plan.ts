@@ -12,6 +12,7 @@ import { commTimeMs, type Link } from '../model/comm.js';
 import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
 import { isMemoryKey, MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants, type MemoryConstantTable, type MemoryKey } from '../model/memory.js';
+import { largestFitting } from '../model/max-batch.js';
 
 export interface PlanInput {
   n: number;
@@ -42,8 +43,6 @@ export interface PlanRow {
   maxN: number;
 }
 
-const MAX_LOCAL = 2 ** 32;
-
 export function planRows(p: PlanInput): PlanRow[] {
   const rows: PlanRow[] = [];
   for (const { loss, name: strategy, run } of STRATEGY_LIST)
@@ -66,21 +65,6 @@ export function planRows(p: PlanInput): PlanRow[] {
       });
     }
   return rows;
-}
-
-/** Largest m ≥ 1 with fits(m), for fits monotone decreasing in m; 0 if even m = 1 does not fit. */
-function largestFitting(fits: (m: number) => boolean): number {
-  if (!fits(1)) return 0;
-  let lo = 1;
-  let hi = 2;
-  while (hi < MAX_LOCAL && fits(hi)) [lo, hi] = [hi, hi * 2];
-  if (hi >= MAX_LOCAL && fits(hi)) return hi;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (fits(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

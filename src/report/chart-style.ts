@@ -7,8 +7,12 @@ export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 760;
 export const FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif";
 
-/** Okabe–Ito (no yellow: it vanishes on paper). */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#8C564B', '#7F7F7F'];
+/**
+ * Okabe–Ito (no yellow: it vanishes on paper), ordered so that the first colours, the ones most charts
+ * use (CLIP, SigLIP, a third series), are far apart in lightness too (CIE L* 46, 71, 0) and stay apart
+ * printed in greyscale; the dash per impl and the marker per loss tell the rest apart there.
+ */
+export const PALETTE = ['#0072B2', '#E69F00', '#000000', '#D55E00', '#56B4E9', '#009E73', '#CC79A7', '#8C564B', '#7F7F7F'];
 
 export const IMPL_DASH: Record<string, number[]> = { naive: [], chunked: [12, 6] };
 export const LOSS_POINT: Record<string, 'circle' | 'triangle' | 'rect'> = { clip: 'circle', siglip: 'triangle' };

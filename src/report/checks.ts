@@ -2,11 +2,12 @@
 // regression check of a run against an earlier one.
 import { fitLogLog, type XY } from './slope.js';
 import { distinct, isOk, type Row } from './series.js';
+import { tileWidthCell } from '../results/tile-width.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'n/a';
 
 export interface ScalingCheck {
-  /** What is held fixed, e.g. "clip naive single, D=256, c=128, W=1". */
+  /** What is held fixed, e.g. "clip chunked single, D=256, c=128, W=1" (naive series name no c). */
   series: string;
   loss: string;
   impl: string;
@@ -67,11 +68,16 @@ export function memorySlopeOverN(rows: readonly Row[]): { slope: number | null; 
   return { slope: distinctX >= 2 ? (fitLogLog(points)?.slope ?? null) : null, points };
 }
 
+/** ", c=<c>" for a chunked series; nothing for a naive one (no tile width). */
+const tiled = (r: Row) => (r.impl === 'naive' ? '' : `, c=${r.chunk}`);
+/** "<machine>: " in a compare, nothing in a single run's report. */
+const runOf = (r: Row) => (r.run ? `${r.run}: ` : '');
+
 export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
   const out: ScalingCheck[] = [];
   const tol = SLOPE_TOLERANCE;
   // Over N at fixed D, c, W.
-  const overN = groupBy(rows, (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${r.chunk}|${r.world}`);
+  const overN = groupBy(rows, (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.world}`);
   for (const g of overN.values()) {
     const r0 = g[0]!;
     if (distinct(g.map((r) => r.n)).length < 2) continue; // N does not vary: not a sweep over N
@@ -79,14 +85,14 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
     const { slope, points } = memorySlopeOverN(g);
     const nPoints = distinct(points.map((p) => p.x)).length;
     out.push({
-      series: `${r0.run ? r0.run + ': ' : ''}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}, c=${r0.chunk}, W=${r0.world}`,
+      series: `${runOf(r0)}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, W=${r0.world}`,
       loss: r0.loss, impl: r0.impl, strategy: r0.strategy, over: 'N',
       slope, expected, tolerance: tol, points, ...verdictOf(slope, nPoints, expected, tol),
     });
   }
   // Over W at fixed local batch b, for ring strategies only (their per-device memory is independent of W).
   const ring = rows.filter((r) => r.strategy.startsWith('ring'));
-  const overW = groupBy(ring, (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${r.chunk}|${r.local_batch}`);
+  const overW = groupBy(ring, (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.local_batch}`);
   for (const g of overW.values()) {
     const r0 = g[0]!;
     if (distinct(g.map((r) => r.world)).length < 2) continue; // W does not vary: nothing to check over W
@@ -94,7 +100,7 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
     const nPoints = distinct(points.map((p) => p.x)).length;
     const slope = nPoints >= 2 ? (fitLogLog(points)?.slope ?? null) : null;
     out.push({
-      series: `${r0.run ? r0.run + ': ' : ''}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}, c=${r0.chunk}, b=${r0.local_batch}`,
+      series: `${runOf(r0)}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, b=${r0.local_batch}`,
       loss: r0.loss, impl: r0.impl, strategy: r0.strategy, over: 'W',
       slope, expected: 0, tolerance: tol, points, ...verdictOf(slope, nPoints, 0, tol),
     });

@@ -1,11 +1,13 @@
 // `lossbench compare <dirs...>`: runs from different machines/backends side by side — one CSV with a
 // `run` column, step time and peak memory per scenario with ratios against the first run, overlaid charts.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { makeFolder } from '../util/make-folder.js';
 import { RESULT_COLUMNS } from '../results/row.js';
 import { buildCharts } from './charts.js';
 import { toCsv } from '../results/csv.js';
+import { csvView, displayId } from '../results/tile-width.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { formatBytes, formatMs, formatRatio } from '../util/format.js';
 import { loadRun, runName, shortRunName, type LoadedRun } from '../results/load.js';
@@ -66,7 +68,7 @@ function sideBySide(names: string[], byRun: Map<string, Row>[], keys: string[], 
   const rows = keys.map((k) => {
     const first = byRun[0]!.get(k);
     const ref = first && isOk(first) ? f(first) : null;
-    return [k, ...byRun.map((m, i) => (i === 0 ? cell(m.get(k), f, fmt, null) : cell(m.get(k), f, fmt, ref)))];
+    return [displayId(k), ...byRun.map((m, i) => (i === 0 ? cell(m.get(k), f, fmt, null) : cell(m.get(k), f, fmt, ref)))];
   });
   return { kind: 'table', head: ['scenario', ...names.map((n, i) => (i === 0 ? `${n} (reference)` : `${n} (ratio vs reference)`))], rows, numeric: [false, ...names.map(() => true)] };
 }
@@ -86,7 +88,7 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const out = opts.out ?? join('results', `compare-${timestamp()}`);
   if (existsSync(out) && !opts.out) throw new UsageError(`output folder exists: ${out}`);
-  mkdirSync(out, { recursive: true });
+  makeFolder('out', out);
 
   // Match on the full id when the runs share ids; with --force across different D/c, on the loose key.
   const sharedIds = mismatches.length === 0;
@@ -103,7 +105,7 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const all = named.flatMap((r) => r.rows);
   const csv = join(out, 'combined.csv');
-  writeFileSync(csv, toCsv(all, ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]));
+  writeFileSync(csv, toCsv(all.map(csvView), ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]));
   // Legends name machines by the short name (backend@host); the tables and CSV by the full one.
   const chartRows = named.flatMap((r, i) => r.rows.map((x) => ({ ...x, run: short[i]! })));
   const charts = writeCharts(out, buildCharts(chartRows, { colourBy: 'run' }));

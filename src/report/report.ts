@@ -5,25 +5,33 @@ import { CHECK_RULE, regressionChecks, scalingChecks, type RegressionCheck, type
 import { buildCharts } from './charts.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
+import { answers as makeAnswers, type Answer } from './answers.js';
 import { formatBytes } from '../util/format.js';
 import { loadRun, runName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk } from './series.js';
 import { CHECK_HEAD, checkRow, MODELLED_NOTE, REGRESSION_HEAD, regressionRow, RESULT_HEAD, RESULT_NUMERIC, resultRow } from './tables.js';
 import { writeCharts } from './write-charts.js';
+import { writeLatex } from './write-latex.js';
 
 export interface ReportOptions extends RegressionOptions {
   /** An earlier results folder to check step time and peak memory against. */
   baseline?: string;
+  /** Also write <dir>/latex/: booktabs tables and one-column vector PDF charts for a paper. */
+  latex?: boolean;
 }
 
 export interface ReportSummary {
   dir: string;
-  files: { markdown: string; html: string; charts: string[] };
+  /** The run's short name: device · backend · host. */
+  runName: string;
+  files: { markdown: string; html: string; charts: string[]; latex: string[] };
   rows: number;
   okRows: number;
   checks: ScalingCheck[];
   regressions: RegressionCheck[];
   findings: Finding[];
+  /** The few questions people bring, answered from this run (answers.ts). */
+  answers: Answer[];
   warnings: string[];
   /** Scaling checks that FAILed. */
   failedChecks: number;
@@ -53,9 +61,28 @@ function settings(run: LoadedRun): string[] {
   return [
     `preset: ${run.info?.config?.preset ?? '—'}; link preset for modelled communication: ${run.info?.config?.link ?? '—'}`,
     `losses: ${list((r) => r.loss)}; impls: ${list((r) => r.impl)}; strategies: ${list((r) => r.strategy)}`,
-    `N: ${list((r) => r.n)}; W: ${list((r) => r.world)}; D: ${list((r) => r.dim)}; c: ${list((r) => r.chunk)}`,
+    `N: ${list((r) => r.n)}; W: ${list((r) => r.world)}; D: ${list((r) => r.dim)}; ` +
+      `c: ${distinct(rows.filter((r) => r.impl !== 'naive').map((r) => r.chunk)).join(', ') || '—'} (chunked only)`,
     `scenarios recorded: ${rows.length} (${statuses || 'none'})`,
   ];
+}
+
+/** The Answers section: each question, its answer, what it rests on and where to look. */
+function answerBlocks(answers: readonly Answer[]): Block[] {
+  const blocks: Block[] = [
+    { kind: 'h', level: 2, text: 'Answers' },
+    { kind: 'p', text: 'The questions a sweep is run for, answered from this run; the tables and charts below hold every number.' },
+  ];
+  for (const a of answers) {
+    const see = a.see.map((x) => (x.startsWith('charts/') ? `\`${x}\`` : x)).join(', ');
+    blocks.push(
+      { kind: 'h', level: 3, text: a.question },
+      { kind: 'p', text: a.answer },
+      ...(a.settle ? [{ kind: 'p' as const, text: `**To settle it:** \`${a.settle}\`` }] : []),
+      { kind: 'p', text: `**Rests on:** ${a.basis.length ? a.basis.join('; ') : 'no scenario'}. **See:** ${see}.` },
+    );
+  }
+  return blocks;
 }
 
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportSummary> {
@@ -65,11 +92,14 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const checks = scalingChecks(rows);
   const regressions = baseline ? regressionChecks(rows, baseline.rows, opts) : [];
   const found = makeFindings(rows);
+  const answered = makeAnswers(rows, run.info);
   const okRows = rows.filter(isOk).length;
-  const charts = okRows || rows.length ? writeCharts(dir, buildCharts(rows)) : [];
+  const specs = okRows || rows.length ? buildCharts(rows) : [];
+  const charts = specs.length ? writeCharts(dir, specs) : [];
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: `lossbench report — ${runName(run)}` },
+    ...answerBlocks(answered),
     { kind: 'h', level: 2, text: 'Hardware' },
     { kind: 'list', items: hardware(run) },
     { kind: 'h', level: 2, text: 'Settings' },
@@ -103,9 +133,10 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const html = join(dir, 'report.html');
   writeFileSync(markdown, toMarkdown(blocks));
   writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
+  const latex = opts.latex ? writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs }) : [];
   return {
-    dir, files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
-    rows: rows.length, okRows, checks, regressions, findings: found,
+    dir, runName: runName(run), files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]), latex },
+    rows: rows.length, okRows, checks, regressions, findings: found, answers: answered,
     warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
     failedRegressions: regressions.filter((r) => r.verdict === 'FAIL').length,

@@ -1,5 +1,6 @@
 // Grouping of result rows into the series that charts draw and checks fit.
 import type { ScenarioResult } from '../results/row.js';
+import { tileWidth } from '../results/tile-width.js';
 
 /** A row with the machine it came from (set by compare; undefined in a single-run report). */
 export type Row = ScenarioResult & { run?: string };
@@ -22,8 +23,10 @@ export interface Varying {
 }
 
 export function varying(rows: readonly Row[]): Varying {
-  const many = (f: (r: Row) => unknown) => distinct(rows.map(f)).length > 1;
-  return { strategy: many((r) => r.strategy), world: many((r) => r.world), dim: many((r) => r.dim), chunk: many((r) => r.chunk), run: many((r) => r.run) };
+  const many = (f: (r: Row) => unknown, of: readonly Row[] = rows) => distinct(of.map(f)).length > 1;
+  // Only chunked rows have a tile width (tile-width.ts): naive rows never make c vary.
+  const tiled = rows.filter((r) => tileWidth(r) !== null);
+  return { strategy: many((r) => r.strategy), world: many((r) => r.world), dim: many((r) => r.dim), chunk: many((r) => r.chunk, tiled), run: many((r) => r.run) };
 }
 
 export interface Series {
@@ -44,7 +47,7 @@ export function seriesOverN(rows: readonly Row[], v: Varying = varying(rows)): S
     const parts: string[] = [r.loss, r.impl];
     if (v.strategy) parts.push(r.strategy);
     if (v.dim) parts.push(`D=${r.dim}`);
-    if (v.chunk) parts.push(`c=${r.chunk}`);
+    if (v.chunk && tileWidth(r) !== null) parts.push(`c=${r.chunk}`);
     const label = (v.run && r.run ? `${r.run}: ` : '') + parts.join(' ');
     const key = `${r.run ?? ''}|${parts.join('|')}`;
     let s = groups.get(key);

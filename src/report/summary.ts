@@ -2,6 +2,7 @@
 import { formatBytes, formatMs, formatSi } from '../util/format.js';
 import { renderText, type Column } from '../util/table.js';
 import type { ScenarioResult } from '../results/row.js';
+import { displayId, tileWidthCell } from '../results/tile-width.js';
 
 const COLUMNS: Column<ScenarioResult>[] = [
   { header: 'loss', cell: (r) => r.loss },
@@ -10,7 +11,7 @@ const COLUMNS: Column<ScenarioResult>[] = [
   { header: 'N', align: 'right', cell: (r) => String(r.n) },
   { header: 'W', align: 'right', cell: (r) => String(r.world) },
   { header: 'D', align: 'right', cell: (r) => String(r.dim) },
-  { header: 'c', align: 'right', cell: (r) => String(r.chunk) },
+  { header: 'c', align: 'right', cell: (r) => tileWidthCell(r, '-') },
   { header: 'status', cell: (r) => r.status },
   {
     header: 'step (p10–p90)', align: 'right',
@@ -25,7 +26,7 @@ const COLUMNS: Column<ScenarioResult>[] = [
 ];
 
 export function summaryTable(rows: ScenarioResult[]): string {
-  const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${r.id}: ${r.status}: ${r.reason}`);
+  const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${displayId(r.id)}: ${r.status}: ${r.reason}`);
   return [
     renderText(COLUMNS, rows),
     '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',

@@ -3,6 +3,7 @@ import type { RegressionCheck, ScalingCheck } from './checks.js';
 import { formatBytes, formatFlopsPerS, formatMs, formatRatio, formatSlope } from '../util/format.js';
 import { renderText, stringColumns, type Column } from '../util/table.js';
 import type { Row } from './series.js';
+import { displayId, tileWidthCell } from '../results/tile-width.js';
 
 export const MODELLED_NOTE = 'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
 
@@ -18,7 +19,7 @@ const RESULT_COLUMNS: Column<Row>[] = [
   { header: 'W', align: 'right', cell: (r) => String(r.world) },
   { header: 'b', align: 'right', cell: (r) => String(r.local_batch) },
   { header: 'D', align: 'right', cell: (r) => String(r.dim) },
-  { header: 'c', align: 'right', cell: (r) => String(r.chunk) },
+  { header: 'c', align: 'right', cell: (r) => tileWidthCell(r) },
   { header: 'status', cell: (r) => (r.status === 'ok' ? 'ok' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`) },
   { header: 'step time median [p10–p90]', align: 'right', cell: stepTime },
   { header: 'peak tensor memory', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
@@ -46,10 +47,10 @@ export function checkRow(c: ScalingCheck): string[] {
 export const REGRESSION_HEAD = ['scenario', 'metric', 'baseline', 'current', 'ratio', 'limit', 'verdict', 'note'];
 
 export function regressionRow(r: RegressionCheck): string[] {
-  if (r.metric === 'status') return [r.id, r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
+  if (r.metric === 'status') return [displayId(r.id), r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
   const f = r.metric === 'step_ms_median' ? formatMs : formatBytes;
   const num = (v: number | string) => (typeof v === 'number' ? f(v) : v);
-  return [r.id, r.metric, num(r.baseline), num(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict, r.note];
+  return [displayId(r.id), r.metric, num(r.baseline), num(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict, r.note];
 }
 
 /** Fixed-width plain-text table for the terminal. */

@@ -1,7 +1,9 @@
-// Reads a results folder: run.json + results.jsonl. A killed sweep may leave a torn last line, which is
-// dropped (the runner resumes from it); a bad line before the last means the file is damaged: UsageError.
+// Reads a results folder: run.json + results.jsonl. A killed sweep may leave a torn last line (the start
+// of a row's JSON), which is dropped (the runner resumes from it); a bad line before the last means the
+// file is damaged, and a run.json without a run's fields or a last line that is no row's start means the
+// folder is not lossbench's: UsageError, naming the file.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { STATUSES, type ScenarioResult } from './row.js';
 import type { RunInfo } from './run-info.js';
@@ -41,7 +43,8 @@ export function parseResultsJsonl(text: string, file: string): { rows: ScenarioR
     try {
       v = JSON.parse(line);
     } catch {
-      if (i === last) {
+      // Torn: the start of a row's JSON object, as a write cut short leaves it. Any other text is not ours.
+      if (i === last && line.startsWith('{')) {
         warnings.push(`${file} line ${i + 1}: torn last line ignored (an interrupted run)`);
         break;
       }
@@ -69,28 +72,43 @@ function normalise(r: ScenarioResult): ScenarioResult {
   return r;
 }
 
+/** The fields that make a run.json lossbench's (bench writes them all; resume and report rely on them). */
+const RUN_FIELDS: [string, (o: Record<string, unknown>) => boolean][] = [
+  ['lossbench_version', (o) => typeof o.lossbench_version === 'string'],
+  ['created_at', (o) => typeof o.created_at === 'string'],
+  ['backend', (o) => typeof o.backend === 'string'],
+  ['config.scenarios', (o) => typeof o.config === 'object' && o.config !== null && Array.isArray((o.config as Record<string, unknown>).scenarios)],
+];
+
+/** Parses a run.json; a file that is not JSON, or not a lossbench run's, is a UsageError naming it. */
+export function parseRunInfo(text: string, file: string): RunInfo {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${file}: not a JSON object`);
+  const missing = RUN_FIELDS.filter(([, has]) => !has(v as Record<string, unknown>)).map(([name]) => name);
+  if (missing.length) throw new UsageError(`${file}: not a lossbench run (no ${missing.join(', ')}); is ${dirname(file)} a lossbench results folder?`);
+  return v as RunInfo;
+}
+
 export function loadRun(dir: string): LoadedRun {
   if (!existsSync(dir)) throw new UsageError(`results folder not found: ${dir}`);
   if (!statSync(dir).isDirectory()) throw new UsageError(`not a results folder (a file): ${dir}`);
   const jsonl = join(dir, 'results.jsonl');
   if (!existsSync(jsonl)) throw new UsageError(`no results.jsonl in ${dir} (is it a lossbench results folder?)`);
-  const { rows, warnings } = parseResultsJsonl(readFileSync(jsonl, 'utf8'), jsonl);
+  // run.json first: a folder that is not a lossbench run is named as such, before its lines are read.
   const info = readRunJson(join(dir, 'run.json'));
+  const { rows, warnings } = parseResultsJsonl(readFileSync(jsonl, 'utf8'), jsonl);
   if (!info) warnings.push(`no run.json in ${dir}: hardware and settings unknown`);
   return { dir, info, rows, warnings };
 }
 
-/** The one run.json reader (report, compare, resume): null when absent; not JSON or not an object: UsageError. */
+/** The one run.json reader (report, compare, resume): null when absent; not a lossbench run: UsageError. */
 export function readRunJson(path: string): RunInfo | null {
-  if (!existsSync(path)) return null;
-  let info: unknown;
-  try {
-    info = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new UsageError(`${path}: not a JSON object`);
-  return info as RunInfo;
+  return existsSync(path) ? parseRunInfo(readFileSync(path, 'utf8'), path) : null;
 }
 
 /** A short name for the machine a run came from: device + backend + host. */

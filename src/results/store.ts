@@ -1,12 +1,13 @@
 // results.jsonl: append-only, one line per finished scenario, each written with a single append so a
 // killed sweep leaves whole lines (a torn tail, if the disk or kernel ever leaves one, is cut on resume).
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
 import { parseResultsJsonl, readRunJson } from './load.js';
 import type { RunInfo } from './run-info.js';
 import { toCsv } from './csv.js';
+import { csvView } from './tile-width.js';
 
 export const files = (dir: string) => ({
   runJson: join(dir, 'run.json'),
@@ -51,38 +52,10 @@ export function readRunInfo(dir: string): RunInfo {
 
 /** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
 export function writeCsv(dir: string, rows: ScenarioResult[]): void {
-  writeAtomic(files(dir).csv, toCsv(rows, RESULT_COLUMNS));
+  writeAtomic(files(dir).csv, toCsv(rows.map(csvView), RESULT_COLUMNS));
 }
 
 function writeAtomic(path: string, text: string): void {
   writeFileSync(path + '.tmp', text);
   renameSync(path + '.tmp', path);
-}
-
-/**
- * One sweep at a time per results folder: a second `bench --resume` on a folder that a live process is
- * still writing would run its scenarios twice. The lock names the owner's pid; a dead owner's lock is taken over.
- */
-export function lockFolder(dir: string): () => void {
-  const path = join(dir, '.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return () => rmSync(path, { force: true });
-    } catch {
-      const owner = Number(readFileSync(path, 'utf8').trim());
-      if (owner && owner !== process.pid && isAlive(owner)) throw new UsageError(`${dir} is in use by a running lossbench (pid ${owner})`);
-      rmSync(path, { force: true }); // stale: its owner is gone
-    }
-  }
-  throw new UsageError(`${dir}: cannot take the lock ${path}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
