@@ -3,6 +3,7 @@
 // command of the package is started (its environment). The package itself is engines/torch (Python).
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
+import os from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/errors.js';
@@ -71,19 +72,19 @@ function runPython(python: string, args: string[], timeoutMs: number): Promise<P
 
 /** `python3 -m lossbench_torch info`: torch, CUDA, NCCL, the GPUs and how they are linked. */
 export interface TorchInfo {
-  protocol?: number;
-  python: string;
-  python_version?: string;
+  python_version: string;
+  python_executable: string;
   torch_version: string;
   cuda_available: boolean;
+  /** The CUDA torch was built with (null for a CPU build). */
   cuda_version: string | null;
   nccl_version: string | null;
-  gloo_available?: boolean;
-  nccl_available?: boolean;
-  gpus: { index?: number; name: string; memory_bytes?: number; capability?: string }[];
-  /** GPU topology (nvidia-smi topo -m, or NVLink peers), where known. */
-  topology?: unknown;
-  [k: string]: unknown;
+  distributed_available: boolean;
+  gloo_available: boolean;
+  gpu_count: number;
+  gpu_names: string[];
+  /** `nvidia-smi topo -m` as printed (NVLink/PCIe between GPUs), null without a driver. */
+  nvidia_smi_topo: string | null;
 }
 
 const lastLine = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
@@ -98,8 +99,7 @@ export async function torchInfo(python: string): Promise<TorchInfo> {
   if (r.spawnError) throw new Error(`cannot run ${python} (${r.spawnError.split(':')[0]}): give --python <path> or set LOSSBENCH_PYTHON`);
   if (r.code === 0) {
     try {
-      const info = JSON.parse(lastLine(r.stdout)) as TorchInfo;
-      return { ...info, python: where };
+      return JSON.parse(lastLine(r.stdout)) as TorchInfo;
     } catch {
       throw new Error(`${python} -m lossbench_torch info printed no JSON: ${lastLine(r.stdout).slice(0, 200)}`);
     }
@@ -142,11 +142,17 @@ export async function selectTorch(o: { python?: string; device?: TorchDevice; dt
     throw new UsageError(`engine torch is not available: ${(err as Error).message}`);
   }
   const device = o.device ?? (info.cuda_available ? 'cuda' : 'cpu');
-  if (device === 'cuda' && !info.cuda_available) throw new UsageError(`device cuda: torch ${info.torch_version} in ${info.python} sees no CUDA device (use --device cpu)`);
-  const gpu = info.gpus[0]?.name;
-  const deviceName = device === 'cuda' ? (gpu ?? 'CUDA device') : String(info.cpu_name ?? info.cpu ?? 'CPU');
-  const notes = [`torch ${info.torch_version} (${info.python}), device ${device}${device === 'cuda' ? ` (${info.gpus.length} GPU${info.gpus.length === 1 ? '' : 's'}, CUDA ${info.cuda_version}, NCCL ${info.nccl_version ?? 'none'})` : ''}, dtype ${o.dtype}`];
-  return { engine: 'torch', name: device, dtype: o.dtype, python, pythonPath: info.python, packagePath: torchPackagePath(), deviceName, notes, info, maxTensorBytes: null };
+  if (device === 'cuda' && !info.cuda_available) throw new UsageError(`device cuda: torch ${info.torch_version} in ${info.python_executable} sees no CUDA device (use --device cpu)`);
+  const deviceName = device === 'cuda' ? info.gpu_names[0] ?? 'CUDA device' : `${os.cpus()[0]?.model?.trim() || `${os.arch()} CPU`} (torch)`;
+  const notes = [`torch: selected (torch ${info.torch_version} in ${info.python_executable}, ${describeDevice(info, device)}, ${o.dtype})`];
+  return { engine: 'torch', name: device, dtype: o.dtype, python, pythonPath: info.python_executable, packagePath: torchPackagePath(), deviceName, notes, info, maxTensorBytes: null };
+}
+
+/** "cpu", or "cuda: 8 GPUs (NVIDIA H200), CUDA 12.4, NCCL 2.21.5". */
+export function describeDevice(info: TorchInfo, device: TorchDevice): string {
+  if (device === 'cpu') return 'cpu';
+  const names = [...new Set(info.gpu_names)].join(', ');
+  return `cuda: ${info.gpu_count} GPU${info.gpu_count === 1 ? '' : 's'} (${names}), CUDA ${info.cuda_version}, NCCL ${info.nccl_version ?? 'none'}`;
 }
 
 /**
@@ -156,10 +162,17 @@ export async function selectTorch(o: { python?: string; device?: TorchDevice; dt
  */
 export interface LinkProbe {
   world: number;
+  /** The torch.distributed backend that carried it: gloo or nccl. */
+  backend: string;
   device: TorchDevice;
-  dist_backend: string;
-  rows: { op: string; bytes: number; time_us: number; algbw_gbps: number; busbw_gbps: number }[];
-  [k: string]: unknown;
+  iters: number;
+  /**
+   * all_gather: bytes = the gathered total (W blocks), busbw = algbw·(W−1)/W; sendrecv: bytes = what each
+   * rank sends to its neighbour, busbw = algbw. time_us: mean per call of the slowest rank.
+   */
+  results: { op: 'all_gather' | 'sendrecv' | string; bytes: number; time_us: number; algbw_GBps: number; busbw_GBps: number }[];
+  /** Per op: the time at the smallest size, µs. */
+  latency_us: Record<string, number>;
 }
 
 /** Runs the link probe; an Error (one line) when it cannot. */
