@@ -11,8 +11,13 @@ export interface VerifyRow {
   chunk: number;
   t: number;
   errors: OutputErrors;
-  leakedTensors: number;
+  /** null where the engine has no tensor count (torch). */
+  leakedTensors: number | null;
   pass: boolean;
+  /** Rows of engines that also verify distributed strategies (torch): strategy, W and the input kind. */
+  strategy?: string;
+  world?: number;
+  kind?: string;
 }
 
 export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: number }[] = [
@@ -37,11 +42,13 @@ export async function runVerify(seed: number): Promise<VerifyRow[]> {
 const fmt = (e: number | undefined) => (e === undefined ? '-' : Number.isFinite(e) ? e.toExponential(1) : String(e));
 
 export function verifyTable(rows: VerifyRow[]): string {
-  const head = ['loss', 'impl', 'N', 'D', 'c', 't', 'loss', 'dx', 'dy', "dt'", 'dβ', 'leak', 'result'];
+  const dist = rows.some((r) => r.strategy !== undefined); // strategy, W and input kind columns
+  const head = ['loss', 'impl', ...(dist ? ['strategy', 'W', 'input'] : []), 'N', 'D', 'c', 't', 'loss', 'dx', 'dy', "dt'", 'dβ', 'leak', 'result'];
   const body = rows.map((r) => [
-    r.loss, r.impl, String(r.n), String(r.d), r.impl === 'chunked' ? String(r.chunk) : '-', r.t.toFixed(1),
+    r.loss, r.impl, ...(dist ? [r.strategy ?? 'single', String(r.world ?? 1), r.kind ?? '-'] : []),
+    String(r.n), String(r.d), r.impl === 'chunked' ? String(r.chunk) : '-', r.t.toFixed(1),
     fmt(r.errors.loss), fmt(r.errors.dx), fmt(r.errors.dy), fmt(r.errors.dtPrime), fmt(r.errors.dBias),
-    String(r.leakedTensors), r.pass ? 'PASS' : 'FAIL',
+    r.leakedTensors === null ? '-' : String(r.leakedTensors), r.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
