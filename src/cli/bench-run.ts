@@ -52,13 +52,14 @@ async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
 
 /**
  * The link between torch ranks, measured once before a sweep with W > 1 (largest W, each block size
- * 4·b·D the sweep sends); a probe that fails is a note, not a stop.
+ * 4·b·D the sweep sends, plus the smallest message, 4·W bytes, and 4 MiB: the points that pin down the
+ * latency α and bandwidth β a fit needs); a probe that fails is a note, not a stop.
  */
 async function probeLink(target: EngineTarget, specs: ScenarioSpec[], log: (s: string) => void): Promise<LinkProbe | undefined> {
   const dist = specs.filter((s) => s.world > 1);
   if (!isTorch(target) || dist.length === 0) return undefined;
   const world = Math.max(...dist.map((s) => s.world));
-  const bytes = [...new Set(dist.map((s) => 4 * s.localBatch * s.dim))].sort((a, b) => a - b);
+  const bytes = [...new Set([4 * world, ...dist.map((s) => 4 * s.localBatch * s.dim), 4 * 2 ** 20])].sort((a, b) => a - b);
   log(`measuring the link: lossbench_torch linkprobe --world ${world} (${bytes.length} block sizes)`);
   try {
     return await linkProbe(target.python, { world, device: target.name, bytes });
