@@ -223,7 +223,7 @@ test('compare merges two machines; refuses mismatched D without --force, accepts
   assert.ok(s.common > 10);
   const csv = readFileSync(s.files.csv, 'utf8').split('\n');
   assert.match(csv[0]!, /^run,id,loss/);
-  assert.ok(csv.some((l) => l.includes('wasm · laptop')) && csv.some((l) => l.includes('webgpu · gpubox')));
+  assert.ok(csv.some((l) => l.includes('cpu-wasm tfjs · laptop')) && csv.some((l) => l.includes('gpu-webgpu tfjs · gpubox')));
   const md = readFileSync(s.files.markdown, 'utf8');
   assert.match(md, /Step time \(median\)/);
   assert.match(md, /Peak tensor memory/);
