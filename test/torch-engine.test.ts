@@ -89,7 +89,8 @@ test('bench --engine torch: every strategy at W = 1, 2, 4, traffic as the TS for
   assert.equal(info.torch?.device, 'cpu');
   assert.match(info.torch?.info.torch_version ?? '', /^\d+\.\d+/);
   const csvHead = readFileSync(join(r.dir, 'results.csv'), 'utf8').split('\n')[0]!;
-  assert.match(csvHead, /,engine,dtype,dist_backend,comm_ms_measured$/);
+  assert.match(csvHead, /,engine,dtype,dist_backend,comm_ms_measured,memory_probe$/);
+  assert.ok(r.rows.every((x) => x.status !== 'ok' || x.memory_probe !== ''), 'each ok row says how its peak was measured');
 });
 
 /** pid → [state, process group], from /proc/<pid>/stat (comm may hold spaces: split after the last ')'). */

@@ -15,6 +15,7 @@ import { appendResult } from '../results/store.js';
 import { classifyFailure } from './classify.js';
 import type { ScenarioResult, Status } from '../results/row.js';
 import { scenarioId, type ScenarioSpec } from './spec.js';
+import { TFJS_MEMORY_PROBE } from '../results/load.js';
 import { JOB_ENV, parseReport, PROTOCOL_VERSION, REPORT_ENV, type WorkerJob, type WorkerReport } from '../results/protocol.js';
 import { predictScenario, type Prediction } from '../model/predict.js';
 
@@ -69,6 +70,7 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
     wall_ms: 0, finished_at: '',
     engine: torch ? 'torch' : 'tfjs', dtype: torch ? backend.dtype : 'fp32',
     dist_backend: spec.world === 1 ? 'none' : torch ? (backend.name === 'cuda' ? 'nccl' : 'gloo') : 'simulated', comm_ms_measured: null,
+    memory_probe: torch ? '' : TFJS_MEMORY_PROBE,
   };
 }
 
@@ -107,6 +109,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
       host_rss_peak_bytes: Math.max(r.host_rss_peak_bytes, report.rssPeakBytes) || null,
       comm_ms_measured: r.comm_ms_measured ?? null,
       dist_backend: r.dist_backend ?? row.dist_backend,
+      memory_probe: r.memory_probe || row.memory_probe,
     });
     return finish(r.status, withRank(r));
   }

@@ -54,6 +54,9 @@ export function parseResultsJsonl(text: string, file: string): { rows: ScenarioR
   return { rows, warnings };
 }
 
+/** What tfjs rows' peak_tensor_bytes is (src/probes/tensor-memory.ts, src/distributed). */
+export const TFJS_MEMORY_PROBE = 'tfjs tensor accounting (tf.memory)';
+
 /** Fields a reader relies on default to null/'' so older or hand-written rows still report. */
 function normalise(r: ScenarioResult): ScenarioResult {
   const o = r as unknown as Record<string, unknown>;
@@ -71,6 +74,7 @@ function normalise(r: ScenarioResult): ScenarioResult {
   if (typeof o.dtype !== 'string' || o.dtype === '') o.dtype = 'fp32';
   if (typeof o.dist_backend !== 'string' || o.dist_backend === '') o.dist_backend = r.engine === 'tfjs' && r.world > 1 ? 'simulated' : 'none';
   if (typeof o.comm_ms_measured !== 'number' || !Number.isFinite(o.comm_ms_measured)) o.comm_ms_measured = null;
+  if (typeof o.memory_probe !== 'string') o.memory_probe = r.engine === 'tfjs' ? TFJS_MEMORY_PROBE : '';
   return r;
 }
 

@@ -56,6 +56,8 @@ export interface ScenarioResult {
   dist_backend: DistBackend;
   /** Measured wall time in collectives per step (torch, W > 1); null where not measured (tfjs models it). */
   comm_ms_measured: number | null;
+  /** How peak_tensor_bytes was measured: tfjs's tensor accounting, CUDA's allocator peak, torch's profiler. */
+  memory_probe: string;
 }
 
 /** CSV column order. */
@@ -66,5 +68,5 @@ export const RESULT_COLUMNS: (keyof ScenarioResult)[] = [
   'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'predicted_comm_bytes', 'comm_ms_modelled', 'comm_link',
   'flops', 'achieved_flops_per_s', 'wall_ms', 'finished_at',
   // Added with the torch engine; appended so that older readers' column positions hold.
-  'engine', 'dtype', 'dist_backend', 'comm_ms_measured',
+  'engine', 'dtype', 'dist_backend', 'comm_ms_measured', 'memory_probe',
 ];
