@@ -93,8 +93,11 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
   if (maxTensor !== null && pred.largestTensorBytes > maxTensor)
     return finish('limit', `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`);
   const available = availableBytes(opts.backend);
-  if (!opts.force && available !== null && pred.peakBytes > available)
-    return finish('skipped', `predicted peak ${Math.round(pred.peakBytes)} bytes > available ${Math.floor(available)} bytes (--force runs it)`);
+  // torch on the CPU runs W real ranks, each holding its device's share, in the one host memory.
+  const ranksOnHost = isTorch(opts.backend) && opts.backend.name === 'cpu' ? spec.world : 1;
+  const need = pred.peakBytes * ranksOnHost;
+  if (!opts.force && available !== null && need > available)
+    return finish('skipped', `predicted peak ${Math.round(need)} bytes${ranksOnHost > 1 ? ` (${ranksOnHost} ranks)` : ''} > available ${Math.floor(available)} bytes (--force runs it)`);
 
   const sampler = new GpuMemorySampler(100).start();
   const report = await runChild(jobOf(spec, opts), opts);
