@@ -80,7 +80,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
   let timeoutMs: number;
   if (o.resume) {
     const given: string[] = [...SWEEP_FLAGS.filter((k) => o[k] !== undefined), ...(o.backend !== 'auto' ? ['backend'] : []), ...(o.link !== 'nvlink4' ? ['link'] : [])];
-    if (given.length) throw new UsageError(`resume: the sweep, engine, backend and link come from run.json; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}`);
+    if (given.length) throw new UsageError(`resume: the sweep, backend and link come from run.json; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}`);
     dir = o.resume;
     info = readRunInfo(dir);
     timeoutMs = o.timeout === undefined ? info.config.timeout_ms : positiveInt('timeout', o.timeout) * 1000;
