@@ -26,7 +26,7 @@ function row(p: Partial<ScenarioResult> & Pick<ScenarioResult, 'loss' | 'impl' |
     reason: '', loss_value: 1, step_ms_median: 1, step_ms_p10: 0.9, step_ms_p90: 1.2, step_samples: 10, peak_tensor_bytes: 1,
     predicted_peak_bytes: null, device_mem_bytes: null, host_rss_peak_bytes: null, comm_bytes_sent: null, comm_bytes_received: null,
     comm_rounds: null, predicted_comm_bytes: null, comm_ms_modelled: null, comm_link: '', flops: null, achieved_flops_per_s: null,
-    wall_ms: 1, finished_at: '', ...p,
+    wall_ms: 1, finished_at: '', engine: 'tfjs', dtype: 'fp32', dist_backend: 'none', comm_ms_measured: null, memory_probe: '', ...p,
   };
   r.id = `${r.loss}/${r.impl}/${r.strategy}/N${r.n}/W${r.world}/D${r.dim}/c${r.chunk}`;
   return r;
@@ -223,7 +223,7 @@ test('compare merges two machines; refuses mismatched D without --force, accepts
   assert.ok(s.common > 10);
   const csv = readFileSync(s.files.csv, 'utf8').split('\n');
   assert.match(csv[0]!, /^run,id,loss/);
-  assert.ok(csv.some((l) => l.includes('wasm · laptop')) && csv.some((l) => l.includes('webgpu · gpubox')));
+  assert.ok(csv.some((l) => l.includes('cpu-wasm tfjs · laptop')) && csv.some((l) => l.includes('gpu-webgpu tfjs · gpubox')));
   const md = readFileSync(s.files.markdown, 'utf8');
   assert.match(md, /Step time \(median\)/);
   assert.match(md, /Peak tensor memory/);

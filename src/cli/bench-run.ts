@@ -6,13 +6,15 @@ import cliProgress from 'cli-progress';
 import { UsageError } from '../util/errors.js';
 import { makeFolder } from '../util/make-folder.js';
 import { selectBackend, type BackendReady } from '../engine/backend.js';
+import { linkProbe, selectTorch, type LinkProbe } from '../engine/torch.js';
 import { fingerprint } from '../probes/system.js';
 import type { BenchOptions } from './bench.js';
-import { buildScenarios } from '../harness/grid.js';
+import { buildScenarios, configEngine } from '../harness/grid.js';
+import { chooseEngine } from './engine-options.js';
 import { readResults, readRunInfo, writeCsv, writeRunInfo } from '../results/store.js';
 import { lockFolder } from '../results/lock.js';
 import type { RunInfo } from '../results/run-info.js';
-import { killCurrentChild, runSweep } from '../harness/runner.js';
+import { isTorch, killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
 import { positiveInt, positiveNumber } from '../util/validate.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from '../harness/spec.js';
 import { summaryTable } from '../report/summary.js';
@@ -36,12 +38,38 @@ function linkOf(o: BenchOptions): string {
   return `custom:${gbps}:${us}`;
 }
 
-function isGpu(b: BackendReady): boolean {
-  return b.name === 'webgpu' || (b.name === 'tensorflow' && /CUDA/.test(b.deviceName));
+function isGpu(b: EngineTarget): boolean {
+  return b.name === 'webgpu' || b.name === 'cuda' || (b.name === 'tensorflow' && /CUDA/.test(b.deviceName));
 }
 
 /** Flags that shape a new sweep: a resumed sweep takes all of them from its run.json. */
-const SWEEP_FLAGS = ['preset', 'config', 'loss', 'impl', 'strategy', 'batch', 'globalBatch', 'localBatch', 'world', 'dim', 'chunk', 'warmup', 'samples', 'sampleTimeMs', 'linkGbps', 'linkLatencyUs'] as const;
+const SWEEP_FLAGS = ['preset', 'config', 'loss', 'impl', 'strategy', 'batch', 'globalBatch', 'localBatch', 'world', 'dim', 'chunk', 'warmup', 'samples', 'sampleTimeMs', 'linkGbps', 'linkLatencyUs', 'engine', 'device', 'dtype', 'python'] as const;
+
+/** The engine of a resumed run, as its run.json recorded it. */
+async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
+  if (info.engine !== 'torch') return selectBackend(info.backend as BackendReady['name']);
+  if (!info.torch) throw new UsageError('resume: run.json names engine torch but has no "torch" settings');
+  return selectTorch({ python: info.torch.python_path || info.torch.python, device: info.torch.device, dtype: info.torch.dtype });
+}
+
+/**
+ * The link between torch ranks, measured once before a sweep with W > 1 (largest W, each block size
+ * 4·b·D the sweep sends, plus the smallest message, 4·W bytes, and 4 MiB: the points that pin down the
+ * latency α and bandwidth β a fit needs); a probe that fails is a note, not a stop.
+ */
+async function probeLink(target: EngineTarget, specs: ScenarioSpec[], log: (s: string) => void): Promise<LinkProbe | undefined> {
+  const dist = specs.filter((s) => s.world > 1);
+  if (!isTorch(target) || dist.length === 0) return undefined;
+  const world = Math.max(...dist.map((s) => s.world));
+  const bytes = [...new Set([4 * world, ...dist.map((s) => 4 * s.localBatch * s.dim), 4 * 2 ** 20])].sort((a, b) => a - b);
+  log(`measuring the link: lossbench_torch linkprobe --world ${world} (${bytes.length} block sizes)`);
+  try {
+    return await linkProbe(target.python, { world, device: target.name, bytes });
+  } catch (err) {
+    target.notes.push(`link probe failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
 
 export async function runBench(o: BenchOptions): Promise<number> {
   const memoryLimitBytes = o.memoryLimit === undefined ? null : Math.floor(positiveNumber('memory-limit', o.memoryLimit) * 2 ** 30);
@@ -50,7 +78,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
   let dir: string;
   let specs: ScenarioSpec[];
   let info: RunInfo;
-  let backend: BackendReady;
+  let backend: EngineTarget;
   let timeoutMs: number;
   if (o.resume) {
     const given: string[] = [...SWEEP_FLAGS.filter((k) => o[k] !== undefined), ...(o.backend !== 'auto' ? ['backend'] : []), ...(o.link !== 'nvlink4' ? ['link'] : [])];
@@ -60,7 +88,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     timeoutMs = o.timeout === undefined ? info.config.timeout_ms : positiveInt('timeout', o.timeout) * 1000;
     specs = info.config.scenarios.map(validateSpec);
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
-    backend = await selectBackend(info.backend as BackendReady['name']);
+    backend = await targetOfRun(info);
   } else {
     timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
     const link = linkOf(o);
@@ -70,16 +98,21 @@ export async function runBench(o: BenchOptions): Promise<number> {
     const flags = { ...o, link };
     buildScenarios(flags, 'quick');
     makeFolder('out', o.out); // here, before the slow backend probe: an --out that cannot be made fails at once
-    backend = await selectBackend(o.backend as never);
+    const choice = chooseEngine({ ...o, backend: o.backend === 'auto' ? undefined : o.backend }, o.config ? configEngine(o.config) : {});
+    backend = choice.engine === 'torch' ? await selectTorch(choice) : await selectBackend(o.backend as never);
     specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     const fp = await fingerprint();
-    dir = join(o.out, `${stamp(new Date())}-${slug(os.hostname())}-${backend.name}`);
+    dir = join(o.out, `${stamp(new Date())}-${slug(os.hostname())}-${isTorch(backend) ? `torch-${backend.name}` : backend.name}`);
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
+    const probe = o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s));
     makeFolder('out', dir);
     info = {
       ...fp, created_at: new Date().toISOString(), backend: backend.name, backend_notes: backend.notes, device_name: backend.deviceName,
-      ...(backend.webgpu ? { webgpu_adapter: { vendor: backend.webgpu.vendor, architecture: backend.webgpu.architecture, device: backend.webgpu.device, description: backend.webgpu.description, limits: backend.webgpu.limits } } : {}),
+      ...(!isTorch(backend) && backend.webgpu ? { webgpu_adapter: { vendor: backend.webgpu.vendor, architecture: backend.webgpu.architecture, device: backend.webgpu.device, description: backend.webgpu.description, limits: backend.webgpu.limits } } : {}),
+      engine: isTorch(backend) ? 'torch' : 'tfjs',
+      ...(isTorch(backend) ? { torch: { python: backend.python, python_path: backend.pythonPath, package_path: backend.packagePath, device: backend.name, dtype: backend.dtype, info: backend.info } } : {}),
+      ...(probe ? { link_probe: probe } : {}),
       config: { preset: o.config ? null : o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick'), link, scenarios: specs, timeout_ms: timeoutMs },
     };
     writeRunInfo(dir, info);
@@ -94,7 +127,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
 }
 
 async function sweepInto(
-  dir: string, specs: ScenarioSpec[], backend: BackendReady, o: BenchOptions,
+  dir: string, specs: ScenarioSpec[], backend: EngineTarget, o: BenchOptions,
   limits: { timeoutMs: number; memoryLimitBytes: number | null; timeBudgetMs: number | null },
 ): Promise<number> {
   const { timeoutMs, memoryLimitBytes, timeBudgetMs } = limits;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addLinkOptions } from './link-options.js';
 import { BACKENDS } from '../engine/backend.js';
+import { ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
 import { oneOf } from '../util/validate.js';
 import type { SweepFlags } from '../harness/grid.js';
 import { LOSSES } from '../losses/types.js';
@@ -10,6 +11,14 @@ import { renderText, type Column } from '../util/table.js';
 /** The sweep flags (grid.ts) plus how to run them. */
 export interface BenchOptions extends Omit<SweepFlags, 'link'> {
   backend: string;
+  /** tfjs | torch; undefined: the config file's, else tfjs. */
+  engine?: string;
+  /** torch: cpu | cuda (default cuda when available). */
+  device?: string;
+  /** torch: fp32 | tf32 | bf16 (default fp32). */
+  dtype?: string;
+  python?: string;
+  linkProbe: boolean;
   out: string;
   resume?: string;
   timeout?: string;
@@ -50,7 +59,12 @@ export function registerBench(program: Command): void {
     .option('--warmup <n>', 'untimed steps before timing')
     .option('--samples <n>', 'minimum timed steps (at least 5 recommended)')
     .option('--sample-time-ms <ms>', 'time budget of the timed steps per scenario')
-    .option('--backend <name>', `${BACKENDS.join(' | ')}`, 'auto')
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')}`, 'auto')
+    .option('--engine <name>', `${ENGINES.join(' | ')} (default tfjs, or the config file's "engine")`)
+    .option('--device <name>', `torch: ${TORCH_DEVICES.join(' | ')} (default cuda when available)`)
+    .option('--dtype <name>', `torch: ${TORCH_DTYPES.join(' | ')} (default fp32)`)
+    .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else python3)')
+    .option('--no-link-probe', 'torch: do not measure the link (lossbench_torch linkprobe) before a sweep with W > 1')
     .option('--out <dir>', 'where the results folder is made', 'results')
     .option('--resume <dir>', 'finish an earlier sweep (its run.json gives the sweep, backend and link): run only scenarios not yet in results.jsonl')
     .option('--timeout <s>', 'per-scenario timeout in seconds (default 600, or the resumed run\'s)')
@@ -62,6 +76,9 @@ export function registerBench(program: Command): void {
     .addHelpText('after', strategyList)
     .action(async (opts: BenchOptions) => {
       oneOf('backend', opts.backend, BACKENDS);
+      if (opts.engine !== undefined) oneOf('engine', opts.engine, ENGINES);
+      if (opts.device !== undefined) oneOf('device', opts.device, TORCH_DEVICES);
+      if (opts.dtype !== undefined) oneOf('dtype', opts.dtype, TORCH_DTYPES);
       const { runBench } = await import('./bench-run.js');
       process.exitCode = await runBench(opts);
     });

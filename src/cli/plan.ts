@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { addLinkOptions } from './link-options.js';
 import { UsageError } from '../util/errors.js';
-import { positiveInt, positiveNumber } from '../util/validate.js';
+import { oneOf, positiveInt, positiveNumber } from '../util/validate.js';
 import { parseByteSize } from '../util/byte-size.js';
+import { ENGINES } from '../engine/engines.js';
 
 interface PlanOptions {
   /** Global batch N; --batch is its synonym (bench's flags: --global-batch, --local-batch). */
@@ -19,6 +20,8 @@ interface PlanOptions {
   linkGbps?: string;
   linkLatencyUs?: string;
   calibrate?: string;
+  engine?: string;
+  linkFrom?: string;
   json?: boolean;
 }
 
@@ -56,12 +59,15 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const deviceMemoryBytes = parseByteSize('device-memory', required('device-memory', o.deviceMemory));
   const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
   const latencyUs = o.linkLatencyUs === undefined ? undefined : nonNegativeNumber('link-latency-us', o.linkLatencyUs);
+  const engine = o.engine === undefined ? undefined : oneOf('engine', o.engine, ENGINES);
+  if (o.linkFrom !== undefined && (gbps !== undefined || latencyUs !== undefined))
+    throw new UsageError('link-from: the measured link replaces --link-gbps/--link-latency-us; give one or the other');
   const { resolveLink } = await import('../model/comm.js');
-  const link = resolveLink(o.link, { gbps, latencyUs });
   const plan = await import('../plan/plan.js');
-  const cal = o.calibrate ? plan.calibrate(o.calibrate) : undefined;
+  const link = o.linkFrom !== undefined ? plan.measuredLink(o.linkFrom) : resolveLink(o.link, { gbps, latencyUs });
+  const cal = o.calibrate ? plan.calibrate(o.calibrate, engine) : undefined;
   const input = {
-    n, world, dim, chunk, link,
+    n, world, dim, chunk, link, engine: cal?.engine ?? engine ?? 'tfjs',
     bytesPerElement: o.dtype === 'bf16' ? 2 : 4,
     deviceMemoryBytes,
     constants: cal?.constants,
@@ -70,7 +76,7 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const fitted = cal ? Object.fromEntries(cal.fitted.map((k) => [k, cal.constants[k]!])) : {};
   if (o.json) return JSON.stringify({ input: { ...input, constants: undefined, calibratedFrom: cal?.fitted ?? [], calibratedConstants: fitted }, commModelled: true, rows }, null, 2);
   const shown = Object.entries(fitted).map(([k, c]) => `${k} (kLogit ${c.kLogit.toFixed(2)}, kFeature ${c.kFeature.toFixed(2)})`);
-  const note = cal ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others analytic` : '';
+  const note = cal ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others ${input.engine === 'torch' ? "the torch engine's" : 'analytic'}` : '';
   return plan.formatTable(input, rows) + note;
 }
 
@@ -85,7 +91,9 @@ export function registerPlan(program: Command): void {
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
     .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
     .option('--device-memory <size>', 'memory per device: GiB (2^30 bytes, as bench --memory-limit) or with a unit, 80GB (10^9) or 80GiB', '80')
-    .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl)')
+    .option('--engine <name>', `whose implementations the memory model describes: ${ENGINES.join(' | ')} (default tfjs, or the --calibrate folder's)`)
+    .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl; tfjs or torch)')
+    .option('--link-from <dir>', 'model communication on the link a torch results folder measured (run.json link_probe) instead of a preset')
     .option('--json', 'print JSON')
     .action(async (o: PlanOptions) => {
       console.log(await runPlan(o));

@@ -1,29 +1,63 @@
 import type { Command } from 'commander';
 import { BACKENDS } from '../engine/backend.js';
+import { ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
 import { nonNegativeInt, oneOf } from '../util/validate.js';
 import { CheckFailed } from '../util/errors.js';
+import { chooseEngine } from './engine-options.js';
+
+interface VerifyOptions {
+  backend?: string;
+  engine?: string;
+  device?: string;
+  dtype?: string;
+  python?: string;
+  seed: string;
+  json?: boolean;
+}
 
 export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('check every loss × impl on this backend against the float64 reference (exit 1 on any failure)')
-    .option('--backend <name>', `one of ${BACKENDS.join(', ')}`, 'auto')
-    .option('--seed <n>', 'seed of the random inputs', '1')
+    .option('--engine <name>', `${ENGINES.join(' | ')}`, 'tfjs')
+    .option('--backend <name>', `tfjs: one of ${BACKENDS.join(', ')} (default auto)`)
+    .option('--device <name>', `torch: ${TORCH_DEVICES.join(' | ')} (default cuda when available)`)
+    .option('--dtype <name>', `torch: ${TORCH_DTYPES.join(' | ')} (default fp32; tolerance 1e-4 fp32, 1e-2 tf32, 5e-2 bf16)`)
+    .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else python3)')
+    .option('--seed <n>', 'tfjs: seed of the random inputs', '1')
     .option('--json', 'print JSON rows')
-    .action(async (opts: { backend: string; seed: string; json?: boolean }) => {
-      const backend = oneOf('backend', opts.backend, BACKENDS);
+    .action(async (opts: VerifyOptions) => {
+      const choice = chooseEngine(opts);
       const seed = nonNegativeInt('seed', opts.seed);
-      const { selectBackend } = await import('../engine/backend.js');
-      const { runVerify, verifyTable, VERIFY_CASES } = await import('../losses/verify.js');
-      const { TOLERANCE } = await import('../losses/accuracy.js');
-      const ready = await selectBackend(backend);
-      const rows = await runVerify(seed);
-      if (opts.json) console.log(JSON.stringify({ backend: ready.name, device: ready.deviceName, seed, rows }, null, 2));
-      else {
-        console.log(`backend ${ready.name} on ${ready.deviceName}; seed ${seed}; ${VERIFY_CASES.length} sizes per loss × impl`);
-        console.log(`max relative error per output against the float64 reference (tolerance ${TOLERANCE}; norms under 1e-2, scalars under 1, compared absolutely)\n`);
-        console.log(verifyTable(rows));
+      const { verifyTable } = await import('../losses/verify.js');
+      let rows;
+      let header: string[];
+      let json: object;
+      if (choice.engine === 'torch') {
+        const { selectTorch } = await import('../engine/torch.js');
+        const { runTorchVerify, TORCH_TOLERANCE } = await import('../losses/verify-torch.js');
+        const ready = await selectTorch(choice);
+        rows = await runTorchVerify(ready.python, ready.name, ready.dtype);
+        json = { engine: 'torch', device: ready.name, dtype: ready.dtype, device_name: ready.deviceName, torch: ready.info.torch_version, rows };
+        header = [
+          `engine torch ${ready.info.torch_version} (${ready.pythonPath}) on ${ready.deviceName}, ${ready.dtype}; lossbench_torch's cases (random, correlated and duplicate rows; strategies at W = 2 on real ranks)`,
+          `max relative error per output against the float64 reference (tolerance ${TORCH_TOLERANCE[ready.dtype]}; norms under 1e-2, scalars under 1, compared absolutely)\n`,
+        ];
+      } else {
+        const backend = oneOf('backend', choice.backend, BACKENDS);
+        const { selectBackend } = await import('../engine/backend.js');
+        const { runVerify, VERIFY_CASES } = await import('../losses/verify.js');
+        const { TOLERANCE } = await import('../losses/accuracy.js');
+        const ready = await selectBackend(backend);
+        rows = await runVerify(seed);
+        json = { backend: ready.name, device: ready.deviceName, seed, rows };
+        header = [
+          `backend ${ready.name} on ${ready.deviceName}; seed ${seed}; ${VERIFY_CASES.length} sizes per loss × impl`,
+          `max relative error per output against the float64 reference (tolerance ${TOLERANCE}; norms under 1e-2, scalars under 1, compared absolutely)\n`,
+        ];
       }
+      if (opts.json) console.log(JSON.stringify(json, null, 2));
+      else console.log(`${header.join('\n')}\n${verifyTable(rows)}`);
       const failed = rows.filter((r) => !r.pass).length;
       if (failed) throw new CheckFailed(`verify: ${failed} of ${rows.length} checks failed`);
       if (!opts.json) console.log(`\nall ${rows.length} checks passed`);

@@ -5,6 +5,7 @@ import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js'
 import { PRESETS, type SweepAxes } from './presets.js';
 import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
 import { hasStrategy, STRATEGIES } from '../distributed/registry.js';
+import { ENGINES, TORCH_DEVICES, TORCH_DTYPES, type EngineName, type TorchDevice, type TorchDtype } from '../engine/engines.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
@@ -87,9 +88,28 @@ export interface SweepFlags {
 }
 
 const SWEEP_KEYS = ['losses', 'impls', 'strategies', 'batches', 'worlds', 'batchIs', 'dims', 'chunks', 'warmup', 'samples', 'timeBudgetMs'] as const;
+/** Top-level fields of a config file that say what runs the sweep rather than what it sweeps. */
+const ENGINE_KEYS = ['engine', 'device', 'dtype'] as const;
+
+/** A config file's engine settings ({"engine": "torch", "device": "cpu", "dtype": "bf16"}); absent fields undefined. */
+export function configEngine(path: string): { engine?: EngineName; device?: TorchDevice; dtype?: TorchDtype } {
+  const obj = readConfig(path);
+  return {
+    engine: obj.engine === undefined ? undefined : oneOf(`config ${path}: engine`, obj.engine, ENGINES),
+    device: obj.device === undefined ? undefined : oneOf(`config ${path}: device`, obj.device, TORCH_DEVICES),
+    dtype: obj.dtype === undefined ? undefined : oneOf(`config ${path}: dtype`, obj.dtype, TORCH_DTYPES),
+  };
+}
 
 /** A config file: { "preset": "quick" } or one sweep's axes, or { "sweeps": [axes, ...] }. */
 export function loadConfig(path: string): SweepAxes[] {
+  const obj = Object.fromEntries(Object.entries(readConfig(path)).filter(([k]) => !(ENGINE_KEYS as readonly string[]).includes(k)));
+  if (typeof obj.preset === 'string') return presetSweeps(obj.preset);
+  const sweeps = Array.isArray(obj.sweeps) ? obj.sweeps : [obj];
+  return sweeps.map((s, i) => checkAxes(`config ${path}${Array.isArray(obj.sweeps) ? ` sweeps[${i}]` : ''}`, s));
+}
+
+function readConfig(path: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -97,10 +117,7 @@ export function loadConfig(path: string): SweepAxes[] {
     throw new UsageError(`config ${path}: ${err instanceof SyntaxError ? 'not valid JSON: ' + err.message.replace(/\s+/g, ' ') : 'cannot be read'}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`config ${path}: expected a JSON object`);
-  const obj = raw as Record<string, unknown>;
-  if (typeof obj.preset === 'string') return presetSweeps(obj.preset);
-  const sweeps = Array.isArray(obj.sweeps) ? obj.sweeps : [obj];
-  return sweeps.map((s, i) => checkAxes(`config ${path}${Array.isArray(obj.sweeps) ? ` sweeps[${i}]` : ''}`, s));
+  return raw as Record<string, unknown>;
 }
 
 function checkAxes(where: string, s: unknown): SweepAxes {

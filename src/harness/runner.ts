@@ -1,21 +1,31 @@
 // The sweep: one child process per scenario, recorded as it finishes, so nothing measured is lost.
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// Every engine's worker is started the same way (docs/worker-protocol.md): its own process group, the job
+// in LOSSBENCH_JOB, the report back through the file LOSSBENCH_REPORT names.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendReady } from '../engine/backend.js';
+import { torchEnv, type TorchReady } from '../engine/torch.js';
 import { memoryUsedBytes, queryGpus } from '../engine/nvidia-smi.js';
 import { GpuMemorySampler } from '../probes/gpu-memory.js';
+import { groupRssBytes, killGroup } from '../probes/process-group.js';
 import { appendResult } from '../results/store.js';
 import { classifyFailure } from './classify.js';
 import type { ScenarioResult, Status } from '../results/row.js';
 import { scenarioId, type ScenarioSpec } from './spec.js';
-import type { WorkerJob, WorkerReport } from '../results/protocol.js';
+import { TFJS_MEMORY_PROBE } from '../results/load.js';
+import { JOB_ENV, parseReport, PROTOCOL_VERSION, REPORT_ENV, type WorkerJob, type WorkerReport } from '../results/protocol.js';
 import { predictScenario, type Prediction } from '../model/predict.js';
+
+/** What runs the scenarios: a tfjs backend, or the torch engine on a device. */
+export type EngineTarget = BackendReady | TorchReady;
+export const isTorch = (t: EngineTarget): t is TorchReady => (t as TorchReady).engine === 'torch';
 
 export interface SweepOptions {
   dir: string;
-  backend: BackendReady;
+  backend: EngineTarget;
   timeoutMs: number;
   /** Run scenarios predicted not to fit anyway. */
   force: boolean;
@@ -23,13 +33,15 @@ export interface SweepOptions {
   memoryLimitBytes: number | null;
   /** Stop starting scenarios after this much wall time (ms); the rest stay for --resume. */
   timeBudgetMs: number | null;
+  /** Raw float32 inputs for every scenario instead of seeded ones (the job's inputsPath). */
+  inputsPath?: string;
   onStart?: (spec: ScenarioSpec, index: number) => void;
   onDone?: (row: ScenarioResult, index: number) => void;
 }
 
 /** The bytes a scenario may use on this backend (with a 10% margin), or null where unknown. */
-export function availableBytes(backend: BackendReady): number | null {
-  if (backend.name === 'webgpu' || (backend.name === 'tensorflow' && /CUDA/.test(backend.deviceName))) {
+export function availableBytes(backend: EngineTarget): number | null {
+  if (backend.name === 'webgpu' || backend.name === 'cuda' || (backend.name === 'tensorflow' && /CUDA/.test(backend.deviceName))) {
     const gpu = queryGpus()[0];
     const used = memoryUsedBytes();
     if (gpu?.memory_total_bytes && used !== null) return 0.9 * (gpu.memory_total_bytes - used);
@@ -46,7 +58,8 @@ function workerEntry(): { path: string; execArgv: string[] } {
   return { path: process.argv[1]!, execArgv: [] }; // the bundle forks itself
 }
 
-function baseRow(spec: ScenarioSpec, backend: BackendReady, pred: Prediction): ScenarioResult {
+function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): ScenarioResult {
+  const torch = isTorch(backend);
   return {
     id: scenarioId(spec), loss: spec.loss, impl: spec.impl, strategy: spec.strategy, n: spec.n, world: spec.world,
     local_batch: spec.localBatch, dim: spec.dim, chunk: spec.chunk, backend: backend.name, device_name: backend.deviceName,
@@ -55,13 +68,16 @@ function baseRow(spec: ScenarioSpec, backend: BackendReady, pred: Prediction): S
     comm_bytes_sent: null, comm_bytes_received: null, comm_rounds: null, predicted_comm_bytes: pred.commBytes,
     comm_ms_modelled: null, comm_link: spec.world > 1 ? spec.link : '', flops: pred.flops, achieved_flops_per_s: null,
     wall_ms: 0, finished_at: '',
+    engine: torch ? 'torch' : 'tfjs', dtype: torch ? backend.dtype : 'fp32',
+    dist_backend: spec.world === 1 ? 'none' : torch ? (backend.name === 'cuda' ? 'nccl' : 'gloo') : 'simulated', comm_ms_measured: null,
+    memory_probe: torch ? '' : TFJS_MEMORY_PROBE,
   };
 }
 
 /** Runs one spec in a child; never throws: every outcome becomes a row. */
 export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promise<ScenarioResult> {
   const started = Date.now();
-  const pred = predictScenario(spec);
+  const pred = predictScenario(spec, isTorch(opts.backend) ? 'torch' : 'tfjs');
   const row = baseRow(spec, opts.backend, pred);
   const finish = (status: Status, reason: string) => {
     row.status = status;
@@ -77,11 +93,14 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
   if (maxTensor !== null && pred.largestTensorBytes > maxTensor)
     return finish('limit', `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`);
   const available = availableBytes(opts.backend);
-  if (!opts.force && available !== null && pred.peakBytes > available)
-    return finish('skipped', `predicted peak ${Math.round(pred.peakBytes)} bytes > available ${Math.floor(available)} bytes (--force runs it)`);
+  // torch on the CPU runs W real ranks, each holding its device's share, in the one host memory.
+  const ranksOnHost = isTorch(opts.backend) && opts.backend.name === 'cpu' ? spec.world : 1;
+  const need = pred.peakBytes * ranksOnHost;
+  if (!opts.force && available !== null && need > available)
+    return finish('skipped', `predicted peak ${Math.round(need)} bytes${ranksOnHost > 1 ? ` (${ranksOnHost} ranks)` : ''} > available ${Math.floor(available)} bytes (--force runs it)`);
 
   const sampler = new GpuMemorySampler(100).start();
-  const report = await runChild({ spec, backend: opts.backend.name }, opts);
+  const report = await runChild(jobOf(spec, opts), opts);
   row.device_mem_bytes = await sampler.stop();
   if ('report' in report) {
     const r = report.report;
@@ -89,60 +108,90 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
       device_name: r.device_name || row.device_name, loss_value: r.loss_value, step_ms_median: r.step_ms_median,
       step_ms_p10: r.step_ms_p10, step_ms_p90: r.step_ms_p90, step_samples: r.step_samples, peak_tensor_bytes: r.peak_tensor_bytes,
       comm_bytes_sent: r.comm_bytes_sent, comm_bytes_received: r.comm_bytes_received, comm_rounds: r.comm_rounds,
-      host_rss_peak_bytes: r.host_rss_peak_bytes,
+      // The worker's own peak, or the group's as sampled here when that is larger (ranks it did not count).
+      host_rss_peak_bytes: Math.max(r.host_rss_peak_bytes, report.rssPeakBytes) || null,
+      comm_ms_measured: r.comm_ms_measured ?? null,
+      dist_backend: r.dist_backend ?? row.dist_backend,
+      memory_probe: r.memory_probe || row.memory_probe,
     });
-    return finish(r.status, r.reason);
+    return finish(r.status, withRank(r));
   }
   row.host_rss_peak_bytes = report.rssPeakBytes || null;
   return finish(report.status, report.reason);
 }
 
-type ChildOutcome = { report: WorkerReport } | { status: Status; reason: string; rssPeakBytes: number };
-
-let current: ChildProcess | null = null;
-/** Kills the running child (SIGINT handling). */
-export function killCurrentChild(): void {
-  current?.kill('SIGKILL');
+/** The reason, naming the failed rank when the worker reported one and its reason does not already. */
+function withRank(r: WorkerReport): string {
+  if (r.failed_rank === null || r.failed_rank === undefined || new RegExp(`\\brank ${r.failed_rank}\\b`).test(r.reason)) return r.reason;
+  return `rank ${r.failed_rank}: ${r.reason}`;
 }
 
-function rssOf(pid: number): number {
+function jobOf(spec: ScenarioSpec, opts: SweepOptions): WorkerJob {
+  const b = opts.backend;
+  const inputs = opts.inputsPath ? { inputsPath: opts.inputsPath } : {};
+  return isTorch(b)
+    ? { protocol: PROTOCOL_VERSION, spec, engine: 'torch', device: b.name, dtype: b.dtype, ...inputs }
+    : { protocol: PROTOCOL_VERSION, spec, engine: 'tfjs', backend: b.name, ...inputs };
+}
+
+/** The command that serves one job: the CLI's hidden __worker for tfjs, `python -m lossbench_torch worker` for torch. */
+function workerCommand(target: EngineTarget): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (isTorch(target)) return { cmd: target.python, args: ['-m', 'lossbench_torch', 'worker'], env: torchEnv() };
+  const entry = workerEntry();
+  // TF_FORCE_GPU_ALLOW_GROWTH: TensorFlow would otherwise take nearly all GPU memory at start,
+  // and the nvidia-smi column would measure that, not the scenario.
+  return { cmd: process.execPath, args: [...entry.execArgv, entry.path, '__worker'], env: { TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...process.env } };
+}
+
+type ChildOutcome = { report: WorkerReport; rssPeakBytes: number } | { status: Status; reason: string; rssPeakBytes: number };
+
+let current: ChildProcess | null = null;
+/** Kills the running worker's whole process group (SIGINT handling). */
+export function killCurrentChild(): void {
+  if (current?.pid) killGroup(current.pid);
+}
+// A runner that exits with a worker still running (an uncaught error, process.exit) takes the group along.
+process.on('exit', killCurrentChild);
+
+function readReport(path: string): WorkerReport | { error: string } | null {
+  if (!existsSync(path)) return null;
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
+    return parseReport(readFileSync(path, 'utf8'));
+  } catch (err) {
+    return { error: (err as Error).message };
   }
 }
 
 function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
-  const entry = workerEntry();
+  const { cmd, args, env } = workerCommand(opts.backend);
+  const tmp = mkdtempSync(join(os.tmpdir(), 'lossbench-worker-'));
+  const reportPath = join(tmp, 'report.json');
   return new Promise((resolve) => {
-    const child = fork(entry.path, ['__worker'], {
-      execArgv: entry.execArgv,
-      // TF_FORCE_GPU_ALLOW_GROWTH: TensorFlow would otherwise take nearly all GPU memory at start,
-      // and the nvidia-smi column would measure that, not the scenario.
-      env: { TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...process.env, LOSSBENCH_JOB: JSON.stringify(job) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // detached: the worker leads a process group of its own, which holds any ranks it starts; a timeout,
+    // --memory-limit or Ctrl-C kills the whole group, so no rank outlives its scenario.
+    const child = spawn(cmd, args, {
+      detached: true,
+      env: { ...env, [JOB_ENV]: JSON.stringify(job), [REPORT_ENV]: reportPath },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     current = child;
+    const pgid = child.pid;
     let stderr = '';
-    let report: WorkerReport | null = null;
     let killedFor: { status: Status; reason: string } | null = null;
     let rssPeak = 0;
+    const kill = (why: { status: Status; reason: string }) => {
+      killedFor ??= why;
+      if (pgid) killGroup(pgid);
+    };
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
-    child.on('message', (m) => (report = m as WorkerReport));
-    const timer = setTimeout(() => {
-      killedFor = { status: 'timeout', reason: `no result within ${opts.timeoutMs} ms (--timeout)` };
-      child.kill('SIGKILL');
-    }, opts.timeoutMs);
+    const timer = setTimeout(() => kill({ status: 'timeout', reason: `no result within ${opts.timeoutMs} ms (--timeout)` }), opts.timeoutMs);
+    // Reading every process's /proc entry costs: often only when a limit depends on it.
     const poll = setInterval(() => {
-      const rss = child.pid ? rssOf(child.pid) : 0;
+      const rss = pgid ? groupRssBytes(pgid) : 0;
       rssPeak = Math.max(rssPeak, rss);
-      if (opts.memoryLimitBytes !== null && rss > opts.memoryLimitBytes) {
-        killedFor = { status: 'oom', reason: `host RSS ${rss} bytes passed --memory-limit ${opts.memoryLimitBytes} bytes` };
-        child.kill('SIGKILL');
-      }
-    }, 100);
+      if (opts.memoryLimitBytes !== null && rss > opts.memoryLimitBytes)
+        kill({ status: 'oom', reason: `host RSS ${rss} bytes passed --memory-limit ${opts.memoryLimitBytes} bytes` });
+    }, opts.memoryLimitBytes !== null ? 100 : 500);
     // 'close', not 'exit': by then stderr has been read to its end, so the reason is whole.
     child.on('error', (err) => {
       killedFor ??= { status: 'error', reason: `worker could not run: ${err.message}` };
@@ -151,8 +200,12 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
       clearTimeout(timer);
       clearInterval(poll);
       current = null;
-      if (report) return resolve({ report });
+      if (pgid) killGroup(pgid); // ranks the worker left behind (it should have ended them)
+      const report = readReport(reportPath); // a report written before a kill is still the result
+      rmSync(tmp, { recursive: true, force: true });
+      if (report && !('error' in report)) return resolve({ report, rssPeakBytes: rssPeak });
       if (killedFor) return resolve({ ...killedFor, rssPeakBytes: rssPeak });
+      if (report) return resolve({ status: 'error', reason: `worker report unreadable: ${report.error}`, rssPeakBytes: rssPeak });
       const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at |^\d+: |^----- .* -----$|XDG_RUNTIME_DIR|^Warning: Couldn't load Vulkan/.test(l)); // stack frames (JS, native) say nothing
       const last = lines.filter((l) => /error|abort|memory|killed/i.test(l)).pop() ?? lines.pop() ?? '';
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;

@@ -1,21 +1,24 @@
 // One scenario in this (child) process: a fresh tfjs engine and a clean memory baseline. The parent
-// (runner.ts) forks one per scenario and records whatever comes back, or how the child died.
+// (runner.ts) starts one per scenario and records whatever comes back, or how the child died. It speaks
+// worker protocol 1 (docs/worker-protocol.md), as engines/torch's worker does.
+import { renameSync, writeFileSync } from 'node:fs';
 import { tf } from '../engine/tf.js';
 import { selectBackend, firstLine } from '../engine/backend.js';
 import { lossStep } from '../losses/index.js';
-import { deviceInputs, disposeInputs } from '../losses/inputs.js';
+import { deviceInputs, disposeInputs, toTensors } from '../losses/inputs.js';
+import { readInputsFile } from '../losses/inputs-file.js';
 import type { LossInputs, StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
-import type { WorkerJob, WorkerReport } from '../results/protocol.js';
+import { FAULT_ENV, JOB_ENV, PROTOCOL_VERSION, REPORT_ENV, type TfjsJob, type WorkerReport } from '../results/protocol.js';
 import { scenarioId } from './spec.js';
 
 type Ledgered = StepResult & { ledger?: { bytesSent: number; bytesReceived: number; rounds: number } };
 
 const outputsOf = (r: StepResult) => [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
 
-export async function runJob(job: WorkerJob): Promise<WorkerReport> {
+export async function runJob(job: TfjsJob): Promise<WorkerReport> {
   const { spec } = job;
   const report: WorkerReport = {
     status: 'error', reason: '', device_name: '', loss_value: null, step_ms_median: null, step_ms_p10: null, step_ms_p90: null,
@@ -26,7 +29,7 @@ export async function runJob(job: WorkerJob): Promise<WorkerReport> {
     const ready = await selectBackend(job.backend);
     report.device_name = ready.deviceName;
     injectFault(scenarioId(spec));
-    inputs = deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
+    inputs = job.inputsPath ? toTensors(readInputsFile(job.inputsPath, spec.n, spec.dim)) : deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
     const inp = inputs;
     let step: () => Ledgered;
     let measurePeak: () => Promise<number>;
@@ -98,7 +101,7 @@ export async function runJob(job: WorkerJob): Promise<WorkerReport> {
  * backend is selected, "exit:<id>" makes it exit with code 3; several faults are separated by commas.
  */
 function injectFault(id: string): void {
-  for (const f of (process.env.LOSSBENCH_FAULT ?? '').split(',')) {
+  for (const f of (process.env[FAULT_ENV] ?? '').split(',')) {
     const colon = f.indexOf(':');
     if (colon < 0 || f.slice(colon + 1).trim() !== id) continue;
     const kind = f.slice(0, colon).trim();
@@ -107,12 +110,32 @@ function injectFault(id: string): void {
   }
 }
 
-/** Child entry: the job comes in LOSSBENCH_JOB, the report goes back over IPC. */
+/** The job from LOSSBENCH_JOB, checked: protocol 1, engine tfjs. */
+function readJob(): TfjsJob {
+  const text = process.env[JOB_ENV];
+  if (!text) throw new Error(`worker: ${JOB_ENV} is not set`);
+  const job = JSON.parse(text) as Partial<TfjsJob> & { engine?: string };
+  if (job.protocol !== PROTOCOL_VERSION) throw new Error(`worker: this worker speaks protocol ${PROTOCOL_VERSION}, the job is protocol ${JSON.stringify(job.protocol)}`);
+  if (job.engine !== 'tfjs') throw new Error(`worker: this is the tfjs worker, the job is for engine ${JSON.stringify(job.engine)}`);
+  if (!job.spec || !job.backend) throw new Error('worker: the job lacks spec or backend');
+  return job as TfjsJob;
+}
+
+/** Exits when the runner is gone (this process is re-parented): nobody would read the report. */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && process.exit(1), 500).unref();
+}
+
+/** Child entry: the job comes in LOSSBENCH_JOB, the report goes to the file LOSSBENCH_REPORT names (stdout without it). */
 export async function workerMain(): Promise<void> {
-  process.on('disconnect', () => process.exit(1)); // the parent died: do not linger
-  const job = JSON.parse(process.env.LOSSBENCH_JOB ?? 'null') as WorkerJob | null;
-  if (!job) throw new Error('worker: LOSSBENCH_JOB is not set');
-  const report = await runJob(job);
-  await new Promise<void>((resolve) => (process.send ? process.send(report, () => resolve()) : (console.log(JSON.stringify(report)), resolve())));
+  exitWithParent();
+  const report = await runJob(readJob());
+  const path = process.env[REPORT_ENV];
+  if (path) {
+    // A temporary file then a rename: the runner never reads half a report.
+    writeFileSync(`${path}.tmp`, JSON.stringify(report));
+    renameSync(`${path}.tmp`, path);
+  } else console.log(JSON.stringify(report));
   process.exit(0); // tfjs-backend threads and Dawn can keep the loop alive
 }

@@ -12,8 +12,13 @@ export interface VerifyRow {
   chunk: number;
   t: number;
   errors: OutputErrors;
-  leakedTensors: number;
+  /** null where the engine has no tensor count (torch). */
+  leakedTensors: number | null;
   pass: boolean;
+  /** Rows of engines that also verify distributed strategies (torch): strategy, W and the input kind. */
+  strategy?: string;
+  world?: number;
+  kind?: string;
 }
 
 export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: number }[] = [
@@ -49,10 +54,18 @@ const COLUMNS: Column<VerifyRow>[] = [
   { header: 'dy', cell: (r) => fmt(r.errors.dy) },
   { header: "dt'", cell: (r) => fmt(r.errors.dtPrime) },
   { header: 'dβ', cell: (r) => fmt(r.errors.dBias) },
-  { header: 'leak', cell: (r) => String(r.leakedTensors) },
+  { header: 'leak', cell: (r) => (r.leakedTensors === null ? '-' : String(r.leakedTensors)) },
   { header: 'result', cell: (r) => (r.pass ? 'PASS' : 'FAIL') },
 ];
 
+const DIST_COLUMNS: Column<VerifyRow>[] = [
+  { header: 'strategy', cell: (r) => r.strategy ?? 'single' },
+  { header: 'W', cell: (r) => String(r.world ?? 1) },
+  { header: 'input', cell: (r) => r.kind ?? '-' },
+];
+
 export function verifyTable(rows: VerifyRow[]): string {
-  return renderText(COLUMNS, rows);
+  const dist = rows.some((r) => r.strategy !== undefined); // strategy, W and input kind columns
+  const columns = dist ? [...COLUMNS.slice(0, 2), ...DIST_COLUMNS, ...COLUMNS.slice(2)] : COLUMNS;
+  return renderText(columns, rows);
 }

@@ -1,5 +1,7 @@
 // The analytic predictions recorded beside each measurement, gathered for one scenario.
 import { logitElements, predictPeakBytes } from './memory.js';
+import { memoryConstantsOf } from './memory-torch.js';
+import type { EngineName } from '../engine/engines.js';
 import { commTimeMs, resolveLink } from './comm.js';
 import { predictedComm } from '../distributed/formulas.js';
 import { stepSize, strategyOf } from '../distributed/registry.js';
@@ -36,10 +38,11 @@ export function linkOfSpec(name: string) {
   return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
 }
 
-export function predictScenario(s: PredictionQuery): Prediction {
+/** `engine` picks the memory constants (its implementations keep different tensors alive). */
+export function predictScenario(s: PredictionQuery, engine: EngineName = 'tfjs'): Prediction {
   const link = linkOfSpec(s.link);
   return {
-    peakBytes: predictPeakBytes({ loss: s.loss, impl: s.impl, strategy: s.strategy, n: s.n, world: s.world, localBatch: s.localBatch, dim: s.dim, chunk: s.chunk, bytesPerElement: FLOAT32 }),
+    peakBytes: predictPeakBytes({ loss: s.loss, impl: s.impl, strategy: s.strategy, n: s.n, world: s.world, localBatch: s.localBatch, dim: s.dim, chunk: s.chunk, bytesPerElement: FLOAT32 }, memoryConstantsOf(engine)),
     flops: flopsOf(s.loss, s.impl, s.strategy, s.world, s.localBatch, s.dim, s.chunk),
     commBytes: predictedComm(s.loss, s.strategy, s.world, s.localBatch, s.dim, FLOAT32).bytesSent,
     largestTensorBytes: largestTensorBytes(s),

@@ -6,9 +6,12 @@ import { predictedComm } from '../distributed/formulas.js';
 import { IMPLS, type ImplName, type LossName } from '../losses/types.js';
 import { formatBytes } from '../util/format.js';
 import { renderText, type Column } from '../util/table.js';
-import { files, readResults } from '../results/store.js';
+import { files, readResults, readRunInfo } from '../results/store.js';
 import { STRATEGY_LIST, type StrategyName } from '../distributed/registry.js';
 import { commTimeMs, type Link } from '../model/comm.js';
+import { linkFromProbe } from '../model/link-fit.js';
+import { memoryConstantsOf } from '../model/memory-torch.js';
+import type { EngineName } from '../engine/engines.js';
 import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
 import { isMemoryKey, MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants, type MemoryConstantTable, type MemoryKey } from '../model/memory.js';
@@ -22,6 +25,8 @@ export interface PlanInput {
   bytesPerElement: number;
   deviceMemoryBytes: number;
   link: Link;
+  /** Whose implementations the memory constants describe (default tfjs). */
+  engine?: EngineName;
   constants?: MemoryConstantTable;
 }
 
@@ -50,7 +55,7 @@ export function planRows(p: PlanInput): PlanRow[] {
       const W = run === 'one-device' ? 1 : p.world;
       const b = p.n / W;
       const bytesAt = (localBatch: number) =>
-        predictPeakBytes({ loss, impl, strategy, n: W * localBatch, world: W, localBatch, dim: p.dim, chunk: p.chunk, bytesPerElement: p.bytesPerElement }, p.constants);
+        predictPeakBytes({ loss, impl, strategy, n: W * localBatch, world: W, localBatch, dim: p.dim, chunk: p.chunk, bytesPerElement: p.bytesPerElement }, p.constants ?? memoryConstantsOf(p.engine ?? 'tfjs'));
       const perDeviceBytes = bytesAt(b);
       const comm = predictedComm(loss, strategy, W, b, p.dim, p.bytesPerElement);
       rows.push({
@@ -68,18 +73,40 @@ export function planRows(p: PlanInput): PlanRow[] {
 }
 
 /**
+ * The link a results folder measured (run.json's link_probe, recorded by torch runs with W > 1), as α
+ * and β fitted to its rows (model/link-fit.ts). A folder without one is a UsageError.
+ */
+export function measuredLink(dir: string): Link {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`link-from: results folder not found: ${dir}`);
+  const probe = readRunInfo(dir).link_probe;
+  if (!probe) throw new UsageError(`link-from: ${files(dir).runJson} has no link_probe (torch runs with W > 1 record one)`);
+  const link = linkFromProbe(probe);
+  if (!link) throw new UsageError(`link-from: the link probe in ${files(dir).runJson} determines no bandwidth`);
+  const gbps = link.bytesPerSecond / 1e9;
+  return { ...link, name: `measured in ${dir} (${probe.backend}, W = ${probe.world}: ${(link.latencyS * 1e6).toPrecision(3)} µs, ${gbps.toPrecision(3)} GB/s)` };
+}
+
+/**
  * Fits the memory constants to a results folder (results.jsonl rows with status ok), read through the
  * project's one reader (readResults → results/load.ts: shape-checked, missing fields normalised, a torn
- * last line dropped): per loss/strategy/impl, peak_tensor_bytes/4 (tfjs computes in float32) ≈
- * kLogit·L + kFeature·F. Groups with no rows keep the analytic constants. A folder with no usable ok
- * row, or a fit that gives a non-finite or negative constant, is a UsageError.
+ * last line dropped): per loss/strategy/impl, peak_tensor_bytes/4 (both engines compute in float32;
+ * torch's bf16 mode only casts the logit matmuls) ≈ kLogit·L + kFeature·F. Groups with no rows keep the
+ * engine's constants: the folder's engine (its rows' `engine` column), which must be `engine` when given.
+ * A folder with no usable ok row, rows of two engines, or a fit that gives a non-finite or negative
+ * constant, is a UsageError.
  */
-export function calibrate(dir: string): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[] } {
+export function calibrate(dir: string, engine?: EngineName): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[]; engine: EngineName } {
   const jsonl = files(dir).jsonl;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`calibrate: results folder not found: ${dir}`);
   if (!existsSync(jsonl)) throw new UsageError(`calibrate: no results.jsonl in ${dir}`);
+  const rows = readResults(dir);
+  const engines = [...new Set(rows.map((r) => r.engine))];
+  if (engines.length > 1) throw new UsageError(`calibrate: ${jsonl} holds rows of engines ${engines.join(' and ')}; calibrate one engine at a time`);
+  const folderEngine = engines[0] ?? engine ?? 'tfjs';
+  if (engine && engine !== folderEngine) throw new UsageError(`calibrate: ${dir} is a ${folderEngine} run; give --engine ${folderEngine} (or leave --engine out)`);
+  const base = memoryConstantsOf(folderEngine);
   const groups = new Map<MemoryKey, { u: number[]; v: number[]; y: number[] }>();
-  for (const r of readResults(dir)) {
+  for (const r of rows) {
     if (r.status !== 'ok' || r.peak_tensor_bytes === null || !(r.peak_tensor_bytes > 0)) continue;
     const key = `${r.loss}/${r.strategy}/${r.impl}`;
     if (!isMemoryKey(key)) continue;
@@ -93,14 +120,14 @@ export function calibrate(dir: string): { constants: Record<MemoryKey, MemoryCon
     groups.set(key, g);
   }
   if (groups.size === 0) throw new UsageError(`calibrate: no usable ok rows (status ok with peak_tensor_bytes) in ${jsonl}`);
-  const constants: Record<MemoryKey, MemoryConstants> = { ...MEMORY_CONSTANTS };
+  const constants: Record<MemoryKey, MemoryConstants> = { ...base };
   for (const [key, g] of groups) {
     const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
     if (![kLogit, kFeature].every((k) => Number.isFinite(k) && k >= 0) || kLogit + kFeature === 0)
       throw new UsageError(`calibrate: the fit for ${key} gives unusable constants (kLogit ${kLogit}, kFeature ${kFeature}) from ${g.y.length} row(s) of ${jsonl}`);
     constants[key] = { kLogit, kFeature };
   }
-  return { constants, fitted: [...groups.keys()].sort() };
+  return { constants, fitted: [...groups.keys()].sort(), engine: folderEngine };
 }
 
 // ---------- text output ----------
@@ -128,7 +155,7 @@ export function formatTable(p: PlanInput, rows: PlanRow[]): string {
   const memory = Number.isInteger(gib) ? `${gib} GiB` : formatBytes(p.deviceMemoryBytes); // as given: --device-memory 80 → "80 GiB"
   return [
     `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${memory}, link ${p.link.name}`,
-    `memory: loss step only (features, logits, gradients); communication time is modelled (rounds·α + bytes/β), not measured`,
+    `memory: loss step only (features, logits, gradients) of the ${p.engine ?? 'tfjs'} engine's implementations; communication time is modelled (rounds·α + bytes/β), not measured`,
     '',
     renderText(PLAN_COLUMNS, rows),
   ].join('\n');

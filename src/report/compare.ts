@@ -116,7 +116,7 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
   ];
   if (mismatches.length) blocks.push({ kind: 'p', text: `**Compared with --force although the settings differ**: ${mismatches.join('; ')}. Scenarios are matched on loss/impl/strategy/N/W.` });
   blocks.push(
-    { kind: 'p', text: `${common} scenario(s) present in every run. Ratios are against the first run (the reference): above 1× means slower or larger. Status is shown where a scenario did not run ok. Communication time is not compared here (${MODELLED_NOTE}).` },
+    { kind: 'p', text: `${common} scenario(s) present in every run. Ratios are against the first run (the reference): above 1× means slower or larger. Status is shown where a scenario did not run ok. Communication time is not compared here (${all.some((r) => r.comm_ms_measured !== null) ? 'tfjs models it, torch measures it: comm_ms_modelled and comm_ms_measured in combined.csv' : MODELLED_NOTE}).` },
     { kind: 'h', level: 2, text: 'Step time (median)' },
     sideBySide(names, byRun, keys, (r) => r.step_ms_median, formatMs),
     { kind: 'h', level: 2, text: 'Peak tensor memory' },

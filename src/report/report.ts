@@ -46,6 +46,8 @@ function hardware(run: LoadedRun): string[] {
   return [
     `device: ${i.device_name}`,
     `backend: ${i.backend}${i.backend_notes?.length ? ` (${i.backend_notes.join('; ')})` : ''}`,
+    ...(i.torch ? [`engine: torch ${i.torch.info.torch_version} (${i.torch.python_path}, Python ${i.torch.info.python_version}), device ${i.torch.device}, dtype ${i.torch.dtype}; CUDA ${i.torch.info.cuda_version ?? 'none'}, NCCL ${i.torch.info.nccl_version ?? 'none'}`] : []),
+    ...(i.link_probe ? [`link probe: ${i.link_probe.backend}, W = ${i.link_probe.world}: ${i.link_probe.results.map((r) => `${r.op} ${formatBytes(r.bytes)} ${r.time_us.toFixed(0)} µs (busbw ${r.busbw_GBps.toPrecision(3)} GB/s)`).join('; ')}`] : []),
     `host: ${i.host?.hostname} — ${i.host?.cpu_model}, ${i.host?.cpu_cores} cores, ${formatBytes(i.host?.ram_bytes)} RAM, ${i.host?.os}`,
     `GPUs: ${gpus}`,
     ...(i.webgpu_adapter ? [`WebGPU adapter: ${i.webgpu_adapter.vendor} ${i.webgpu_adapter.architecture} ${i.webgpu_adapter.description}`.trim()] : []),

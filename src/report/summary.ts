@@ -21,7 +21,11 @@ const COLUMNS: Column<ScenarioResult>[] = [
   { header: 'predicted', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
   { header: 'device mem', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
   { header: 'sent/device', align: 'right', cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '-') },
-  { header: 'comm*', align: 'right', cell: (r) => (r.comm_ms_modelled === null ? '-' : formatMs(r.comm_ms_modelled)) },
+    {
+    header: 'comm*', align: 'right',
+    cell: (r) =>
+      r.comm_ms_measured !== null ? `${formatMs(r.comm_ms_measured)} measured` : r.comm_ms_modelled === null ? '-' : formatMs(r.comm_ms_modelled),
+  },
   { header: 'achieved', align: 'right', cell: (r) => formatSi(r.achieved_flops_per_s, 'FLOP/s') },
 ];
 
@@ -29,7 +33,9 @@ export function summaryTable(rows: ScenarioResult[]): string {
   const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${displayId(r.id)}: ${r.status}: ${r.reason}`);
   return [
     renderText(COLUMNS, rows),
-    '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',
+    rows.some((r) => r.comm_ms_measured !== null)
+      ? '* comm: "measured" is the wall time in torch.distributed collectives per step (comm_ms_measured); other values are modelled (α + bytes/β per round on the link in the CSV).'
+      : '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',
     ...(notes.length ? ['not ok:', ...notes] : []),
   ].join('\n');
 }

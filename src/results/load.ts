@@ -57,6 +57,9 @@ export function parseResultsJsonl(text: string, file: string): { rows: ScenarioR
   return { rows, warnings };
 }
 
+/** What tfjs rows' peak_tensor_bytes is (src/probes/tensor-memory.ts, src/distributed). */
+export const TFJS_MEMORY_PROBE = 'tfjs tensor accounting (tf.memory)';
+
 /** Fields a reader relies on default to null/'' so older or hand-written rows still report. */
 function normalise(r: ScenarioResult): ScenarioResult {
   const o = r as unknown as Record<string, unknown>;
@@ -69,6 +72,12 @@ function normalise(r: ScenarioResult): ScenarioResult {
   for (const k of ['reason', 'comm_link', 'backend', 'device_name', 'finished_at'] as const) if (typeof o[k] !== 'string') o[k] = '';
   if (typeof o.local_batch !== 'number') o.local_batch = r.n / r.world;
   if (typeof o.wall_ms !== 'number') o.wall_ms = 0;
+  // Rows written before the torch engine are tfjs rows: fp32, collectives simulated when W > 1.
+  if (o.engine !== 'torch') o.engine = 'tfjs';
+  if (typeof o.dtype !== 'string' || o.dtype === '') o.dtype = 'fp32';
+  if (typeof o.dist_backend !== 'string' || o.dist_backend === '') o.dist_backend = r.engine === 'tfjs' && r.world > 1 ? 'simulated' : 'none';
+  if (typeof o.comm_ms_measured !== 'number' || !Number.isFinite(o.comm_ms_measured)) o.comm_ms_measured = null;
+  if (typeof o.memory_probe !== 'string') o.memory_probe = r.engine === 'tfjs' ? TFJS_MEMORY_PROBE : '';
   return r;
 }
 
@@ -111,17 +120,27 @@ export function readRunJson(path: string): RunInfo | null {
   return existsSync(path) ? parseRunInfo(readFileSync(path, 'utf8'), path) : null;
 }
 
-/** A short name for the machine a run came from: device + backend + host. */
+/** A short name for the machine a run came from: device + engine label + host. */
 export function runName(run: LoadedRun): string {
   const i = run.info;
   const device = i?.device_name || run.rows[0]?.device_name || 'unknown device';
-  const backend = i?.backend || run.rows[0]?.backend || 'unknown backend';
   const host = i?.host?.hostname || 'unknown host';
-  return `${device} · ${backend} · ${host}`;
+  return `${device} · ${engineLabel(run)} · ${host}`;
 }
 
-/** Shorter name for chart legends: backend @ host. */
+/** Shorter name for chart legends: engine label @ host. */
 export function shortRunName(run: LoadedRun): string {
-  const backend = run.info?.backend || run.rows[0]?.backend || '?';
-  return `${backend}@${run.info?.host?.hostname || 'unknown host'}`;
+  return `${engineLabel(run)}@${run.info?.host?.hostname || 'unknown host'}`;
+}
+
+/**
+ * What computed a run, so that runs of two engines on one machine read apart: "cpu-wasm tfjs",
+ * "gpu-webgpu tfjs", "cpu torch fp32", "cuda torch bf16".
+ */
+export function engineLabel(run: LoadedRun): string {
+  const row = run.rows[0];
+  const backend = run.info?.backend || row?.backend || '?';
+  if ((run.info?.engine ?? row?.engine) === 'torch') return `${backend} torch ${run.info?.torch?.dtype ?? row?.dtype ?? 'fp32'}`;
+  const gpu = backend === 'webgpu' || /CUDA/.test(run.info?.device_name || row?.device_name || '');
+  return `${gpu ? 'gpu' : 'cpu'}-${backend} tfjs`;
 }

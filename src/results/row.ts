@@ -1,6 +1,7 @@
 // One row per scenario: the shape of results.jsonl lines and results.csv columns. Field names are the
 // CSV column names and carry their units (_bytes, _ms, _per_s), so a reader never guesses.
 import type { ImplName, LossName } from '../losses/types.js';
+import type { DistBackend, EngineName } from '../engine/engines.js';
 
 export const STATUSES = ['ok', 'oom', 'limit', 'skipped', 'error', 'timeout'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -47,6 +48,16 @@ export interface ScenarioResult {
   /** Wall time of the whole scenario (child process), set-up and warm-up included. */
   wall_ms: number;
   finished_at: string;
+  /** What computed the step: tfjs (on `backend`) or torch (on device `backend`, cpu or cuda). */
+  engine: EngineName;
+  /** Numeric mode: tfjs is always fp32; torch fp32, tf32 or bf16 (autocast around the logit matmuls). */
+  dtype: string;
+  /** How collectives moved: none (one device), simulated (tfjs, one process), gloo or nccl (torch.distributed). */
+  dist_backend: DistBackend;
+  /** Measured wall time in collectives per step (torch, W > 1); null where not measured (tfjs models it). */
+  comm_ms_measured: number | null;
+  /** How peak_tensor_bytes was measured: tfjs's tensor accounting, CUDA's allocator peak, torch's profiler. */
+  memory_probe: string;
 }
 
 /** CSV column order. */
@@ -56,4 +67,6 @@ export const RESULT_COLUMNS: (keyof ScenarioResult)[] = [
   'peak_tensor_bytes', 'predicted_peak_bytes', 'device_mem_bytes', 'host_rss_peak_bytes',
   'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'predicted_comm_bytes', 'comm_ms_modelled', 'comm_link',
   'flops', 'achieved_flops_per_s', 'wall_ms', 'finished_at',
+  // Added with the torch engine; appended so that older readers' column positions hold.
+  'engine', 'dtype', 'dist_backend', 'comm_ms_measured', 'memory_probe',
 ];

@@ -1,0 +1,48 @@
+// `lossbench verify --engine torch`: `python3 -m lossbench_torch verify` checks every loss × impl ×
+// strategy (W = 2 on real ranks) against its float64 reference and prints one JSON line per case; here
+// they become the rows of the same table as the tfjs verify.
+import { runTorchCommand } from '../engine/torch.js';
+import type { TorchDevice, TorchDtype } from '../engine/engines.js';
+import type { ImplName, LossName } from './types.js';
+import type { VerifyRow } from './verify.js';
+
+/** The torch engine's tolerance per dtype (engines/torch/lossbench_torch/compare.py); fp32 is the project's 1e-4. */
+export const TORCH_TOLERANCE: Record<TorchDtype, number> = { fp32: 1e-4, tf32: 1e-2, bf16: 5e-2 };
+
+/** One line of lossbench_torch verify's output. Non-finite errors arrive as the strings "inf" / "nan". */
+interface TorchVerifyLine {
+  loss: LossName;
+  impl: ImplName;
+  strategy: string;
+  world: number;
+  n: number;
+  d: number;
+  c: number;
+  t: number;
+  kind: string;
+  errors: Record<string, number | string>;
+  pass: boolean;
+}
+
+const num = (v: number | string | undefined): number | undefined =>
+  v === undefined ? undefined : typeof v === 'number' ? v : /^-?inf/i.test(v) ? Infinity : NaN;
+
+export function toVerifyRow(l: TorchVerifyLine): VerifyRow {
+  const e = l.errors;
+  return {
+    loss: l.loss, impl: l.impl, n: l.n, d: l.d, chunk: l.c, t: l.t,
+    errors: { loss: num(e.loss)!, dx: num(e.dx)!, dy: num(e.dy)!, dtPrime: num(e["dt'"])!, ...(e['dβ'] !== undefined ? { dBias: num(e['dβ']) } : {}) },
+    leakedTensors: null, pass: l.pass === true, strategy: l.strategy, world: l.world, kind: l.kind,
+  };
+}
+
+/** Runs the engine's verify; an Error when it printed no row (it could not run at all). */
+export async function runTorchVerify(python: string, device: TorchDevice, dtype: TorchDtype): Promise<VerifyRow[]> {
+  const r = await runTorchCommand(python, ['verify', '--device', device, '--dtype', dtype], 900_000);
+  const rows = r.stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => toVerifyRow(JSON.parse(l) as TorchVerifyLine));
+  if (rows.length === 0) {
+    const why = r.spawnError ?? r.stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit ${r.code}`;
+    throw new Error(`lossbench_torch verify printed no result: ${why.slice(0, 300)}`);
+  }
+  return rows;
+}
