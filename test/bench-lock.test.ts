@@ -49,9 +49,11 @@ describe('results folder lock', () => {
   });
 
   it('takes over the lock of a zombie: a process that exited but was never reaped', { skip: !hasProc && 'needs /proc' }, async () => {
-    // sh starts `true` in the background and then becomes `sleep`, which never waits for it: once
-    // `true` exits it stays a zombie (state Z) until sleep dies. kill(pid, 0) still succeeds on it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // sh starts a short sleep in the background and then becomes a long `sleep`, which never waits for
+    // it: once the short one exits it stays a zombie (state Z) until the long one dies. kill(pid, 0)
+    // still succeeds on it. The background child outlives the exec (1 s): had it exited first, sh could
+    // have reaped it itself (a race seen under load with `true &`).
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       let out = '';
       parent.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

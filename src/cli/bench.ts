@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { addLinkOptions } from './link-options.js';
-import { BACKENDS } from '../engine/backend.js';
-import { ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
+import { BACKENDS, ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
 import { oneOf } from '../util/validate.js';
 import type { SweepFlags } from '../harness/grid.js';
 import { LOSSES } from '../losses/types.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { BACKENDS } from '../engine/backend.js';
-import { ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
+import { BACKENDS, ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
 import { nonNegativeInt, oneOf } from '../util/validate.js';
 import { CheckFailed } from '../util/errors.js';
 import { chooseEngine } from './engine-options.js';

@@ -5,8 +5,9 @@ import { tf } from './tf.js';
 import { UsageError } from '../util/errors.js';
 import { setupWebGpu, type WebGpuInfo } from './webgpu.js';
 
-export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import type { BackendName } from './engines.js';
+
+export { BACKENDS, type BackendName } from './engines.js';
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];

@@ -5,6 +5,10 @@
 export const ENGINES = ['tfjs', 'torch'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
+/** tfjs backends; `auto` takes the first that works (engine/backend.ts). */
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
 export const TORCH_DEVICES = ['cpu', 'cuda'] as const;
 export type TorchDevice = (typeof TORCH_DEVICES)[number];
 
