@@ -81,7 +81,7 @@ test('$GITHUB_STEP_SUMMARY: the markdown summary is appended (answers, checks), 
   assert.equal(r.code, 0, 'no --check: exit 0');
   const md = readFileSync(summary, 'utf8');
   assert.ok(md.startsWith('## an earlier step\n'), 'appended, not overwritten');
-  assert.match(md, /## lossbench report — AMD Ryzen 7 7840U \(wasm SIMD\) · wasm · laptop/);
+  assert.match(md, /## lossbench report — AMD Ryzen 7 7840U \(wasm SIMD\) · cpu-wasm tfjs · laptop/);
   assert.match(md, /22 scenarios, 20 ok; scaling checks: 3 PASS, \*\*1 FAIL\*\*, 0 n\/a \(too few points\)\./);
   assert.match(md, /- \*\*Is SigLIP's memory O\(N\) and CLIP's O\(N²\)\?\*\* /);
   assert.match(md, /\| siglip chunked single, D=256, c=128, W=1 \| N \| 4 \| 2\.00 \| 1 ± 0\.3 \| FAIL \|/);
