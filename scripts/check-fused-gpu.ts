@@ -19,7 +19,9 @@ const ready = await selectBackend('webgpu').catch((err: Error) => {
   process.exit(2);
 });
 const limits = kernelLimits(ready.webgpu!.limits);
-console.log(`device ${ready.deviceName}; tiling at D = 512: ${JSON.stringify(describeTiling(chooseTiling(limits, 512), limits))}`);
+console.log(
+  `device ${ready.deviceName}; tiling at D = 512: ${JSON.stringify(describeTiling(chooseTiling(limits, 512), limits))}`,
+);
 
 let failed = 0;
 for (const loss of LOSSES)
@@ -27,20 +29,33 @@ for (const loss of LOSSES)
     for (const d of [7, 32, 512])
       for (const tPrime of [undefined, Math.log(100)]) {
         try {
-          const { errors, leakedTensors } = await checkStep(fusedWebGpuStep(loss, limits), { loss, n, d, seed: 7 + n + d, tPrime });
+          const { errors, leakedTensors } = await checkStep(fusedWebGpuStep(loss, limits), {
+            loss,
+            n,
+            d,
+            seed: 7 + n + d,
+            tPrime,
+          });
           const ok = maxError(errors) <= TOLERANCE && leakedTensors === 0;
           if (!ok) failed++;
-          console.log(`${ok ? 'ok  ' : 'FAIL'} accuracy ${loss} N=${n} D=${d} t'=${tPrime ?? 'init'}: ${JSON.stringify(errors)} leaked ${leakedTensors}`);
+          console.log(
+            `${ok ? 'ok  ' : 'FAIL'} accuracy ${loss} N=${n} D=${d} t'=${tPrime ?? 'init'}: ${JSON.stringify(errors)} leaked ${leakedTensors}`,
+          );
         } catch (err) {
           failed++;
-          console.log(`FAIL accuracy ${loss} N=${n} D=${d}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+          console.log(
+            `FAIL accuracy ${loss} N=${n} D=${d}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          );
         }
       }
 
 for (const loss of LOSSES)
   for (let n = 4096; n <= maxN; n *= 2) {
     const inputs = deviceInputs(loss, n, 512, 1);
-    for (const [name, step] of [['fused', fusedWebGpuStep(loss, limits)], ['chunked', lossStep(loss, 'chunked', 4096)]] as const) {
+    for (const [name, step] of [
+      ['fused', fusedWebGpuStep(loss, limits)],
+      ['chunked', lossStep(loss, 'chunked', 4096)],
+    ] as const) {
       try {
         const t = await timeStep(
           async () => {
@@ -60,7 +75,9 @@ for (const loss of LOSSES)
       const r = fusedWebGpuStep(loss, limits)(inputs);
       tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
     });
-    console.log(`programs of one fused ${loss} step at N=${n} (GPU ms; zeros without timestamp-query):\n${formatTable(aggregate(programs, 10))}`);
+    console.log(
+      `programs of one fused ${loss} step at N=${n} (GPU ms; zeros without timestamp-query):\n${formatTable(aggregate(programs, 10))}`,
+    );
     disposeInputs(inputs);
   }
 

@@ -40,7 +40,12 @@ for (const strategy of STRATEGIES[loss])
         const n = W * B;
         let host = correlatedInputs(loss, n, D, seed, Math.log(100));
         // duplicates within a device, across devices, and the last pair
-        if (opts.duplicates) host = withDuplicates(host, [[0, 1], [3, B + 3], [n - 2, n - 1]]);
+        if (opts.duplicates)
+          host = withDuplicates(host, [
+            [0, 1],
+            [3, B + 3],
+            [n - 2, n - 1],
+          ]);
         if (opts.bias !== undefined) host = { ...host, bias: Number(opts.bias) };
         const inp = toTensors(host);
         const r = distributedStep({ loss, impl, strategy, world: strategy === 'single' ? 1 : W, chunk: CHUNK }, inp);

@@ -19,16 +19,24 @@ const SINGLE = { n: [512, 1024, 2048], dim: [32, 64], chunk: [64, 128] };
 const DIST = { world: [2, 4, 8], b: [128, 256], dim: [32, 64], chunk: [64, 128] };
 
 async function peak(
-  loss: LossName, impl: ImplName, strategy: string, world: number, n: number, dim: number, chunk: number,
+  loss: LossName,
+  impl: ImplName,
+  strategy: string,
+  world: number,
+  n: number,
+  dim: number,
+  chunk: number,
 ): Promise<number> {
   const inp = deviceInputs(loss, n, dim, 5);
   let bytes: number;
   if (strategy === 'single') {
     const step = lossStep(loss, impl, chunk);
-    bytes = (await measureTensorPeak(() => {
-      const r = step(inp);
-      return [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
-    })).peakTensorBytes;
+    bytes = (
+      await measureTensorPeak(() => {
+        const r = step(inp);
+        return [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
+      })
+    ).peakTensorBytes;
   } else {
     const m = await measureDistributed({ loss, impl, strategy, world, chunk }, inp);
     const g = m.result.grads;
@@ -55,14 +63,22 @@ for (const loss of LOSSES)
               const [L, F] = memoryTerms({ loss, impl, strategy, n: world * b, world, localBatch: b, dim, chunk });
               rows.push({ world, b, dim, chunk, bytes, L, F });
             }
-      const [kLogit, kFeature] = fitTwoTerms(rows.map((r) => r.L), rows.map((r) => r.F), rows.map((r) => r.bytes / 4));
+      const [kLogit, kFeature] = fitTwoTerms(
+        rows.map((r) => r.L),
+        rows.map((r) => r.F),
+        rows.map((r) => r.bytes / 4),
+      );
       const k = MEMORY_CONSTANTS[key as MemoryKey];
       const worst = (a: number, c: number) =>
         Math.max(...rows.map((r) => Math.abs((4 * (a * r.L + c * r.F)) / r.bytes - 1)));
-      console.log(JSON.stringify({
-        key, shipped: k, shippedMaxErr: +worst(k.kLogit, k.kFeature).toFixed(3),
-        fit: { kLogit: +kLogit.toFixed(2), kFeature: +kFeature.toFixed(2) },
-        fitMaxErr: +worst(kLogit, kFeature).toFixed(3),
-        peaks: rows.map((r) => [r.world, r.b, r.dim, r.chunk, r.bytes]),
-      }));
+      console.log(
+        JSON.stringify({
+          key,
+          shipped: k,
+          shippedMaxErr: +worst(k.kLogit, k.kFeature).toFixed(3),
+          fit: { kLogit: +kLogit.toFixed(2), kFeature: +kFeature.toFixed(2) },
+          fitMaxErr: +worst(kLogit, kFeature).toFixed(3),
+          peaks: rows.map((r) => [r.world, r.b, r.dim, r.chunk, r.bytes]),
+        }),
+      );
     }

@@ -43,7 +43,10 @@ test('auto: only cpu works → cpu, with three reasons before it', async () => {
   const { probers } = fakes({ tensorflow: 'a', webgpu: 'b', wasm: 'c' });
   const b = await selectBackend('auto', probers);
   assert.equal(b.name, 'cpu');
-  assert.deepEqual(b.notes.map((n) => n.split(':')[0]), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
+  assert.deepEqual(
+    b.notes.map((n) => n.split(':')[0]),
+    ['tensorflow', 'webgpu', 'wasm', 'cpu'],
+  );
   assert.match(b.notes[2]!, /^wasm: passed over \(c\)$/);
 });
 
@@ -51,7 +54,10 @@ test('auto: nothing works → UsageError listing every reason', async () => {
   const { probers } = fakes({ tensorflow: 'a', webgpu: 'b', wasm: 'c', cpu: 'd' });
   await assert.rejects(selectBackend('auto', probers), (err: unknown) => {
     assert.ok(err instanceof UsageError);
-    assert.match(err.message, /^no backend works here: tensorflow: passed over \(a\); webgpu: passed over \(b\); wasm: passed over \(c\); cpu: passed over \(d\)$/);
+    assert.match(
+      err.message,
+      /^no backend works here: tensorflow: passed over \(a\); webgpu: passed over \(b\); wasm: passed over \(c\); cpu: passed over \(d\)$/,
+    );
     return true;
   });
 });
@@ -70,7 +76,10 @@ test('a forced backend that is unavailable is a UsageError, with no fallback', a
 });
 
 test('listBackends reports each backend, in auto order, working or with its reason', async () => {
-  const { probers, calls } = fakes({ tensorflow: 'libtensorflow.so: cannot open shared object file', webgpu: 'no adapter' });
+  const { probers, calls } = fakes({
+    tensorflow: 'libtensorflow.so: cannot open shared object file',
+    webgpu: 'no adapter',
+  });
   const list = await listBackends(probers);
   assert.deepEqual(list, [
     { name: 'tensorflow', ok: false, detail: 'libtensorflow.so: cannot open shared object file' },

@@ -17,16 +17,26 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-faults-'));
 const TINY = ['--backend', 'wasm', '--samples', '5', '--sample-time-ms', '5', '--warmup', '1', '--no-report', '--json'];
 const MiB = 2 ** 20;
 
-interface Run { code: number | null; stdout: string; stderr: string; rows: ScenarioResult[]; jsonl: ScenarioResult[] }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  rows: ScenarioResult[];
+  jsonl: ScenarioResult[];
+}
 
 async function bench(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const out = tmp();
   const { code, stdout, stderr } = await runBenchCli(['--out', out, ...args], { env, timeoutMs: 90_000 });
   const dirs = existsSync(out) ? readdirSync(out) : [];
   const jsonlPath = dirs.length === 1 ? join(out, dirs[0]!, 'results.jsonl') : '';
-  const jsonl = jsonlPath && existsSync(jsonlPath)
-    ? readFileSync(jsonlPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScenarioResult)
-    : [];
+  const jsonl =
+    jsonlPath && existsSync(jsonlPath)
+      ? readFileSync(jsonlPath, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as ScenarioResult)
+      : [];
   let rows: ScenarioResult[] = [];
   try {
     rows = (JSON.parse(stdout) as { rows: ScenarioResult[] }).rows;
@@ -41,10 +51,16 @@ const explain = (rows: ScenarioResult[]) => rows.map((r) => `${r.id}: ${r.status
 
 test('a worker that aborts or exits is recorded as error, and the next scenario runs', async () => {
   const ids = [32, 64, 128].map((n) => `clip/naive/single/N${n}/W1/D16/c16`);
-  const r = await bench([...TINY, '--loss', 'clip', '--impl', 'naive', '--batch', '32,64,128', '--dim', '16', '--chunk', '16'],
-    { LOSSBENCH_FAULT: `crash:${ids[0]},exit:${ids[2]}` });
+  const r = await bench(
+    [...TINY, '--loss', 'clip', '--impl', 'naive', '--batch', '32,64,128', '--dim', '16', '--chunk', '16'],
+    { LOSSBENCH_FAULT: `crash:${ids[0]},exit:${ids[2]}` },
+  );
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.jsonl.map((x) => x.id), ids, 'every scenario recorded, in order');
+  assert.deepEqual(
+    r.jsonl.map((x) => x.id),
+    ids,
+    'every scenario recorded, in order',
+  );
   const rows = byId(r.rows);
   const crashed = rows.get(ids[0]!)!;
   assert.equal(crashed.status, 'error', explain(r.rows));
@@ -64,8 +80,21 @@ test('a worker that aborts or exits is recorded as error, and the next scenario 
 test('--memory-limit: a scenario whose RSS passes it is killed and recorded oom, a tiny one stays ok', async () => {
   // The worker's own baseline (tsx, tfjs, wasm) first, so the limit sits well above it on any machine.
   const dir = tmp();
-  const backend: BackendReady = { name: 'wasm', deviceName: 'test', notes: [], maxTensorBytes: 2 ** 31, sync: async () => {} };
-  const opts: SweepOptions = { dir, backend, timeoutMs: 60_000, force: false, memoryLimitBytes: null, timeBudgetMs: null };
+  const backend: BackendReady = {
+    name: 'wasm',
+    deviceName: 'test',
+    notes: [],
+    maxTensorBytes: 2 ** 31,
+    sync: async () => {},
+  };
+  const opts: SweepOptions = {
+    dir,
+    backend,
+    timeoutMs: 60_000,
+    force: false,
+    memoryLimitBytes: null,
+    timeBudgetMs: null,
+  };
   const tiny = await runScenario(spec('clip', 'naive', 32, 64, 64), opts);
   assert.equal(tiny.status, 'ok', tiny.reason);
   const baseline = tiny.host_rss_peak_bytes!;
@@ -76,7 +105,21 @@ test('--memory-limit: a scenario whose RSS passes it is killed and recorded oom,
   const limitBytes = baseline + 128 * MiB;
   const gb = (limitBytes / 2 ** 30).toFixed(4);
 
-  const r = await bench([...TINY, '--loss', 'clip', '--impl', 'naive', '--batch', '32,2048', '--dim', '64', '--chunk', '64', '--memory-limit', gb]);
+  const r = await bench([
+    ...TINY,
+    '--loss',
+    'clip',
+    '--impl',
+    'naive',
+    '--batch',
+    '32,2048',
+    '--dim',
+    '64',
+    '--chunk',
+    '64',
+    '--memory-limit',
+    gb,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const rows = byId(r.jsonl);
   const small = rows.get('clip/naive/single/N32/W1/D64/c64')!;
@@ -94,7 +137,21 @@ test('--memory-limit: a scenario whose RSS passes it is killed and recorded oom,
 
 test('--timeout: a scenario that needs longer is recorded timeout', async () => {
   // clip naive N = 2048, D = 64 takes several seconds on wasm; the limit is 1 s.
-  const r = await bench([...TINY, '--loss', 'clip', '--impl', 'naive', '--batch', '2048', '--dim', '64', '--chunk', '64', '--timeout', '1']);
+  const r = await bench([
+    ...TINY,
+    '--loss',
+    'clip',
+    '--impl',
+    'naive',
+    '--batch',
+    '2048',
+    '--dim',
+    '64',
+    '--chunk',
+    '64',
+    '--timeout',
+    '1',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.jsonl.length, 1);
   const row = r.jsonl[0]!;
@@ -104,7 +161,21 @@ test('--timeout: a scenario that needs longer is recorded timeout', async () => 
 });
 
 function spec(loss: 'clip' | 'siglip', impl: 'naive' | 'chunked', n: number, dim: number, chunk: number): ScenarioSpec {
-  return { loss, impl, strategy: 'single', n, world: 1, localBatch: n, dim, chunk, warmup: 1, samples: 5, timeBudgetMs: 5, seed: 1, link: 'nvlink4' };
+  return {
+    loss,
+    impl,
+    strategy: 'single',
+    n,
+    world: 1,
+    localBatch: n,
+    dim,
+    chunk,
+    warmup: 1,
+    samples: 5,
+    timeBudgetMs: 5,
+    seed: 1,
+    link: 'nvlink4',
+  };
 }
 
 test('a scenario predicted not to fit is skipped with the predicted bytes, without a child', async () => {
@@ -113,7 +184,21 @@ test('a scenario predicted not to fit is skipped with the predicted bytes, witho
   const huge = spec('clip', 'naive', 2 ** 20, 16, 16);
   const predicted = Math.round(predictScenario(huge).peakBytes);
   assert.ok(predicted > 4 * os.totalmem());
-  const r = await bench([...TINY, '--backend', 'cpu', '--loss', 'clip', '--impl', 'naive', '--batch', String(2 ** 20), '--dim', '16', '--chunk', '16']);
+  const r = await bench([
+    ...TINY,
+    '--backend',
+    'cpu',
+    '--loss',
+    'clip',
+    '--impl',
+    'naive',
+    '--batch',
+    String(2 ** 20),
+    '--dim',
+    '16',
+    '--chunk',
+    '16',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.jsonl.length, 1);
   const row = r.jsonl[0]!;
@@ -130,8 +215,21 @@ test('--force starts a child for a scenario predicted not to fit', async (t) => 
   // child was started, without allocating anything.
   const huge = spec('clip', 'naive', 2 ** 20, 16, 16);
   const dir = tmp();
-  const backend: BackendReady = { name: 'cpu', deviceName: 'test', notes: [], maxTensorBytes: null, sync: async () => {} };
-  const opts: SweepOptions = { dir, backend, timeoutMs: 60_000, force: false, memoryLimitBytes: null, timeBudgetMs: null };
+  const backend: BackendReady = {
+    name: 'cpu',
+    deviceName: 'test',
+    notes: [],
+    maxTensorBytes: null,
+    sync: async () => {},
+  };
+  const opts: SweepOptions = {
+    dir,
+    backend,
+    timeoutMs: 60_000,
+    force: false,
+    memoryLimitBytes: null,
+    timeBudgetMs: null,
+  };
   const saved = process.env.LOSSBENCH_FAULT;
   process.env.LOSSBENCH_FAULT = `exit:${scenarioId(huge)}`;
   t.after(() => {

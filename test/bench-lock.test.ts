@@ -27,14 +27,17 @@ describe('results folder lock', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
     try {
       writeFileSync(join(dir, '.lock'), String(holder.pid)); // the older bare-pid format
-      assert.throws(() => lockFolder(dir), (e: unknown) => {
-        assert.ok(e instanceof UsageError);
-        assert.match(e.message, new RegExp(`is in use by a running lossbench \\(pid ${holder.pid}`));
-        assert.match(e.message, new RegExp(`kill ${holder.pid}`));
-        assert.match(e.message, /run this command again/);
-        assert.ok(e.message.includes(join(dir, '.lock')), 'names the lock file to delete');
-        return true;
-      });
+      assert.throws(
+        () => lockFolder(dir),
+        (e: unknown) => {
+          assert.ok(e instanceof UsageError);
+          assert.match(e.message, new RegExp(`is in use by a running lossbench \\(pid ${holder.pid}`));
+          assert.match(e.message, new RegExp(`kill ${holder.pid}`));
+          assert.match(e.message, /run this command again/);
+          assert.ok(e.message.includes(join(dir, '.lock')), 'names the lock file to delete');
+          return true;
+        },
+      );
     } finally {
       holder.kill('SIGKILL');
       await new Promise((r) => holder.once('exit', r));
@@ -48,50 +51,65 @@ describe('results folder lock', () => {
     assert.equal(existsSync(join(dir, '.lock')), false);
   });
 
-  it('takes over the lock of a zombie: a process that exited but was never reaped', { skip: !hasProc && 'needs /proc' }, async () => {
-    // sh starts a short sleep in the background and then becomes a long `sleep`, which never waits for
-    // it: once the short one exits it stays a zombie (state Z) until the long one dies. kill(pid, 0)
-    // still succeeds on it. The background child outlives the exec (1 s): had it exited first, sh could
-    // have reaped it itself (a race seen under load with `true &`).
-    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    try {
-      let out = '';
-      parent.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      await until('the child pid', () => /\d+\n/.test(out));
-      const zombie = Number(out.trim());
-      await until(`pid ${zombie} to become a zombie`, () => readProcessStat(zombie)?.state === 'Z');
-      assert.doesNotThrow(() => process.kill(zombie, 0), 'signal 0 alone would call it alive');
-      const dir = tmp();
-      writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: zombie, start: readProcessStat(zombie)!.startTicks, host: os.hostname() }));
-      const release = lockFolder(dir);
-      assert.equal(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid, process.pid);
-      release();
-    } finally {
-      parent.kill('SIGKILL');
-      await new Promise((r) => parent.once('close', r));
-    }
-  });
+  it(
+    'takes over the lock of a zombie: a process that exited but was never reaped',
+    { skip: !hasProc && 'needs /proc' },
+    async () => {
+      // sh starts a short sleep in the background and then becomes a long `sleep`, which never waits for
+      // it: once the short one exits it stays a zombie (state Z) until the long one dies. kill(pid, 0)
+      // still succeeds on it. The background child outlives the exec (1 s): had it exited first, sh could
+      // have reaped it itself (a race seen under load with `true &`).
+      const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        let out = '';
+        parent.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        await until('the child pid', () => /\d+\n/.test(out));
+        const zombie = Number(out.trim());
+        await until(`pid ${zombie} to become a zombie`, () => readProcessStat(zombie)?.state === 'Z');
+        assert.doesNotThrow(() => process.kill(zombie, 0), 'signal 0 alone would call it alive');
+        const dir = tmp();
+        writeFileSync(
+          join(dir, '.lock'),
+          JSON.stringify({ pid: zombie, start: readProcessStat(zombie)!.startTicks, host: os.hostname() }),
+        );
+        const release = lockFolder(dir);
+        assert.equal(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid, process.pid);
+        release();
+      } finally {
+        parent.kill('SIGKILL');
+        await new Promise((r) => parent.once('close', r));
+      }
+    },
+  );
 
-  it('takes over a lock whose pid now belongs to another process (start time differs)', { skip: !hasProc && 'needs /proc' }, async () => {
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
-    try {
-      await until('the process to start', () => readProcessStat(other.pid!) !== null);
-      const dir = tmp();
-      const start = readProcessStat(other.pid!)!.startTicks;
-      writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: other.pid, start: start - 1, host: os.hostname() }));
-      lockFolder(dir)();
-      // The same pid with its own start time is the owner: refused.
-      writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: other.pid, start, host: os.hostname() }));
-      assert.throws(() => lockFolder(dir), UsageError);
-    } finally {
-      other.kill('SIGKILL');
-      await new Promise((r) => other.once('exit', r));
-    }
-  });
+  it(
+    'takes over a lock whose pid now belongs to another process (start time differs)',
+    { skip: !hasProc && 'needs /proc' },
+    async () => {
+      const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+      try {
+        await until('the process to start', () => readProcessStat(other.pid!) !== null);
+        const dir = tmp();
+        const start = readProcessStat(other.pid!)!.startTicks;
+        writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: other.pid, start: start - 1, host: os.hostname() }));
+        lockFolder(dir)();
+        // The same pid with its own start time is the owner: refused.
+        writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: other.pid, start, host: os.hostname() }));
+        assert.throws(() => lockFolder(dir), UsageError);
+      } finally {
+        other.kill('SIGKILL');
+        await new Promise((r) => other.once('exit', r));
+      }
+    },
+  );
 
   it('refuses a lock taken on another host (its pid cannot be checked from here)', () => {
     const dir = tmp();
     writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: 1, host: 'elsewhere' }));
-    assert.throws(() => lockFolder(dir), (e: unknown) => e instanceof UsageError && /pid 1 on host elsewhere/.test(e.message) && /delete .*\.lock/.test(e.message));
+    assert.throws(
+      () => lockFolder(dir),
+      (e: unknown) =>
+        e instanceof UsageError && /pid 1 on host elsewhere/.test(e.message) && /delete .*\.lock/.test(e.message),
+    );
   });
 });

@@ -13,12 +13,34 @@ import type { RunInfo } from '../src/results/run-info.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-sweep-'));
-const TINY = ['--backend', 'wasm', '--dim', '16', '--chunk', '16', '--samples', '5', '--sample-time-ms', '5', '--warmup', '1', '--no-report'];
+const TINY = [
+  '--backend',
+  'wasm',
+  '--dim',
+  '16',
+  '--chunk',
+  '16',
+  '--samples',
+  '5',
+  '--sample-time-ms',
+  '5',
+  '--warmup',
+  '1',
+  '--no-report',
+];
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -52,13 +74,16 @@ function jsonlText(dir: string): string {
 function jsonlRows(dir: string): ScenarioResult[] {
   const text = jsonlText(dir);
   assert.ok(text === '' || text.endsWith('\n'), 'results.jsonl ends with a whole line');
-  return text.split('\n').filter((l) => l !== '').map((l, i) => {
-    try {
-      return JSON.parse(l) as ScenarioResult;
-    } catch {
-      assert.fail(`results.jsonl line ${i + 1} is not JSON: ${l}`);
-    }
-  });
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as ScenarioResult;
+      } catch {
+        assert.fail(`results.jsonl line ${i + 1} is not JSON: ${l}`);
+      }
+    });
 }
 
 /** A minimal RFC 4180 reader (quoted fields, doubled quotes, newlines inside quotes). */
@@ -70,15 +95,15 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else if (ch === ',') (row.push(field), (field = ''));
+    else if (ch === '\n') (row.push(field), rows.push(row), (row = []), (field = ''));
     else if (ch !== '\r') field += ch;
   }
-  if (field !== '' || row.length) row.push(field), rows.push(row);
+  if (field !== '' || row.length) (row.push(field), rows.push(row));
   return rows;
 }
 
@@ -122,8 +147,21 @@ async function midSweep(out: string, child: ChildProcess, lines: number): Promis
 }
 
 const NUMERIC_OK: (keyof ScenarioResult)[] = [
-  'n', 'world', 'local_batch', 'dim', 'loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples',
-  'peak_tensor_bytes', 'predicted_peak_bytes', 'host_rss_peak_bytes', 'flops', 'achieved_flops_per_s', 'wall_ms',
+  'n',
+  'world',
+  'local_batch',
+  'dim',
+  'loss_value',
+  'step_ms_median',
+  'step_ms_p10',
+  'step_ms_p90',
+  'step_samples',
+  'peak_tensor_bytes',
+  'predicted_peak_bytes',
+  'host_rss_peak_bytes',
+  'flops',
+  'achieved_flops_per_s',
+  'wall_ms',
 ];
 
 test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an ok row; summary printed', async () => {
@@ -137,8 +175,19 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
   const header: string[] = csv[0]!;
   const rows = csv.slice(1);
   assert.deepEqual([...header], RESULT_COLUMNS);
-  for (const unit of ['step_ms_median', 'step_ms_p10', 'step_ms_p90', 'peak_tensor_bytes', 'predicted_peak_bytes', 'device_mem_bytes',
-    'host_rss_peak_bytes', 'comm_bytes_sent', 'comm_ms_modelled', 'achieved_flops_per_s', 'wall_ms'])
+  for (const unit of [
+    'step_ms_median',
+    'step_ms_p10',
+    'step_ms_p90',
+    'peak_tensor_bytes',
+    'predicted_peak_bytes',
+    'device_mem_bytes',
+    'host_rss_peak_bytes',
+    'comm_bytes_sent',
+    'comm_ms_modelled',
+    'achieved_flops_per_s',
+    'wall_ms',
+  ])
     assert.ok(header.includes(unit), `column ${unit}`);
 
   assert.equal(rows.length, 2);
@@ -156,19 +205,35 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
     assert.ok(v('step_ms_p10') <= v('step_ms_median') && v('step_ms_median') <= v('step_ms_p90'), 'p10 ≤ median ≤ p90');
     assert.ok(v('step_samples') >= 5);
     // Units: milliseconds (a tiny step is well under a second, and more than a microsecond), bytes (near the prediction).
-    assert.ok(v('step_ms_median') > 0.001 && v('step_ms_median') < 1000, `step_ms_median ${v('step_ms_median')} is in ms`);
+    assert.ok(
+      v('step_ms_median') > 0.001 && v('step_ms_median') < 1000,
+      `step_ms_median ${v('step_ms_median')} is in ms`,
+    );
     const ratio = v('peak_tensor_bytes') / v('predicted_peak_bytes');
     assert.ok(ratio > 0.5 && ratio < 2, `peak_tensor_bytes / predicted_peak_bytes = ${ratio}`);
     assert.ok(v('host_rss_peak_bytes') > 2 ** 20, 'host RSS in bytes');
-    assert.ok(Math.abs(v('achieved_flops_per_s') - v('flops') / (v('step_ms_median') / 1000)) <= 1e-6 * v('achieved_flops_per_s'));
-    for (const c of ['comm_bytes_sent', 'comm_ms_modelled', 'reason'] as const) assert.equal(col(row, c), '', `${c} is empty for one device`);
+    assert.ok(
+      Math.abs(v('achieved_flops_per_s') - v('flops') / (v('step_ms_median') / 1000)) <=
+        1e-6 * v('achieved_flops_per_s'),
+    );
+    for (const c of ['comm_bytes_sent', 'comm_ms_modelled', 'reason'] as const)
+      assert.equal(col(row, c), '', `${c} is empty for one device`);
   }
-  assert.deepEqual(rows.map((row) => col(row, 'id')), ['clip/naive/single/N32/W1/D16/c16', 'siglip/naive/single/N32/W1/D16/c16']);
+  assert.deepEqual(
+    rows.map((row) => col(row, 'id')),
+    ['clip/naive/single/N32/W1/D16/c16', 'siglip/naive/single/N32/W1/D16/c16'],
+  );
   // results.jsonl holds the same rows.
-  assert.deepEqual(jsonlRows(dir).map((x) => x.id), rows.map((row) => col(row, 'id')));
+  assert.deepEqual(
+    jsonlRows(dir).map((x) => x.id),
+    rows.map((row) => col(row, 'id')),
+  );
 
   // The summary table, on stdout.
-  assert.match(r.stdout, /^loss\s+impl\s+strategy\s+N\s+W\s+D\s+c\s+status\s+step \(p10–p90\)\s+peak tensors\s+predicted/m);
+  assert.match(
+    r.stdout,
+    /^loss\s+impl\s+strategy\s+N\s+W\s+D\s+c\s+status\s+step \(p10–p90\)\s+peak tensors\s+predicted/m,
+  );
   assert.match(r.stdout, /^clip\s+naive\s+single\s+32\s+1\s+16\s+-\s+ok\s+\d/m);
   assert.match(r.stdout, /^siglip\s+naive\s+single\s+32\s+1\s+16\s+-\s+ok\s+\d/m);
   assert.match(r.stdout, /comm is modelled/);
@@ -180,7 +245,18 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
 
 test('resume after SIGKILL mid-sweep: every scenario exactly once, a torn last line cut and re-run', async () => {
   const out = tmp();
-  const { child, done } = start([...TINY, '--out', out, '--json', '--loss', 'clip,siglip', '--impl', 'naive', '--batch', '32,64,128']);
+  const { child, done } = start([
+    ...TINY,
+    '--out',
+    out,
+    '--json',
+    '--loss',
+    'clip,siglip',
+    '--impl',
+    'naive',
+    '--batch',
+    '32,64,128',
+  ]);
   const { dir, workers } = await midSweep(out, child, 2);
   child.kill('SIGKILL');
   const killed = await done;
@@ -205,13 +281,23 @@ test('resume after SIGKILL mid-sweep: every scenario exactly once, a torn last l
   const tornRow = rows.find((r) => r.id === torn)!;
   assert.equal(tornRow.status, 'ok');
   assert.equal(typeof tornRow.step_ms_median, 'number', 'the torn scenario was run again');
-  assert.ok(rows.every((r) => r.status === 'ok'), rows.map((r) => `${r.id} ${r.status} ${r.reason}`).join('\n'));
+  assert.ok(
+    rows.every((r) => r.status === 'ok'),
+    rows.map((r) => `${r.id} ${r.status} ${r.reason}`).join('\n'),
+  );
   // --json prints the rows too, in the sweep's order.
-  assert.deepEqual((JSON.parse(resumed.stdout) as { rows: ScenarioResult[] }).rows.map((r) => r.id), ids);
+  assert.deepEqual(
+    (JSON.parse(resumed.stdout) as { rows: ScenarioResult[] }).rows.map((r) => r.id),
+    ids,
+  );
 
   const csv = parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8'));
   assert.deepEqual(csv[0], RESULT_COLUMNS);
-  assert.deepEqual(csv.slice(1).map((r) => r[0]), ids, 'one CSV row per scenario, in the sweep order');
+  assert.deepEqual(
+    csv.slice(1).map((r) => r[0]),
+    ids,
+    'one CSV row per scenario, in the sweep order',
+  );
 
   // Resuming a finished sweep runs nothing.
   const again = await bench(['--resume', dir, '--no-report']);
@@ -222,7 +308,17 @@ test('resume after SIGKILL mid-sweep: every scenario exactly once, a torn last l
 
 test('SIGINT: exit 130, the --resume command on stderr, the worker killed, no torn line', async () => {
   const out = tmp();
-  const { child, done } = start([...TINY, '--out', out, '--loss', 'clip,siglip', '--impl', 'naive,chunked', '--batch', '32']);
+  const { child, done } = start([
+    ...TINY,
+    '--out',
+    out,
+    '--loss',
+    'clip,siglip',
+    '--impl',
+    'naive,chunked',
+    '--batch',
+    '32',
+  ]);
   const { dir, workers } = await midSweep(out, child, 1);
   child.kill('SIGINT');
   const r = await done;
@@ -232,7 +328,10 @@ test('SIGINT: exit 130, the --resume command on stderr, the worker killed, no to
   for (const pid of workers) assert.ok(!alive(pid), `worker ${pid} was killed`);
   const rows = jsonlRows(dir);
   assert.ok(rows.length >= 1 && rows.length < 4, `${rows.length} rows`);
-  assert.ok(rows.every((x) => x.status === 'ok'), 'the interrupted scenario is not recorded as a failure');
+  assert.ok(
+    rows.every((x) => x.status === 'ok'),
+    'the interrupted scenario is not recorded as a failure',
+  );
   // results.csv is written with what finished.
   assert.equal(parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8')).length, 1 + rows.length);
 });

@@ -13,8 +13,19 @@ import { buildScenarios, loadConfig, parseSizes, presetSweeps, type SweepFlags }
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-validation-'));
 
 const good: ScenarioSpec = {
-  loss: 'clip', impl: 'naive', strategy: 'single', n: 64, world: 1, localBatch: 64, dim: 16, chunk: 16,
-  warmup: 1, samples: 5, timeBudgetMs: 5, seed: 1, link: 'nvlink4',
+  loss: 'clip',
+  impl: 'naive',
+  strategy: 'single',
+  n: 64,
+  world: 1,
+  localBatch: 64,
+  dim: 16,
+  chunk: 16,
+  warmup: 1,
+  samples: 5,
+  timeBudgetMs: 5,
+  seed: 1,
+  link: 'nvlink4',
 };
 
 /** Asserts that fn throws a UsageError whose message starts with (or contains) the field's name. */
@@ -51,7 +62,15 @@ test('validateSpec: bad fields are UsageErrors that name the field', () => {
   for (const [bad, field] of cases) throwsUsage(() => validateSpec({ ...good, ...bad } as ScenarioSpec), field);
 });
 
-const flags = (f: Partial<SweepFlags>): SweepFlags => ({ link: 'nvlink4', loss: 'clip', impl: 'naive', batch: '32', dim: '16', chunk: '16', ...f });
+const flags = (f: Partial<SweepFlags>): SweepFlags => ({
+  link: 'nvlink4',
+  loss: 'clip',
+  impl: 'naive',
+  batch: '32',
+  dim: '16',
+  chunk: '16',
+  ...f,
+});
 
 test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
   assert.equal(buildScenarios(flags({ batch: '32,64', impl: 'naive,chunked' }), 'quick').length, 4);
@@ -62,16 +81,28 @@ test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
   throwsUsage(() => buildScenarios(flags({ batch: '64..32' }), 'quick'), /^batch: range 64..32 runs backwards/);
   throwsUsage(() => buildScenarios(flags({ chunk: '0' }), 'quick'), /^chunk: /);
   throwsUsage(() => buildScenarios(flags({ dim: 'x' }), 'quick'), /^dim: /);
-  throwsUsage(() => buildScenarios(flags({ loss: 'clip,infonce' }), 'quick'), /^loss: expected one of clip, siglip, got "infonce"/);
+  throwsUsage(
+    () => buildScenarios(flags({ loss: 'clip,infonce' }), 'quick'),
+    /^loss: expected one of clip, siglip, got "infonce"/,
+  );
   throwsUsage(() => buildScenarios(flags({ impl: 'fused' }), 'quick'), /^impl: /);
   throwsUsage(() => buildScenarios(flags({ strategy: 'tree', world: '2' }), 'quick'), /^strategy: /);
-  throwsUsage(() => buildScenarios({ link: 'nvlink4', preset: 'huge' }, 'quick'), /^preset: expected one of smoke, quick, paper, full, got "huge"/);
+  throwsUsage(
+    () => buildScenarios({ link: 'nvlink4', preset: 'huge' }, 'quick'),
+    /^preset: expected one of smoke, quick, paper, full, got "huge"/,
+  );
   throwsUsage(() => buildScenarios(flags({ world: '2' }), 'quick'), /^strategy: --world needs --strategy/);
-  throwsUsage(() => buildScenarios(flags({ strategy: 'ring', world: '3', batch: '64' }), 'quick'), /^batch: N = 64 is not divisible by world 3/);
+  throwsUsage(
+    () => buildScenarios(flags({ strategy: 'ring', world: '3', batch: '64' }), 'quick'),
+    /^batch: N = 64 is not divisible by world 3/,
+  );
   throwsUsage(() => buildScenarios(flags({ batch: '64', localBatch: '32' }), 'quick'), /^batch: give one of/);
   // --local-batch makes any N = W·b valid.
   const ring = buildScenarios(flags({ strategy: 'ring', world: '3', batch: undefined, localBatch: '21' }), 'quick');
-  assert.deepEqual(ring.map((s) => [s.n, s.world, s.localBatch]), [[63, 3, 21]]);
+  assert.deepEqual(
+    ring.map((s) => [s.n, s.world, s.localBatch]),
+    [[63, 3, 21]],
+  );
   // A strategy the loss lacks selects nothing for it: that is an error only when nothing is left.
   throwsUsage(() => buildScenarios(flags({ strategy: 'ring-bidir', world: '2' }), 'quick'), /^no scenarios/);
   throwsUsage(() => presetSweeps('nope'), /^preset: /);
@@ -88,16 +119,39 @@ test('loadConfig: malformed files are UsageErrors that name the file and field',
   throwsUsage(() => loadConfig(join(dir, 'missing.json')), /^config .*missing\.json: cannot be read/);
   throwsUsage(() => loadConfig(file('bad.json', '{"losses": ["clip"],\n')), /^config .*bad\.json: not valid JSON/);
   throwsUsage(() => loadConfig(file('array.json', '[1, 2]')), /^config .*: expected a JSON object/);
-  throwsUsage(() => loadConfig(file('unknown.json', '{"losses": ["clip"], "batches": [64], "batchsize": 3}')), /: unknown field "batchsize"/);
+  throwsUsage(
+    () => loadConfig(file('unknown.json', '{"losses": ["clip"], "batches": [64], "batchsize": 3}')),
+    /: unknown field "batchsize"/,
+  );
   throwsUsage(() => loadConfig(file('type1.json', '{"batches": "64"}')), /: batches must be a non-empty array/);
-  throwsUsage(() => loadConfig(file('type2.json', '{"batches": [64], "samples": "5"}')), /: samples must be an integer ≥ 1, got "5"/);
-  throwsUsage(() => loadConfig(file('type3.json', '{"batches": [64], "dims": [0]}')), /: dims: expected a positive integer, got 0/);
-  throwsUsage(() => loadConfig(file('loss.json', '{"batches": [64], "losses": ["infonce"]}')), /: losses: expected one of clip, siglip/);
-  throwsUsage(() => loadConfig(file('batchis.json', '{"batches": [64], "batchIs": "both"}')), /: batchIs: expected one of global, local/);
+  throwsUsage(
+    () => loadConfig(file('type2.json', '{"batches": [64], "samples": "5"}')),
+    /: samples must be an integer ≥ 1, got "5"/,
+  );
+  throwsUsage(
+    () => loadConfig(file('type3.json', '{"batches": [64], "dims": [0]}')),
+    /: dims: expected a positive integer, got 0/,
+  );
+  throwsUsage(
+    () => loadConfig(file('loss.json', '{"batches": [64], "losses": ["infonce"]}')),
+    /: losses: expected one of clip, siglip/,
+  );
+  throwsUsage(
+    () => loadConfig(file('batchis.json', '{"batches": [64], "batchIs": "both"}')),
+    /: batchIs: expected one of global, local/,
+  );
   throwsUsage(() => loadConfig(file('preset.json', '{"preset": "huge"}')), /^preset: /);
-  throwsUsage(() => loadConfig(file('sweeps.json', '{"sweeps": [{"batches": [64]}, {"batches": [64], "chunk": [16]}]}')), /sweeps\[1\]: unknown field "chunk"/);
+  throwsUsage(
+    () => loadConfig(file('sweeps.json', '{"sweeps": [{"batches": [64]}, {"batches": [64], "chunk": [16]}]}')),
+    /sweeps\[1\]: unknown field "chunk"/,
+  );
   // A good file, for contrast.
-  const ok = loadConfig(file('ok.json', '{"losses": ["siglip"], "impls": ["chunked"], "batches": [32, 64], "dims": [16], "chunks": [16], "samples": 5}'));
+  const ok = loadConfig(
+    file(
+      'ok.json',
+      '{"losses": ["siglip"], "impls": ["chunked"], "batches": [32, 64], "dims": [16], "chunks": [16], "samples": 5}',
+    ),
+  );
   assert.equal(ok.length, 1);
   assert.deepEqual(ok[0]!.batches, [32, 64]);
 });
@@ -124,10 +178,19 @@ test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace',
     [['--backend', 'wasm', '--out', out, '--preset', 'huge'], /^lossbench: preset: expected one of/],
     [['--backend', 'wasm', '--out', out, '--config', bad], /^lossbench: config .*bad\.json: not valid JSON/],
     [['--backend', 'wasm', '--out', out, '--config', unknown], /^lossbench: config .*: unknown field "batch_size"/],
-    [['--backend', 'wasm', '--out', out, '--config', wrongType], /^lossbench: config .*: losses must be a non-empty array/],
-    [[...tiny, '--batch', '64', '--strategy', 'ring', '--world', '3'], /^lossbench: batch: N = 64 is not divisible by world 3/],
+    [
+      ['--backend', 'wasm', '--out', out, '--config', wrongType],
+      /^lossbench: config .*: losses must be a non-empty array/,
+    ],
+    [
+      [...tiny, '--batch', '64', '--strategy', 'ring', '--world', '3'],
+      /^lossbench: batch: N = 64 is not divisible by world 3/,
+    ],
     [[...tiny, '--batch', '64', '--world', '2'], /^lossbench: strategy: --world needs --strategy/],
-    [['--backend', 'tpu', '--out', out], /^lossbench: backend: expected one of auto, tensorflow, webgpu, wasm, cpu, got "tpu"$/],
+    [
+      ['--backend', 'tpu', '--out', out],
+      /^lossbench: backend: expected one of auto, tensorflow, webgpu, wasm, cpu, got "tpu"$/,
+    ],
     [[...tiny, '--batch', '64', '--timeout', '0'], /^lossbench: timeout: /],
     [[...tiny, '--batch', '64', '--memory-limit', 'lots'], /^lossbench: memory-limit: /],
     [[...tiny, '--batch', '64', '--bogus-flag'], /^lossbench: unknown option '--bogus-flag'/],
@@ -136,20 +199,35 @@ test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace',
     [[...tiny, '--batch', '64', '--link-gbps', '0'], /^lossbench: link-gbps: expected a positive number, got "0"$/],
     // --backend auto probes the backends (Dawn prints to stderr); flags are checked before that.
     [['--out', out, '--batch', '0'], /^lossbench: batch: expected a positive integer, got "0"$/],
-    [['--out', out, '--resume', out, '--batch', '64'], /^lossbench: resume: the sweep, backend and link come from run\.json; drop --batch$/],
+    [
+      ['--out', out, '--resume', out, '--batch', '64'],
+      /^lossbench: resume: the sweep, backend and link come from run\.json; drop --batch$/,
+    ],
     // An --out that cannot be made: one line at once (Node's recursive mkdir loops forever under /proc).
-    [[...tiny, '--batch', '64', '--out', join(bad, 'sub')], /^lossbench: out: cannot make the folder .*bad\.json\/sub: .*bad\.json is not a folder$/],
-    ...(existsSync('/proc/self') ? [[[...tiny, '--batch', '64', '--out', '/proc/lossbench-x'], /^lossbench: out: cannot make the folder \/proc\/lossbench-x: mkdir \/proc\/lossbench-x failed \(ENOENT\)$/] as [string[], RegExp]] : []),
+    [
+      [...tiny, '--batch', '64', '--out', join(bad, 'sub')],
+      /^lossbench: out: cannot make the folder .*bad\.json\/sub: .*bad\.json is not a folder$/,
+    ],
+    ...(existsSync('/proc/self')
+      ? [
+          [
+            [...tiny, '--batch', '64', '--out', '/proc/lossbench-x'],
+            /^lossbench: out: cannot make the folder \/proc\/lossbench-x: mkdir \/proc\/lossbench-x failed \(ENOENT\)$/,
+          ] as [string[], RegExp],
+        ]
+      : []),
   ];
   // Two at a time: each child loads tfjs, and there are two cores.
   const results: Run[] = new Array(cases.length);
   let next = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (next < cases.length) {
-      const i = next++;
-      results[i] = await cli(cases[i]![0]);
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < cases.length) {
+        const i = next++;
+        results[i] = await cli(cases[i]![0]);
+      }
+    }),
+  );
   for (const [i, [args, want]] of cases.entries()) {
     const r = results[i]!;
     const what = `bench ${args.join(' ')}`;

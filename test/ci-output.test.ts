@@ -11,19 +11,26 @@ import type { ScenarioResult } from '../src/results/row.js';
 const FIX = join(import.meta.dirname, 'fixtures', 'report');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-ci-'));
 
-async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; out: string; err: string }> {
   const [log, error] = [console.log, console.error];
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const out: string[] = [];
   const err: string[] = [];
   console.log = (...a: unknown[]) => void out.push(a.join(' '));
   console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
   } finally {
     [console.log, console.error] = [log, error];
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -53,7 +60,10 @@ test('report --junit: a testcase per check, a FAIL a failure with its message, a
   const text = readFileSync(xml, 'utf8');
   assert.match(text, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites tests="4" failures="1"/);
   assert.equal((text.match(/<testcase /g) ?? []).length, 4);
-  assert.match(text, /<testcase classname="lossbench\.scaling\.N" name="siglip chunked single, D=256, c=128, W=1">\s*<failure message="slope 2\.00 over N, expected 1 ± 0\.3: slope off by 1\.00 \(points: [^"]+\)" type="ScalingCheck"\/>/);
+  assert.match(
+    text,
+    /<testcase classname="lossbench\.scaling\.N" name="siglip chunked single, D=256, c=128, W=1">\s*<failure message="slope 2\.00 over N, expected 1 ± 0\.3: slope off by 1\.00 \(points: [^"]+\)" type="ScalingCheck"\/>/,
+  );
   assert.match(text, /<testcase classname="lossbench\.scaling\.N" name="clip naive single, D=256, W=1"\/>/);
 });
 
@@ -63,14 +73,23 @@ test('report --junit --baseline: regressions are their own suite; a scenario no 
   cpSync(join(FIX, 'runA'), base, { recursive: true });
   cpSync(join(FIX, 'runA'), cur, { recursive: true });
   const lines = readFileSync(join(cur, 'results.jsonl'), 'utf8').split('\n');
-  lines[0] = JSON.stringify({ ...JSON.parse(lines[0]!), status: 'oom', reason: 'RSS over --memory-limit', step_ms_median: null, peak_tensor_bytes: null });
+  lines[0] = JSON.stringify({
+    ...JSON.parse(lines[0]!),
+    status: 'oom',
+    reason: 'RSS over --memory-limit',
+    step_ms_median: null,
+    peak_tensor_bytes: null,
+  });
   writeFileSync(join(cur, 'results.jsonl'), lines.join('\n'));
   const xml = join(root, 'junit.xml');
   const r = await cli(['report', cur, '--baseline', base, '--junit', xml], { GITHUB_STEP_SUMMARY: undefined });
   assert.equal(r.code, 1);
   const text = readFileSync(xml, 'utf8');
   assert.match(text, /<testsuite name="lossbench regressions against [^"]+base" tests="\d+" failures="1"/);
-  assert.match(text, /<testcase classname="lossbench\.regression\.status" name="clip\/naive\/single\/N256\/W1\/D256">\s*<failure message="no longer runs ok: ok → oom: RSS over --memory-limit" type="Regression"\/>/);
+  assert.match(
+    text,
+    /<testcase classname="lossbench\.regression\.status" name="clip\/naive\/single\/N256\/W1\/D256">\s*<failure message="no longer runs ok: ok → oom: RSS over --memory-limit" type="Regression"\/>/,
+  );
 });
 
 test('$GITHUB_STEP_SUMMARY: the markdown summary is appended (answers, checks), what was there kept', async () => {

@@ -21,7 +21,11 @@ async function peak(spec: DistributedSpec, b: number, dim: number): Promise<numb
 const B = 256;
 const DIM = 32;
 const C = 64;
-for (const [loss, strategy] of [['clip', 'ring'], ['siglip', 'ring'], ['siglip', 'ring-bidir']] as const)
+for (const [loss, strategy] of [
+  ['clip', 'ring'],
+  ['siglip', 'ring'],
+  ['siglip', 'ring-bidir'],
+] as const)
   for (const impl of ['naive', 'chunked'] as const)
     test(`${loss}/${strategy}/${impl}: busiest-device peak does not grow with W (b = ${B})`, async () => {
       const p2 = await peak({ loss, impl, strategy, world: 2, chunk: C }, B, DIM);

@@ -45,7 +45,14 @@ function cases(loss: LossName, W: number): { name: string; host: HostInputs }[] 
     const out = [
       { name: `correlated D=8 seed=${seed}`, host: c8 },
       { name: `correlated D=32 seed=${seed}`, host: c32 },
-      { name: `duplicates D=8 seed=${seed}`, host: withDuplicates(c8, [[0, 1], [3, B + 3], [n - 2, n - 1]]) },
+      {
+        name: `duplicates D=8 seed=${seed}`,
+        host: withDuplicates(c8, [
+          [0, 1],
+          [3, B + 3],
+          [n - 2, n - 1],
+        ]),
+      },
     ];
     const positivesAlone = { ...c32, bias: POSITIVES_DOMINATE };
     if (loss === 'siglip') out.push({ name: `correlated D=32 β=−90 seed=${seed}`, host: positivesAlone });
@@ -54,7 +61,11 @@ function cases(loss: LossName, W: number): { name: string; host: HostInputs }[] 
 }
 
 async function errorsAt(
-  loss: LossName, impl: ImplName, strategy: string, W: number, host: HostInputs,
+  loss: LossName,
+  impl: ImplName,
+  strategy: string,
+  W: number,
+  host: HostInputs,
 ): Promise<OutputErrors> {
   const inp = toTensors(host);
   const before = tf.memory().numTensors;
@@ -85,13 +96,25 @@ for (const loss of LOSSES)
 
 test('a tile keeps its offset from the diagonal only when it holds positives; its masks mark them', async () => {
   // device 1's rows (pairs 7..13) against all 21 columns in tiles of 3: positives in columns 7..13
-  assert.deepEqual(blockTiles(7, 21, 3, 7).map((t) => t.offset), [null, null, 1, -2, -5, null, null]);
-  assert.deepEqual(blockTiles(7, 7, 3, null).map((t) => t.offset), [null, null, null]);
+  assert.deepEqual(
+    blockTiles(7, 21, 3, 7).map((t) => t.offset),
+    [null, null, 1, -2, -5, null, null],
+  );
+  assert.deepEqual(
+    blockTiles(7, 7, 3, null).map((t) => t.offset),
+    [null, null, null],
+  );
   // offset 1: row i's positive is column i + 1, inside a 7×3 tile for rows 0 and 1 only
   const mask = positiveMask(7, 3, 1);
   const flip = negatedLabels(7, 3, 1);
   const expected = Array.from({ length: 7 }, (_, i) => [0, 1, 2].map((j) => j === i + 1));
-  assert.deepEqual(await mask.array(), expected.map((row) => row.map((p) => (p ? 1 : 0))));
-  assert.deepEqual(await flip.array(), expected.map((row) => row.map((p) => (p ? -1 : 1))));
+  assert.deepEqual(
+    await mask.array(),
+    expected.map((row) => row.map((p) => (p ? 1 : 0))),
+  );
+  assert.deepEqual(
+    await flip.array(),
+    expected.map((row) => row.map((p) => (p ? -1 : 1))),
+  );
   tf.dispose([mask, flip]);
 });

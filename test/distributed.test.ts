@@ -28,7 +28,13 @@ for (const loss of LOSSES)
   for (const strategy of STRATEGIES[loss].filter((s) => s !== 'single'))
     for (const impl of IMPLS)
       test(`${loss}/${strategy}/${impl}: matches the float64 reference and the ledger formula`, () => {
-        for (const [W, b] of [[1, 5], [2, 5], [3, 13], [4, 5], [8, 5]] as const) {
+        for (const [W, b] of [
+          [1, 5],
+          [2, 5],
+          [3, 13],
+          [4, 5],
+          [8, 5],
+        ] as const) {
           const seed = 1000 * W + b;
           const host = randomInputs(loss, W * b, D, seed);
           const ref = REFERENCES[loss](toReference(host));
@@ -50,13 +56,17 @@ for (const loss of LOSSES)
           const expected = Object.fromEntries(
             Object.entries(commFormula(loss, strategy, W))
               .filter(([, v]) => v.fwd.blocks + v.bwd.blocks + v.fwd.rounds + v.bwd.rounds > 0)
-              .map(([kind, v]) => [kind, {
-                fwd: { sent: v.fwd.blocks * E, received: v.fwd.blocks * E, rounds: v.fwd.rounds },
-                bwd: { sent: v.bwd.blocks * E, received: v.bwd.blocks * E, rounds: v.bwd.rounds },
-              }]),
+              .map(([kind, v]) => [
+                kind,
+                {
+                  fwd: { sent: v.fwd.blocks * E, received: v.fwd.blocks * E, rounds: v.fwd.rounds },
+                  bwd: { sent: v.bwd.blocks * E, received: v.bwd.blocks * E, rounds: v.bwd.rounds },
+                },
+              ]),
           );
           assert.equal(r.perDevice.length, W);
-          for (const [k, dev] of r.perDevice.entries()) assert.deepEqual(dev.byKind, expected, `device ${k} ledger (${where})`);
+          for (const [k, dev] of r.perDevice.entries())
+            assert.deepEqual(dev.byKind, expected, `device ${k} ledger (${where})`);
 
           tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
           assert.equal(tf.memory().numTensors, before, `leaked tensors (${where})`);
@@ -76,6 +86,9 @@ test('single delegates to the one-device loss with an empty ledger', () => {
 
 test('N not divisible by W is rejected', () => {
   const inp = toTensors(randomInputs('siglip', 10, D, 1));
-  assert.throws(() => distributedStep({ loss: 'siglip', impl: 'naive', strategy: 'ring', world: 3, chunk: 4 }, inp), /multiple/);
+  assert.throws(
+    () => distributedStep({ loss: 'siglip', impl: 'naive', strategy: 'ring', world: 3, chunk: 4 }, inp),
+    /multiple/,
+  );
   disposeInputs(inp);
 });

@@ -4,7 +4,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FUSED_MODELS, withoutFma, clipRowSweep, clipColumnCombine, log1pSeries, softplus32, sigmoid32, sumReduce, workgroupTreeSum,
+  FUSED_MODELS,
+  withoutFma,
+  clipRowSweep,
+  clipColumnCombine,
+  log1pSeries,
+  softplus32,
+  sigmoid32,
+  sumReduce,
+  workgroupTreeSum,
   type FusedModelResult,
 } from '../src/losses/fused-model.js';
 import { REFERENCES } from '../src/losses/reference.js';
@@ -63,7 +71,14 @@ function errorsAgainstReference(loss: LossName, h: HostInputs, r: FusedModelResu
 }
 
 type Variant = 'random' | 'correlated' | 'duplicate rows';
-function inputsFor(loss: LossName, n: number, d: number, seed: number, tPrime: number | undefined, v: Variant): HostInputs {
+function inputsFor(
+  loss: LossName,
+  n: number,
+  d: number,
+  seed: number,
+  tPrime: number | undefined,
+  v: Variant,
+): HostInputs {
   const h = randomInputs(loss, n, d, seed, tPrime);
   return v === 'correlated' ? correlated(h, seed + 500) : v === 'duplicate rows' ? duplicated(h) : h;
 }
@@ -80,9 +95,15 @@ describe('fused kernel model against the float64 reference', () => {
                 seed++;
                 const h = inputsFor(loss, n, d, seed, tPrime, v);
                 const run = () => FUSED_MODELS[loss](h, tiling);
-                for (const [how, r] of [['FMA', run()], ['no FMA', withoutFma(run)]] as const) {
+                for (const [how, r] of [
+                  ['FMA', run()],
+                  ['no FMA', withoutFma(run)],
+                ] as const) {
                   const e = errorsAgainstReference(loss, h, r);
-                  assert.ok(maxError(e) <= TOLERANCE, `${loss} ${name} ${how} N=${n} D=${d} t'=${tPrime ?? 'init'} ${v} seed=${seed}: ${JSON.stringify(e)}`);
+                  assert.ok(
+                    maxError(e) <= TOLERANCE,
+                    `${loss} ${name} ${how} N=${n} D=${d} t'=${tPrime ?? 'init'} ${v} seed=${seed}: ${JSON.stringify(e)}`,
+                  );
                 }
               }
       });
@@ -91,13 +112,22 @@ describe('fused kernel model against the float64 reference', () => {
     it(`${loss} at N = 257 (ragged against every tiling), D = 33: random at t initial, correlated at t = 100`, () => {
       let seed = 900;
       // D in slices of 12 here, not 4: every slice recomputes the logits (that is the point of slicing)
-      const tilings = { ...TILINGS, '5×7 (1×1), D in slices of 4': { ...TILINGS['5×7 (1×1), D in slices of 4']!, dSlice: 12 } };
+      const tilings = {
+        ...TILINGS,
+        '5×7 (1×1), D in slices of 4': { ...TILINGS['5×7 (1×1), D in slices of 4']!, dSlice: 12 },
+      };
       for (const [name, tiling] of Object.entries(tilings))
-        for (const [tPrime, v] of [[undefined, 'random'], [T100, 'correlated']] as const) {
+        for (const [tPrime, v] of [
+          [undefined, 'random'],
+          [T100, 'correlated'],
+        ] as const) {
           seed++;
           const h = inputsFor(loss, 257, 33, seed, tPrime, v);
           const e = errorsAgainstReference(loss, h, FUSED_MODELS[loss](h, tiling));
-          assert.ok(maxError(e) <= TOLERANCE, `${loss} ${name} N=257 t'=${tPrime ?? 'init'} ${v} seed=${seed}: ${JSON.stringify(e)}`);
+          assert.ok(
+            maxError(e) <= TOLERANCE,
+            `${loss} ${name} N=257 t'=${tPrime ?? 'init'} ${v} seed=${seed}: ${JSON.stringify(e)}`,
+          );
         }
     });
 
@@ -116,7 +146,10 @@ describe('fused kernel model against the float64 reference', () => {
     // equal values cancel); no float32 kernel can promise it.
     for (const seed of [1, 2, 3])
       for (const n of [3, 5]) {
-        const h = duplicated(randomInputs('clip', n, 7, seed, T100), Array.from({ length: n - 1 }, (_, i) => i + 1));
+        const h = duplicated(
+          randomInputs('clip', n, 7, seed, T100),
+          Array.from({ length: n - 1 }, (_, i) => i + 1),
+        );
         const e = errorsAgainstReference('clip', h, FUSED_MODELS.clip(h, TILINGS['32×32 (2×2)']!));
         assert.ok(maxError(e) <= 5e-4, `N=${n} seed=${seed}: ${JSON.stringify(e)}`);
       }
@@ -125,7 +158,10 @@ describe('fused kernel model against the float64 reference', () => {
   it('the tiling changes the rounding, not the result: any two tilings agree to float32 accuracy', () => {
     for (const loss of LOSSES) {
       const h = randomInputs(loss, 64, 16, 31, T100);
-      const [a, b] = [FUSED_MODELS[loss](h, TILINGS['32×32 (2×2)']!), FUSED_MODELS[loss](h, TILINGS['5×7 (1×1), D in slices of 4']!)];
+      const [a, b] = [
+        FUSED_MODELS[loss](h, TILINGS['32×32 (2×2)']!),
+        FUSED_MODELS[loss](h, TILINGS['5×7 (1×1), D in slices of 4']!),
+      ];
       assert.ok(relativeError(a.dx, b.dx) < 1e-5 && relativeError(a.dy, b.dy) < 1e-5, loss);
       assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * Math.max(1, Math.abs(a.loss)), `${loss}: ${a.loss} vs ${b.loss}`);
     }

@@ -4,12 +4,23 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { kernelLimits } from '../src/losses/fused-webgpu.js';
 import {
-  chooseTiling, describeTiling, globalBuffers, lanesPerRow, MAX_ACCUMULATOR_FLOATS, oversizeBindings, tilingProblem,
-  WEBGPU_DEFAULT_LIMITS, workgroupBytes, workgroupSize, type KernelLimits,
+  chooseTiling,
+  describeTiling,
+  globalBuffers,
+  lanesPerRow,
+  MAX_ACCUMULATOR_FLOATS,
+  oversizeBindings,
+  tilingProblem,
+  WEBGPU_DEFAULT_LIMITS,
+  workgroupBytes,
+  workgroupSize,
+  type KernelLimits,
 } from '../src/engine/kernels/tiling.js';
 
 /** The adapter limits Dawn reported in the H200 sample run (48 KiB of workgroup memory, 1024 invocations). */
-const sample = JSON.parse(readFileSync(new URL('../results/samples/nvidia-h200-webgpu/run.json', import.meta.url), 'utf8')) as { webgpu_adapter: { limits: Record<string, number> } };
+const sample = JSON.parse(
+  readFileSync(new URL('../results/samples/nvidia-h200-webgpu/run.json', import.meta.url), 'utf8'),
+) as { webgpu_adapter: { limits: Record<string, number> } };
 const BIG: KernelLimits = kernelLimits(sample.webgpu_adapter.limits);
 
 describe('fused tiling', () => {
@@ -28,9 +39,20 @@ describe('fused tiling', () => {
   });
 
   it('small adapters fall back to smaller tiles; none that fits throws with every reason', () => {
-    const t = chooseTiling({ ...WEBGPU_DEFAULT_LIMITS, maxComputeWorkgroupStorageSize: 4096, maxComputeInvocationsPerWorkgroup: 64, maxComputeWorkgroupSizeX: 64 }, 64);
+    const t = chooseTiling(
+      {
+        ...WEBGPU_DEFAULT_LIMITS,
+        maxComputeWorkgroupStorageSize: 4096,
+        maxComputeInvocationsPerWorkgroup: 64,
+        maxComputeWorkgroupSizeX: 64,
+      },
+      64,
+    );
     assert.deepEqual([t.block, t.tile, workgroupSize(t)], [8, 8, 64]);
-    assert.throws(() => chooseTiling({ ...WEBGPU_DEFAULT_LIMITS, maxComputeWorkgroupStorageSize: 512 }, 64), /no fused tiling fits.*64×64.*8×8/);
+    assert.throws(
+      () => chooseTiling({ ...WEBGPU_DEFAULT_LIMITS, maxComputeWorkgroupStorageSize: 512 }, 64),
+      /no fused tiling fits.*64×64.*8×8/,
+    );
   });
 
   it('every choice is valid and keeps each thread at ≤ 64 gradient accumulators, for any D', () => {
@@ -48,13 +70,20 @@ describe('fused tiling', () => {
     assert.match(tilingProblem({ ...t, microRows: 3 }, WEBGPU_DEFAULT_LIMITS)!, /micro tile/);
     assert.match(tilingProblem({ ...t, dSlice: 6 }, WEBGPU_DEFAULT_LIMITS)!, /multiples of 4/);
     assert.match(tilingProblem({ ...t, microRows: 1, microCols: 1 }, WEBGPU_DEFAULT_LIMITS)!, /1024 threads exceed/);
-    assert.match(tilingProblem({ ...t, block: 64, tile: 64, microRows: 4, microCols: 4 }, WEBGPU_DEFAULT_LIMITS)!, /workgroup memory/);
-    assert.match(tilingProblem({ ...t, block: 32, tile: 32, microRows: 8, microCols: 8 }, WEBGPU_DEFAULT_LIMITS)!, /one per row and one per column/);
+    assert.match(
+      tilingProblem({ ...t, block: 64, tile: 64, microRows: 4, microCols: 4 }, WEBGPU_DEFAULT_LIMITS)!,
+      /workgroup memory/,
+    );
+    assert.match(
+      tilingProblem({ ...t, block: 32, tile: 32, microRows: 8, microCols: 8 }, WEBGPU_DEFAULT_LIMITS)!,
+      /one per row and one per column/,
+    );
   });
 
   it('SigLIP writes O(N·D) and no N² term; CLIP adds 3·⌈N/R⌉·N floats of column partials', () => {
     const t = chooseTiling(BIG, 512);
-    const total = (loss: 'clip' | 'siglip', n: number) => globalBuffers(loss, n, 512, t).reduce((a, g) => a + g.floats, 0);
+    const total = (loss: 'clip' | 'siglip', n: number) =>
+      globalBuffers(loss, n, 512, t).reduce((a, g) => a + g.floats, 0);
     assert.equal(total('siglip', 8192) - 2 * 8192 * 512, 3 * (8192 / 64) + 3);
     assert.equal(total('clip', 8192) - 2 * 8192 * 512, 9 * 8192 + 3 * (8192 / 64) * 8192 + 8192 / 64 + 2);
   });
@@ -71,8 +100,16 @@ describe('fused tiling', () => {
   it('describeTiling records the choice and the limits behind it (for run.json)', () => {
     const t = chooseTiling(BIG, 512);
     assert.deepEqual(describeTiling(t, BIG), {
-      block: 64, tile: 64, micro_rows: 4, micro_cols: 4, d_chunk: 16, d_slice: 256, workgroup_size: 256, workgroup_bytes: 25856,
-      limit_workgroup_bytes: 49152, limit_invocations: 1024,
+      block: 64,
+      tile: 64,
+      micro_rows: 4,
+      micro_cols: 4,
+      d_chunk: 16,
+      d_slice: 256,
+      workgroup_size: 256,
+      workgroup_bytes: 25856,
+      limit_workgroup_bytes: 49152,
+      limit_invocations: 1024,
     });
   });
 });

@@ -8,7 +8,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runFusedStep, type KernelSpec, type Launch } from '../src/engine/kernels/specs.js';
-import { clipRowSweepSpec, gradSweepSpec, siglipLossSweepSpec, clipColumnCombineSpec, sumReduceSpec } from '../src/engine/kernels/specs.js';
+import {
+  clipRowSweepSpec,
+  gradSweepSpec,
+  siglipLossSweepSpec,
+  clipColumnCombineSpec,
+  sumReduceSpec,
+} from '../src/engine/kernels/specs.js';
 import { FUSED_MODELS } from '../src/losses/fused-model.js';
 import { REFERENCES } from '../src/losses/reference.js';
 import { maxError, relativeError, TOLERANCE } from '../src/losses/accuracy.js';
@@ -17,7 +23,12 @@ import { LOSSES, type LossName } from '../src/losses/types.js';
 import { chooseTiling, WEBGPU_DEFAULT_LIMITS, type Tiling } from '../src/engine/kernels/tiling.js';
 
 type Wgsl = {
-  detectRaces: (code: string, kernel: string, dispatch: number[], groups: Record<string, Record<string, unknown>>) => { races: { message: string }[]; errors: string[] };
+  detectRaces: (
+    code: string,
+    kernel: string,
+    dispatch: number[],
+    groups: Record<string, Record<string, unknown>>,
+  ) => { races: { message: string }[]; errors: string[] };
   WgslParser: new () => { parse: (code: string) => unknown[] };
 };
 const modName = 'wgsl_reflect/wgsl_reflect.module.js'; // a variable: tsc must not need its types
@@ -47,7 +58,9 @@ fn _start(@builtin(local_invocation_index) li : u32, @builtin(workgroup_id) wid 
 
 function uniformBuffer(spec: KernelSpec): ArrayBuffer {
   const buf = new ArrayBuffer(16 * Math.ceil((4 * spec.uniforms.length) / 16));
-  spec.uniforms.forEach((u, i) => (u.type === 'int32' ? new Int32Array(buf, 4 * i, 1) : new Float32Array(buf, 4 * i, 1)).set([u.value]));
+  spec.uniforms.forEach((u, i) =>
+    (u.type === 'int32' ? new Int32Array(buf, 4 * i, 1) : new Float32Array(buf, 4 * i, 1)).set([u.value]),
+  );
   return buf;
 }
 
@@ -76,7 +89,13 @@ function interpreterStep(loss: LossName, n: number, d: number, seed: number, tPr
   const o = runFusedStep(launchOnInterpreter, loss, io, n, d, t);
   return {
     h,
-    got: { loss: o.loss[0]!, dx: o.dxPack.subarray(0, n * d), dy: o.dyPack.subarray(0, n * d), dtPrime: o.dtPrime[0]!, dBias: o.dBias?.[0] },
+    got: {
+      loss: o.loss[0]!,
+      dx: o.dxPack.subarray(0, n * d),
+      dy: o.dyPack.subarray(0, n * d),
+      dtPrime: o.dtPrime[0]!,
+      dBias: o.dBias?.[0],
+    },
   };
 }
 
@@ -84,35 +103,67 @@ describe('fused WGSL on a CPU interpreter', { skip }, () => {
   for (const loss of LOSSES)
     for (const [name, t] of Object.entries(TILINGS))
       it(`${loss}, tiling ${name}: agrees with the model and the float64 reference, no data races`, () => {
-        for (const [n, d, tPrime] of [[5, 6, undefined], [7, 5, Math.log(100)], [1, 3, undefined]] as const) {
+        for (const [n, d, tPrime] of [
+          [5, 6, undefined],
+          [7, 5, Math.log(100)],
+          [1, 3, undefined],
+        ] as const) {
           const seed = 40 + n;
           const { h, got } = interpreterStep(loss, n, d, seed, tPrime, t);
           const model = FUSED_MODELS[loss](h, t);
           const ctx = `${loss} ${name} N=${n} D=${d} t'=${tPrime ?? 'init'}`;
           // the interpreter may keep intermediates in float64: agreement to float32 rounding, not bits
-          for (const k of ['dx', 'dy'] as const) assert.ok(relativeError(got[k], model[k]) <= 1e-5, `${ctx}: ${k} vs the model ${relativeError(got[k], model[k])}`);
+          for (const k of ['dx', 'dy'] as const)
+            assert.ok(
+              relativeError(got[k], model[k]) <= 1e-5,
+              `${ctx}: ${k} vs the model ${relativeError(got[k], model[k])}`,
+            );
           for (const k of ['loss', 'dtPrime', 'dBias'] as const)
-            if (model[k] !== undefined) assert.ok(relativeError([got[k]!], [model[k]!]) <= 1e-5, `${ctx}: ${k} ${got[k]} vs the model ${model[k]}`);
+            if (model[k] !== undefined)
+              assert.ok(
+                relativeError([got[k]!], [model[k]!]) <= 1e-5,
+                `${ctx}: ${k} ${got[k]} vs the model ${model[k]}`,
+              );
           const ref = REFERENCES[loss](toReference(h));
           const e = {
-            loss: relativeError([got.loss], [ref.loss]), dx: relativeError(got.dx, ref.dx), dy: relativeError(got.dy, ref.dy),
-            dtPrime: relativeError([got.dtPrime], [ref.dtPrime]), ...(loss === 'siglip' ? { dBias: relativeError([got.dBias!], [ref.dBias!]) } : {}),
+            loss: relativeError([got.loss], [ref.loss]),
+            dx: relativeError(got.dx, ref.dx),
+            dy: relativeError(got.dy, ref.dy),
+            dtPrime: relativeError([got.dtPrime], [ref.dtPrime]),
+            ...(loss === 'siglip' ? { dBias: relativeError([got.dBias!], [ref.dBias!]) } : {}),
           };
           assert.ok(maxError(e) <= TOLERANCE, `${ctx}: against the reference ${JSON.stringify(e)}`);
         }
       });
 
   it('every kernel of both schedules ran', () => {
-    for (const k of ['clipRowSweep', 'clipColumnCombine', 'clipGradSweep_dx', 'clipGradSweep_dy', 'siglipLossSweep', 'siglipGradSweep_dx', 'siglipGradSweep_dy', 'sumReduce'])
-      assert.ok(launches.some((l) => l.startsWith(k)), `${k} never launched`);
+    for (const k of [
+      'clipRowSweep',
+      'clipColumnCombine',
+      'clipGradSweep_dx',
+      'clipGradSweep_dy',
+      'siglipLossSweep',
+      'siglipGradSweep_dx',
+      'siglipGradSweep_dy',
+      'sumReduce',
+    ])
+      assert.ok(
+        launches.some((l) => l.startsWith(k)),
+        `${k} never launched`,
+      );
   });
 
   it('the sources of the tilings real adapters get (64×64, 32×32) parse', () => {
     for (const limits of [WEBGPU_DEFAULT_LIMITS, { ...WEBGPU_DEFAULT_LIMITS, maxComputeWorkgroupStorageSize: 32768 }]) {
       const t = chooseTiling(limits, 512);
       const specs = [
-        clipRowSweepSpec(4096, 512, t), clipColumnCombineSpec(4096, 512, t), siglipLossSweepSpec(4096, 512, t), sumReduceSpec(0, 10, 1),
-        ...(['clip', 'siglip'] as const).flatMap((l) => (['dx', 'dy'] as const).map((r) => gradSweepSpec(l, r, 4096, 512, t))),
+        clipRowSweepSpec(4096, 512, t),
+        clipColumnCombineSpec(4096, 512, t),
+        siglipLossSweepSpec(4096, 512, t),
+        sumReduceSpec(0, 10, 1),
+        ...(['clip', 'siglip'] as const).flatMap((l) =>
+          (['dx', 'dy'] as const).map((r) => gradSweepSpec(l, r, 4096, 512, t)),
+        ),
       ];
       for (const s of specs) assert.ok(new wgsl!.WgslParser().parse(module(s)).length > 0, s.key);
     }

@@ -28,16 +28,27 @@ const CASES: [string, string, number][] = [
 
 describe('fp32 FMA peaks (datasheet)', () => {
   it('names as nvidia-smi prints them map to their datasheet figure', () => {
-    for (const [name, gpu, tflops] of CASES) assert.deepEqual(fp32Peak(name), { gpu, flops_per_s: tflops * T, source: 'datasheet' }, name);
+    for (const [name, gpu, tflops] of CASES)
+      assert.deepEqual(fp32Peak(name), { gpu, flops_per_s: tflops * T, source: 'datasheet' }, name);
   });
 
   it('look-alikes and unknown parts get no peak, never a neighbour’s', () => {
-    for (const name of ['NVIDIA A10G', 'NVIDIA H100', 'NVIDIA GeForce RTX 4080', 'AMD Instinct MI300X', 'Apple M2', 'llvmpipe (LLVM 15.0.6, 256 bits)', 'NVIDIA L4T'])
+    for (const name of [
+      'NVIDIA A10G',
+      'NVIDIA H100',
+      'NVIDIA GeForce RTX 4080',
+      'AMD Instinct MI300X',
+      'Apple M2',
+      'llvmpipe (LLVM 15.0.6, 256 bits)',
+      'NVIDIA L4T',
+    ])
       assert.equal(fp32Peak(name), null, name);
   });
 
   it("the H200 sample's device name finds the H200; its measured matMul is about 20% of the peak", () => {
-    const c = JSON.parse(readFileSync(new URL('../results/samples/nvidia-h200-webgpu/ceiling.json', import.meta.url), 'utf8')) as { device_name: string; flops_per_s: number };
+    const c = JSON.parse(
+      readFileSync(new URL('../results/samples/nvidia-h200-webgpu/ceiling.json', import.meta.url), 'utf8'),
+    ) as { device_name: string; flops_per_s: number };
     const peak = peakForBackend('webgpu', c.device_name, [])!;
     assert.equal(peak.gpu, 'H200 SXM');
     assert.ok(Math.abs(c.flops_per_s / peak.flops_per_s - 0.199) < 0.001);

@@ -14,11 +14,24 @@ describe('kernel profile', () => {
 
   it('aggregate groups by name, sorts by total, keeps the top and sums the rest', () => {
     const t = aggregate(
-      [{ name: 'Exp', ms: 1 }, { name: 'MatMul', ms: 5 }, { name: 'Exp', ms: 2 }, { name: 'Sum', ms: 0.5 }, { name: 'Neg', ms: 0.5 }, { name: 'MatMul', ms: 3 }],
+      [
+        { name: 'Exp', ms: 1 },
+        { name: 'MatMul', ms: 5 },
+        { name: 'Exp', ms: 2 },
+        { name: 'Sum', ms: 0.5 },
+        { name: 'Neg', ms: 0.5 },
+        { name: 'MatMul', ms: 3 },
+      ],
       2,
       15,
     );
-    assert.deepEqual(t.rows.map((r) => [r.name, r.calls, r.total_ms, r.mean_ms]), [['MatMul', 2, 8, 4], ['Exp', 2, 3, 1.5]]);
+    assert.deepEqual(
+      t.rows.map((r) => [r.name, r.calls, r.total_ms, r.mean_ms]),
+      [
+        ['MatMul', 2, 8, 4],
+        ['Exp', 2, 3, 1.5],
+      ],
+    );
     assert.deepEqual([t.rest?.name, t.rest?.calls, t.rest?.total_ms], ['(2 more)', 2, 1]);
     assert.equal(t.total_ms, 12);
     assert.equal(t.unaccounted_ms, 3);
@@ -28,7 +41,10 @@ describe('kernel profile', () => {
   });
 
   it("parses tfjs-backend-webgpu's per-program times", () => {
-    assert.deepEqual(parseProgramTimes('MatMulPackedProgram: 1.5, BinaryOpProgram: 0.25'), [{ name: 'MatMulPackedProgram', ms: 1.5 }, { name: 'BinaryOpProgram', ms: 0.25 }]);
+    assert.deepEqual(parseProgramTimes('MatMulPackedProgram: 1.5, BinaryOpProgram: 0.25'), [
+      { name: 'MatMulPackedProgram', ms: 1.5 },
+      { name: 'BinaryOpProgram', ms: 0.25 },
+    ]);
     assert.deepEqual(parseProgramTimes(''), []);
     assert.throws(() => parseProgramTimes('garbage'), /unreadable program timing/);
   });

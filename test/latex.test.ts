@@ -14,12 +14,24 @@ import { COLUMN_WIDTH_IN } from '../src/report/paper-style.js';
 const FIX = join(import.meta.dirname, 'fixtures', 'report');
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
-test('LaTeX escaping: specials, the report\'s unicode, `code` and **bold**', () => {
-  assert.equal(escapeLatex('50% of a_b & c#d {x} $y ~ ^ \\'), '50\\% of a\\_b \\& c\\#d \\{x\\} \\$y \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
-  assert.equal(escapeLatex('0.81× at N² ≈ 2 µs — p10–p90 …'), '0.81$\\times$ at N$^{2}$ $\\approx$ 2 $\\mu$s --- p10--p90 \\ldots{}');
-  assert.equal(inlineLatex('run `plan --calibrate <dir>` **now**'), 'run \\texttt{plan --calibrate \\textless{}dir\\textgreater{}} \\textbf{now}');
+test("LaTeX escaping: specials, the report's unicode, `code` and **bold**", () => {
+  assert.equal(
+    escapeLatex('50% of a_b & c#d {x} $y ~ ^ \\'),
+    '50\\% of a\\_b \\& c\\#d \\{x\\} \\$y \\textasciitilde{} \\textasciicircum{} \\textbackslash{}',
+  );
+  assert.equal(
+    escapeLatex('0.81× at N² ≈ 2 µs — p10–p90 …'),
+    '0.81$\\times$ at N$^{2}$ $\\approx$ 2 $\\mu$s --- p10--p90 \\ldots{}',
+  );
+  assert.equal(
+    inlineLatex('run `plan --calibrate <dir>` **now**'),
+    'run \\texttt{plan --calibrate \\textless{}dir\\textgreater{}} \\textbf{now}',
+  );
   const t = booktabs({ head: ['a', 'b'], rows: [['1', '2']], columns: ['l', 'r'], caption: 'c', label: 'tab:x' });
-  assert.match(t, /\\begin\{table\}\[tbp\][\s\S]*\\toprule\n {4}a & b \\\\\n {4}\\midrule\n {4}1 & 2 \\\\\n {4}\\bottomrule[\s\S]*\\end\{table\}/);
+  assert.match(
+    t,
+    /\\begin\{table\}\[tbp\][\s\S]*\\toprule\n {4}a & b \\\\\n {4}\\midrule\n {4}1 & 2 \\\\\n {4}\\bottomrule[\s\S]*\\end\{table\}/,
+  );
   assert.doesNotMatch(t, /\|/, 'no vertical rules');
 });
 
@@ -31,8 +43,13 @@ test('palette: the first colours stay apart in greyscale; dashes per impl and ma
     return y > 0.008856 ? 116 * Math.cbrt(y) - 16 : 903.3 * y;
   };
   const first = PALETTE.slice(0, 3).map(lightness);
-  for (let i = 0; i < first.length; i++) for (let j = i + 1; j < first.length; j++) assert.ok(Math.abs(first[i]! - first[j]!) >= 20, `L* ${first[i]} vs ${first[j]}`);
-  assert.ok(PALETTE.every((c) => lightness(c) < 85), 'no colour too light for paper');
+  for (let i = 0; i < first.length; i++)
+    for (let j = i + 1; j < first.length; j++)
+      assert.ok(Math.abs(first[i]! - first[j]!) >= 20, `L* ${first[i]} vs ${first[j]}`);
+  assert.ok(
+    PALETTE.every((c) => lightness(c) < 85),
+    'no colour too light for paper',
+  );
   assert.notDeepEqual(IMPL_DASH.naive, IMPL_DASH.chunked);
   assert.notEqual(LOSS_POINT.clip, LOSS_POINT.siglip);
 });
@@ -42,22 +59,38 @@ test('writeReport --latex: tables, figures and one-column vector PDFs with embed
   cpSync(join(FIX, 'runB'), dir, { recursive: true });
   const s = await writeReport(dir, { latex: true });
   const latex = join(dir, 'latex');
-  for (const f of ['results.tex', 'checks.tex', 'answers.tex', 'figures.tex', 'preview.tex', 'memory-vs-n.pdf', 'comm-vs-w.pdf']) assert.ok(existsSync(join(latex, f)), f);
+  for (const f of [
+    'results.tex',
+    'checks.tex',
+    'answers.tex',
+    'figures.tex',
+    'preview.tex',
+    'memory-vs-n.pdf',
+    'comm-vs-w.pdf',
+  ])
+    assert.ok(existsSync(join(latex, f)), f);
   assert.equal(s.files.latex.length, 5 + 5);
   const results = readFileSync(join(latex, 'results.tex'), 'utf8');
   assert.match(results, /% needs \\usepackage\{booktabs\}/);
   assert.match(results, /\\toprule[\s\S]*\\midrule[\s\S]*\\bottomrule/);
   assert.match(results, /^ {4}clip naive single & 256 & 1 & 256 & --- & ok & /m, 'a naive row has no tile width');
   assert.match(results, /^ {4}clip chunked single & 256 & 1 & 256 & 128 & ok & /m);
-  assert.match(readFileSync(join(latex, 'answers.tex'), 'utf8'), /Is SigLIP's memory O\(N\) and CLIP's O\(N\$\^\{2\}\$\)\? & No: naive SigLIP/);
-  assert.match(readFileSync(join(latex, 'figures.tex'), 'utf8'), /\\includegraphics\[width=\\columnwidth\]\{memory-vs-n\.pdf\}/);
+  assert.match(
+    readFileSync(join(latex, 'answers.tex'), 'utf8'),
+    /Is SigLIP's memory O\(N\) and CLIP's O\(N\$\^\{2\}\$\)\? & No: naive SigLIP/,
+  );
+  assert.match(
+    readFileSync(join(latex, 'figures.tex'), 'utf8'),
+    /\\includegraphics\[width=\\columnwidth\]\{memory-vs-n\.pdf\}/,
+  );
   const pdf = readFileSync(join(latex, 'memory-vs-n.pdf'));
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   const box = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(pdf.toString('latin1'));
   assert.ok(box, 'a MediaBox');
   assert.ok(Math.abs(Number(box[1]) - COLUMN_WIDTH_IN * 72) < 1, `one column wide: ${box[1]} pt`);
   assert.match(pdf.toString('latin1'), /\/FontFile2/, 'the font program is in the file');
-  if (!has('pdffonts')) return t.diagnostic('pdffonts not installed (apt-get install poppler-utils): fonts checked by /FontFile2 only');
+  if (!has('pdffonts'))
+    return t.diagnostic('pdffonts not installed (apt-get install poppler-utils): fonts checked by /FontFile2 only');
   for (const f of s.files.latex.filter((p) => p.endsWith('.pdf'))) {
     const fonts = execFileSync('pdffonts', [f], { encoding: 'utf8' }).trim().split('\n').slice(2);
     assert.ok(fonts.length > 0, `${f}: has text`);
@@ -73,8 +106,23 @@ test('preview.tex compiles with pdflatex (where TeX is installed)', async (t) =>
   const dir = join(mkdtempSync(join(tmpdir(), 'lossbench-latex-')), 'runA');
   cpSync(join(FIX, 'runA'), dir, { recursive: true });
   await writeReport(dir, { latex: true });
-  const r = spawnSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'preview.tex'], { cwd: join(dir, 'latex'), encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, r.stdout.split('\n').filter((l) => l.startsWith('!')).join('\n'));
+  const r = spawnSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'preview.tex'], {
+    cwd: join(dir, 'latex'),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(
+    r.status,
+    0,
+    r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .join('\n'),
+  );
   assert.ok(existsSync(join(dir, 'latex', 'preview.pdf')));
-  assert.doesNotMatch(r.stdout, /Overfull \\hbox \((\d{2,}|[3-9])\.\d+pt/, 'no table overruns the page by more than 2pt');
+  assert.doesNotMatch(
+    r.stdout,
+    /Overfull \\hbox \((\d{2,}|[3-9])\.\d+pt/,
+    'no table overruns the page by more than 2pt',
+  );
 });

@@ -42,7 +42,13 @@ for (const [backend, seedBase] of ['cpu', 'wasm'].flatMap((b) => SEED_BASES.map(
               for (const c of impl === 'chunked' ? CS : [0])
                 for (const tPrime of [undefined, Math.log(100)]) {
                   seed++;
-                  const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c), { loss, n, d, seed, tPrime });
+                  const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c), {
+                    loss,
+                    n,
+                    d,
+                    seed,
+                    tPrime,
+                  });
                   const ctx = `${loss} ${impl} N=${n} D=${d} c=${c} t'=${tPrime ?? 'init'} seed=${seed}: ${JSON.stringify(errors)}`;
                   assert.ok(maxError(errors) <= TOLERANCE, ctx); // NaN makes maxError NaN or ∞: fails
                   assert.equal(leakedTensors, 0, `leak: ${ctx}`);
@@ -57,8 +63,14 @@ for (const [backend, seedBase] of ['cpu', 'wasm'].flatMap((b) => SEED_BASES.map(
             for (const d of [8, 64]) {
               seed++;
               const pairs = correlatedInputs(loss, n, d, seed, Math.log(100));
-              const dups = withDuplicates(pairs, [[0, 1], [n - 1, n >> 1]]);
-              for (const [name, host] of [['correlated', pairs], ['duplicates', dups]] as const) {
+              const dups = withDuplicates(pairs, [
+                [0, 1],
+                [n - 1, n >> 1],
+              ]);
+              for (const [name, host] of [
+                ['correlated', pairs],
+                ['duplicates', dups],
+              ] as const) {
                 const { errors, leakedTensors } = await checkOn(lossStep(loss, impl, 7), loss, host);
                 const ctx = `${loss} ${impl} ${name} N=${n} D=${d} c=7 seed=${seed}: ${JSON.stringify(errors)}`;
                 assert.ok(maxError(errors) <= TOLERANCE, ctx);
@@ -70,7 +82,13 @@ for (const [backend, seedBase] of ['cpu', 'wasm'].flatMap((b) => SEED_BASES.map(
     it('clip at t = 100 with a dominant diagonal (seed 245999, N = 3) keeps its gradient accurate', async () => {
       // The textbook lse − diag form lost 2.5e-4 (chunked) and 9.5e-5 (naive) relative accuracy here.
       for (const impl of IMPLS) {
-        const { errors } = await checkStep(lossStep('clip', impl, 16), { loss: 'clip', n: 3, d: 64, seed: 245999, tPrime: Math.log(100) });
+        const { errors } = await checkStep(lossStep('clip', impl, 16), {
+          loss: 'clip',
+          n: 3,
+          d: 64,
+          seed: 245999,
+          tPrime: Math.log(100),
+        });
         assert.ok(maxError(errors) <= 1e-5, `${impl}: ${JSON.stringify(errors)}`);
       }
     });
@@ -82,7 +100,12 @@ for (const [backend, seedBase] of ['cpu', 'wasm'].flatMap((b) => SEED_BASES.map(
           const inputs = toTensors(randomInputs(loss, n, 64, seed));
           const a = lossStep(loss, 'naive', 0)(inputs);
           const b = lossStep(loss, 'chunked', 16)(inputs);
-          const pairs: [tf.Tensor, tf.Tensor][] = [[a.loss, b.loss], [a.grads.x, b.grads.x], [a.grads.y, b.grads.y], [a.grads.tPrime, b.grads.tPrime]];
+          const pairs: [tf.Tensor, tf.Tensor][] = [
+            [a.loss, b.loss],
+            [a.grads.x, b.grads.x],
+            [a.grads.y, b.grads.y],
+            [a.grads.tPrime, b.grads.tPrime],
+          ];
           if (loss === 'siglip') pairs.push([a.grads.bias!, b.grads.bias!]);
           for (const [p, q] of pairs) {
             const e = relativeError(q.dataSync(), p.dataSync());

@@ -36,9 +36,25 @@ describe('peak tensor bytes on wasm (D = 64, c = 128)', () => {
       assert.ok(c2 <= n2 / 4, msg);
       assert.ok(c1 > 0 && n1 > 0, msg);
       // The analytic model (src/model/memory.ts) must follow the implementations it describes.
-      for (const [impl, n, measured] of [['naive', 2048, n2], ['chunked', 2048, c2]] as const) {
-        const predicted = predictPeakBytes({ loss, impl, strategy: 'single', n, world: 1, localBatch: n, dim: 64, chunk: 128, bytesPerElement: 4 });
-        assert.ok(Math.abs(predicted / measured - 1) <= 0.15, `${loss} ${impl} N=${n}: predicted ${predicted} vs measured ${measured}`);
+      for (const [impl, n, measured] of [
+        ['naive', 2048, n2],
+        ['chunked', 2048, c2],
+      ] as const) {
+        const predicted = predictPeakBytes({
+          loss,
+          impl,
+          strategy: 'single',
+          n,
+          world: 1,
+          localBatch: n,
+          dim: 64,
+          chunk: 128,
+          bytesPerElement: 4,
+        });
+        assert.ok(
+          Math.abs(predicted / measured - 1) <= 0.15,
+          `${loss} ${impl} N=${n}: predicted ${predicted} vs measured ${measured}`,
+        );
       }
     });
 });

@@ -29,9 +29,18 @@ test('commTimeMs = rounds·α + bytes/β on presets and custom links', () => {
   assert.equal(latencyOnly.bytesPerSecond, 64e9);
   assert.equal(latencyOnly.latencyS, 1e-6);
   const clean = (e: Error) => e instanceof UsageError && !/undefined|NaN|\n/.test(e.message);
-  assert.throws(() => resolveLink('nvlink4', { gbps: 0 }), (e: Error) => clean(e) && /^link-gbps: expected a positive number of GB\/s, got 0$/.test(e.message));
-  assert.throws(() => resolveLink('nvlink4', { latencyUs: -1 }), (e: Error) => clean(e) && /^link-latency-us: /.test(e.message));
-  assert.throws(() => resolveLink('carrier-pigeon', { latencyUs: 1 }), (e: Error) => clean(e) && /^link: expected one of /.test(e.message));
+  assert.throws(
+    () => resolveLink('nvlink4', { gbps: 0 }),
+    (e: Error) => clean(e) && /^link-gbps: expected a positive number of GB\/s, got 0$/.test(e.message),
+  );
+  assert.throws(
+    () => resolveLink('nvlink4', { latencyUs: -1 }),
+    (e: Error) => clean(e) && /^link-latency-us: /.test(e.message),
+  );
+  assert.throws(
+    () => resolveLink('carrier-pigeon', { latencyUs: 1 }),
+    (e: Error) => clean(e) && /^link: expected one of /.test(e.message),
+  );
 });
 
 test('FLOPs: 6N²D naive, 8N²D chunked on one device; strategies count what they do', () => {
@@ -50,6 +59,17 @@ test('memory model: naive grows as N², chunked as N, rings flat in W', () => {
   // measured on wasm (D = 64, c = 128): 1311.7 MiB naive, 29.63 MiB chunked at N = 4096
   assert.ok(Math.abs(naive(4096) / 2 ** 20 - 1311.7) / 1311.7 < 0.1, `naive 4096: ${naive(4096) / 2 ** 20} MiB`);
   assert.ok(Math.abs(chunked(4096) / 2 ** 20 - 29.63) / 29.63 < 0.1, `chunked 4096: ${chunked(4096) / 2 ** 20} MiB`);
-  const ring = (W: number) => predictPeakBytes({ loss: 'siglip', impl: 'chunked', strategy: 'ring', n: W * 256, world: W, localBatch: 256, dim: 32, chunk: 64, bytesPerElement: 4 });
+  const ring = (W: number) =>
+    predictPeakBytes({
+      loss: 'siglip',
+      impl: 'chunked',
+      strategy: 'ring',
+      n: W * 256,
+      world: W,
+      localBatch: 256,
+      dim: 32,
+      chunk: 64,
+      bytesPerElement: 4,
+    });
   assert.equal(ring(8), ring(2));
 });

@@ -20,7 +20,10 @@ describe('float64 reference', () => {
         const L = (i: RefInputs) => ref(i).loss;
         const g = ref(inp);
         const close = (a: number, b: number, what: string) =>
-          assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${loss} ${what}: analytic ${b} vs numeric ${a} (seed ${seed})`);
+          assert.ok(
+            Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)),
+            `${loss} ${what}: analytic ${b} vs numeric ${a} (seed ${seed})`,
+          );
         for (const key of ['x', 'y'] as const)
           for (let k = 0; k < inp.n * inp.d; k++) {
             const num = fd(L, inp, (i, e) => {
@@ -30,8 +33,17 @@ describe('float64 reference', () => {
             });
             close(num, (key === 'x' ? g.dx : g.dy)[k]!, `d${key}[${k}]`);
           }
-        close(fd(L, inp, (i, e) => ({ ...i, tPrime: i.tPrime + e })), g.dtPrime, "dt'");
-        if (loss === 'siglip') close(fd(L, inp, (i, e) => ({ ...i, bias: i.bias + e })), g.dBias!, 'dβ');
+        close(
+          fd(L, inp, (i, e) => ({ ...i, tPrime: i.tPrime + e })),
+          g.dtPrime,
+          "dt'",
+        );
+        if (loss === 'siglip')
+          close(
+            fd(L, inp, (i, e) => ({ ...i, bias: i.bias + e })),
+            g.dBias!,
+            'dβ',
+          );
       });
 
   it('clip at N = 2 with orthogonal unit features and t = 1 equals the hand computation', () => {
@@ -41,14 +53,27 @@ describe('float64 reference', () => {
     const r = REFERENCES.clip({ n: 2, d: 2, x: I, y: I, tPrime: 0, bias: 0 });
     const a = 1 / (2 * (Math.E + 1));
     assert.ok(Math.abs(r.loss - (Math.log1p(Math.E) - 1)) < 1e-12, `loss ${r.loss}`);
-    assert.deepEqual([...r.dx].map((v) => +v.toFixed(12)), [-a, a, a, -a].map((v) => +v.toFixed(12)));
-    assert.deepEqual([...r.dy].map((v) => +v.toFixed(12)), [-a, a, a, -a].map((v) => +v.toFixed(12)));
+    assert.deepEqual(
+      [...r.dx].map((v) => +v.toFixed(12)),
+      [-a, a, a, -a].map((v) => +v.toFixed(12)),
+    );
+    assert.deepEqual(
+      [...r.dy].map((v) => +v.toFixed(12)),
+      [-a, a, a, -a].map((v) => +v.toFixed(12)),
+    );
     assert.ok(Math.abs(r.dtPrime + 2 * a) < 1e-12, `dt' ${r.dtPrime}`);
   });
 
   it('clip loss at N = 1 is exactly zero; siglip sums over all N² pairs', () => {
     assert.equal(REFERENCES.clip(toReference(randomInputs('clip', 1, 4, 1))).loss, 0);
-    const s = REFERENCES.siglip({ n: 2, d: 1, x: Float64Array.from([1, 1]), y: Float64Array.from([1, 1]), tPrime: 0, bias: 0 });
+    const s = REFERENCES.siglip({
+      n: 2,
+      d: 1,
+      x: Float64Array.from([1, 1]),
+      y: Float64Array.from([1, 1]),
+      tPrime: 0,
+      bias: 0,
+    });
     // logits all 1: two positives softplus(−1), two negatives softplus(1), divided by N = 2
     assert.ok(Math.abs(s.loss - (2 * Math.log1p(Math.exp(-1)) + 2 * Math.log1p(Math.exp(1))) / 2) < 1e-12);
   });

@@ -2,7 +2,14 @@
 // (bytes, FLOPs, memory terms, largest tensor) equal those of the switch statements it replaced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DISTRIBUTED_NAMES, hasStrategy, STRATEGIES, STRATEGY_DEFS, STRATEGY_LIST, strategyOf } from '../src/distributed/registry.js';
+import {
+  DISTRIBUTED_NAMES,
+  hasStrategy,
+  STRATEGIES,
+  STRATEGY_DEFS,
+  STRATEGY_LIST,
+  strategyOf,
+} from '../src/distributed/registry.js';
 import { commFormula, predictedComm } from '../src/distributed/formulas.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../src/losses/types.js';
 import { flopsOf } from '../src/model/flops.js';
@@ -20,10 +27,20 @@ test('registry: every loss × strategy once, single first, complete, in the orde
   for (const loss of LOSSES) {
     assert.equal(STRATEGIES[loss][0], 'single');
     assert.equal(new Set(STRATEGIES[loss]).size, STRATEGIES[loss].length);
-    assert.deepEqual(STRATEGIES[loss].filter((n) => PREVIOUS[loss].includes(n)), PREVIOUS[loss], loss);
+    assert.deepEqual(
+      STRATEGIES[loss].filter((n) => PREVIOUS[loss].includes(n)),
+      PREVIOUS[loss],
+      loss,
+    );
   }
-  assert.deepEqual(STRATEGY_LIST.map((s) => s.key), Object.keys(STRATEGY_DEFS));
-  assert.deepEqual(DISTRIBUTED_NAMES.filter((n) => PREVIOUS_DISTRIBUTED.includes(n)), PREVIOUS_DISTRIBUTED);
+  assert.deepEqual(
+    STRATEGY_LIST.map((s) => s.key),
+    Object.keys(STRATEGY_DEFS),
+  );
+  assert.deepEqual(
+    DISTRIBUTED_NAMES.filter((n) => PREVIOUS_DISTRIBUTED.includes(n)),
+    PREVIOUS_DISTRIBUTED,
+  );
   for (const s of STRATEGY_LIST) {
     assert.ok((LOSSES as readonly string[]).includes(s.loss), s.key);
     assert.equal(`${s.loss}/${s.name}`, s.key);
@@ -35,7 +52,10 @@ test('registry: every loss × strategy once, single first, complete, in the orde
   }
   assert.equal(Object.keys(MEMORY_CONSTANTS).length, STRATEGY_LIST.length * IMPLS.length);
   assert.equal(hasStrategy('siglip', 'allgather-local'), false);
-  assert.throws(() => strategyOf('clip', 'allgather'), (e: Error) => e instanceof RangeError && e.message === 'unknown strategy clip/allgather');
+  assert.throws(
+    () => strategyOf('clip', 'allgather'),
+    (e: Error) => e instanceof RangeError && e.message === 'unknown strategy clip/allgather',
+  );
   assert.throws(() => flopsOf('siglip', 'naive', 'allgather-global', 2, 4, 8, 4), RangeError);
 });
 
@@ -54,7 +74,10 @@ function previousComm(key: string, W: number): Record<string, { fwd: Phase; bwd:
     case 'clip/allgather-global':
       return { 'all-gather': { fwd: p(2 * w1, 2 * w1), bwd: none } };
     case 'clip/allgather-local':
-      return { 'all-gather': { fwd: p(2 * w1, 2 * w1), bwd: none }, 'reduce-scatter': { fwd: none, bwd: p(2 * w1, 2 * w1) } };
+      return {
+        'all-gather': { fwd: p(2 * w1, 2 * w1), bwd: none },
+        'reduce-scatter': { fwd: none, bwd: p(2 * w1, 2 * w1) },
+      };
     case 'clip/ring':
       return { ring: { fwd: p(2 * w1, w1), bwd: p(4 * w1, W > 1 ? W : 0) } };
     case 'siglip/allgather':
@@ -64,7 +87,10 @@ function previousComm(key: string, W: number): Record<string, { fwd: Phase; bwd:
     case 'siglip/ring-bidir': {
       const bidir = Math.floor(w1 / 2);
       const odd = w1 % 2;
-      return { 'ring-bidir': { fwd: p(2 * bidir, bidir), bwd: p(2 * bidir, bidir) }, ring: { fwd: p(odd, odd), bwd: p(odd, odd) } };
+      return {
+        'ring-bidir': { fwd: p(2 * bidir, bidir), bwd: p(2 * bidir, bidir) },
+        ring: { fwd: p(odd, odd), bwd: p(odd, odd) },
+      };
     }
   }
   throw new RangeError(key);
@@ -93,7 +119,14 @@ function previousFlops(key: string, impl: ImplName, world: number, b: number, di
   throw new RangeError(key);
 }
 
-function previousMemoryTerms(strategy: string, impl: ImplName, W: number, b: number, D: number, c: number): [number, number] {
+function previousMemoryTerms(
+  strategy: string,
+  impl: ImplName,
+  W: number,
+  b: number,
+  D: number,
+  c: number,
+): [number, number] {
   const n = W * b;
   const naive = impl === 'naive';
   if (strategy === 'single' || strategy === 'allgather-global') return [naive ? n * n : n * Math.min(c, n), n * D];
@@ -101,7 +134,14 @@ function previousMemoryTerms(strategy: string, impl: ImplName, W: number, b: num
   return [naive ? b * b : b * Math.min(c, b), strategy === 'ring-bidir' ? W * b * D : b * D];
 }
 
-function previousLargestTensorBytes(strategy: string, impl: ImplName, n: number, b: number, D: number, c: number): number {
+function previousLargestTensorBytes(
+  strategy: string,
+  impl: ImplName,
+  n: number,
+  b: number,
+  D: number,
+  c: number,
+): number {
   const rows = strategy === 'single' || strategy === 'allgather-global' ? n : b;
   const cols = strategy === 'ring' || strategy === 'ring-bidir' ? b : n;
   const logits = impl === 'naive' ? rows * cols : rows * Math.min(c, cols);
@@ -117,7 +157,11 @@ test('registry: bytes, FLOPs, memory terms and largest tensor equal the previous
         for (const D of [8, 768]) {
           const E = 4 * b * D;
           const blocks = Object.values(previousComm(key, W)).reduce((t, k) => t + k.fwd.blocks + k.bwd.blocks, 0);
-          assert.equal(predictedComm(loss, name, W, b, D, 4).bytesSent, blocks * E, `${key} W=${W} b=${b} D=${D}: bytes`);
+          assert.equal(
+            predictedComm(loss, name, W, b, D, 4).bytesSent,
+            blocks * E,
+            `${key} W=${W} b=${b} D=${D}: bytes`,
+          );
           for (const impl of IMPLS)
             for (const c of [4, 64, 1024]) {
               const at = `${key}/${impl} W=${W} b=${b} D=${D} c=${c}`;
@@ -126,8 +170,16 @@ test('registry: bytes, FLOPs, memory terms and largest tensor equal the previous
               assert.deepEqual(memoryTerms(q), previousMemoryTerms(name, impl, W, b, D, c), `${at}: memory terms`);
               const k = MEMORY_CONSTANTS[`${key}/${impl}`];
               const [L, F] = previousMemoryTerms(name, impl, W, b, D, c);
-              assert.equal(predictPeakBytes({ ...q, bytesPerElement: 4 }), 4 * (k.kLogit * L + k.kFeature * F), `${at}: peak bytes`);
-              assert.equal(largestTensorBytes({ ...q, link: 'nvlink4' }), previousLargestTensorBytes(name, impl, W * b, b, D, c), `${at}: largest tensor`);
+              assert.equal(
+                predictPeakBytes({ ...q, bytesPerElement: 4 }),
+                4 * (k.kLogit * L + k.kFeature * F),
+                `${at}: peak bytes`,
+              );
+              assert.equal(
+                largestTensorBytes({ ...q, link: 'nvlink4' }),
+                previousLargestTensorBytes(name, impl, W * b, b, D, c),
+                `${at}: largest tensor`,
+              );
               checked++;
             }
         }

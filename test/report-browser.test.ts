@@ -23,55 +23,78 @@ function findChromium(): string | null {
   return null;
 }
 
-test('report.html in headless Chromium: no console error, every chart loaded, the tables there', { timeout: 180_000 }, async (t) => {
-  const chromium = findChromium();
-  if (!chromium) return t.skip('chromium not found: apt-get install chromium (CI installs it), or set $CHROMIUM');
-  const { default: puppeteer } = await import('puppeteer-core');
+test(
+  'report.html in headless Chromium: no console error, every chart loaded, the tables there',
+  { timeout: 180_000 },
+  async (t) => {
+    const chromium = findChromium();
+    if (!chromium) return t.skip('chromium not found: apt-get install chromium (CI installs it), or set $CHROMIUM');
+    const { default: puppeteer } = await import('puppeteer-core');
 
-  const dir = join(mkdtempSync(join(tmpdir(), 'lossbench-browser-')), 'runB');
-  cpSync(join(FIX, 'runB'), dir, { recursive: true });
-  const s = await writeReport(dir);
-  const charts = s.files.charts.filter((f) => f.endsWith('.png')).length;
-  assert.ok(charts >= 5, `${charts} charts`);
+    const dir = join(mkdtempSync(join(tmpdir(), 'lossbench-browser-')), 'runB');
+    cpSync(join(FIX, 'runB'), dir, { recursive: true });
+    const s = await writeReport(dir);
+    const charts = s.files.charts.filter((f) => f.endsWith('.png')).length;
+    assert.ok(charts >= 5, `${charts} charts`);
 
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    // As root (CI, containers) Chromium refuses its sandbox; /dev/shm is small in containers.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-    timeout: 120_000,
-  });
-  try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => void (m.type() === 'error' && problems.push(`console error: ${m.text()}`)));
-    page.on('pageerror', (e) => void problems.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
-    page.on('requestfailed', (r) => void problems.push(`failed to load ${r.url().slice(0, 80)}: ${r.failure()?.errorText}`));
-    await page.setViewport({ width: 1300, height: 900 });
-    await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load', timeout: 60_000 });
+    const browser = await puppeteer.launch({
+      executablePath: chromium,
+      headless: true,
+      // As root (CI, containers) Chromium refuses its sandbox; /dev/shm is small in containers.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      timeout: 120_000,
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => void (m.type() === 'error' && problems.push(`console error: ${m.text()}`)));
+      page.on('pageerror', (e) => void problems.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
+      page.on(
+        'requestfailed',
+        (r) => void problems.push(`failed to load ${r.url().slice(0, 80)}: ${r.failure()?.errorText}`),
+      );
+      await page.setViewport({ width: 1300, height: 900 });
+      await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load', timeout: 60_000 });
 
-    const seen = await page.evaluate(() => ({
-      images: [...document.images].map((i) => ({ alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight })),
-      tables: [...document.querySelectorAll('table')].map((tb) => ({ head: [...tb.querySelectorAll('th')].map((th) => th.textContent), rows: tb.querySelectorAll('tbody tr').length })),
-      h2: [...document.querySelectorAll('h2')].map((h) => h.textContent),
-      title: document.title,
-    }));
-    const shot = join(dir, 'report-screenshot.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    t.diagnostic(`screenshot: ${shot}`);
+      const seen = await page.evaluate(() => ({
+        images: [...document.images].map((i) => ({
+          alt: i.alt,
+          complete: i.complete,
+          naturalWidth: i.naturalWidth,
+          naturalHeight: i.naturalHeight,
+        })),
+        tables: [...document.querySelectorAll('table')].map((tb) => ({
+          head: [...tb.querySelectorAll('th')].map((th) => th.textContent),
+          rows: tb.querySelectorAll('tbody tr').length,
+        })),
+        h2: [...document.querySelectorAll('h2')].map((h) => h.textContent),
+        title: document.title,
+      }));
+      const shot = join(dir, 'report-screenshot.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      t.diagnostic(`screenshot: ${shot}`);
 
-    assert.deepEqual(problems, []);
-    assert.equal(seen.images.length, charts, 'one image per chart');
-    for (const img of seen.images) assert.ok(img.complete && img.naturalWidth > 0 && img.naturalHeight > 0, `chart "${img.alt}" loaded (${img.naturalWidth}×${img.naturalHeight})`);
-    assert.equal(seen.h2[0], 'Answers', `the Answers section comes first: ${seen.h2.join(', ')}`);
-    for (const h of ['Results', 'Charts', 'Scaling checks', 'Findings']) assert.ok(seen.h2.includes(h), `section ${h}`);
-    const results = seen.tables.find((tb) => tb.head[0] === 'scenario' && tb.head.includes('peak tensor memory'));
-    assert.ok(results, 'the results table');
-    assert.equal(results.rows, s.rows, 'one results row per scenario');
-    assert.ok(seen.tables.some((tb) => tb.head[0] === 'series' && tb.rows === s.checks.length), 'the scaling checks table');
-    assert.match(seen.title, /^lossbench report — /);
-    assert.ok(statSync(shot).size > 50_000, 'the screenshot has content');
-  } finally {
-    await browser.close();
-  }
-});
+      assert.deepEqual(problems, []);
+      assert.equal(seen.images.length, charts, 'one image per chart');
+      for (const img of seen.images)
+        assert.ok(
+          img.complete && img.naturalWidth > 0 && img.naturalHeight > 0,
+          `chart "${img.alt}" loaded (${img.naturalWidth}×${img.naturalHeight})`,
+        );
+      assert.equal(seen.h2[0], 'Answers', `the Answers section comes first: ${seen.h2.join(', ')}`);
+      for (const h of ['Results', 'Charts', 'Scaling checks', 'Findings'])
+        assert.ok(seen.h2.includes(h), `section ${h}`);
+      const results = seen.tables.find((tb) => tb.head[0] === 'scenario' && tb.head.includes('peak tensor memory'));
+      assert.ok(results, 'the results table');
+      assert.equal(results.rows, s.rows, 'one results row per scenario');
+      assert.ok(
+        seen.tables.some((tb) => tb.head[0] === 'series' && tb.rows === s.checks.length),
+        'the scaling checks table',
+      );
+      assert.match(seen.title, /^lossbench report — /);
+      assert.ok(statSync(shot).size > 50_000, 'the screenshot has content');
+    } finally {
+      await browser.close();
+    }
+  },
+);

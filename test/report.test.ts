@@ -22,11 +22,41 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-report-'));
 
 function row(p: Partial<ScenarioResult> & Pick<ScenarioResult, 'loss' | 'impl' | 'n'>): ScenarioResult {
   const r: ScenarioResult = {
-    id: '', strategy: 'single', world: 1, local_batch: p.n, dim: 64, chunk: 32, backend: 'cpu', device_name: 'test', status: 'ok',
-    reason: '', loss_value: 1, step_ms_median: 1, step_ms_p10: 0.9, step_ms_p90: 1.2, step_samples: 10, peak_tensor_bytes: 1,
-    predicted_peak_bytes: null, device_mem_bytes: null, host_rss_peak_bytes: null, comm_bytes_sent: null, comm_bytes_received: null,
-    comm_rounds: null, predicted_comm_bytes: null, comm_ms_modelled: null, comm_link: '', flops: null, achieved_flops_per_s: null,
-    wall_ms: 1, finished_at: '', engine: 'tfjs', dtype: 'fp32', dist_backend: 'none', comm_ms_measured: null, memory_probe: '', ...p,
+    id: '',
+    strategy: 'single',
+    world: 1,
+    local_batch: p.n,
+    dim: 64,
+    chunk: 32,
+    backend: 'cpu',
+    device_name: 'test',
+    status: 'ok',
+    reason: '',
+    loss_value: 1,
+    step_ms_median: 1,
+    step_ms_p10: 0.9,
+    step_ms_p90: 1.2,
+    step_samples: 10,
+    peak_tensor_bytes: 1,
+    predicted_peak_bytes: null,
+    device_mem_bytes: null,
+    host_rss_peak_bytes: null,
+    comm_bytes_sent: null,
+    comm_bytes_received: null,
+    comm_rounds: null,
+    predicted_comm_bytes: null,
+    comm_ms_modelled: null,
+    comm_link: '',
+    flops: null,
+    achieved_flops_per_s: null,
+    wall_ms: 1,
+    finished_at: '',
+    engine: 'tfjs',
+    dtype: 'fp32',
+    dist_backend: 'none',
+    comm_ms_measured: null,
+    memory_probe: '',
+    ...p,
   };
   r.id = `${r.loss}/${r.impl}/${r.strategy}/N${r.n}/W${r.world}/D${r.dim}/c${r.chunk}`;
   return r;
@@ -43,17 +73,34 @@ test('log-log fit recovers exact slopes 2 and 1', () => {
 });
 
 test('scaling check passes right data, fails a "chunked" series growing as N², n/a with too few points', () => {
-  const good = [...NS.map((n) => row({ loss: 'clip', impl: 'naive', n, peak_tensor_bytes: 20 * n * n })), ...NS.map((n) => row({ loss: 'clip', impl: 'chunked', n, peak_tensor_bytes: 4000 * n }))];
+  const good = [
+    ...NS.map((n) => row({ loss: 'clip', impl: 'naive', n, peak_tensor_bytes: 20 * n * n })),
+    ...NS.map((n) => row({ loss: 'clip', impl: 'chunked', n, peak_tensor_bytes: 4000 * n })),
+  ];
   const verdicts = Object.fromEntries(scalingChecks(good).map((c) => [c.impl, c.verdict]));
   assert.deepEqual(verdicts, { naive: 'PASS', chunked: 'PASS' });
   const bad = scalingChecks(NS.map((n) => row({ loss: 'siglip', impl: 'chunked', n, peak_tensor_bytes: 16 * n * n })));
   assert.equal(bad[0]!.verdict, 'FAIL');
   assert.ok(Math.abs(bad[0]!.slope! - 2) < 1e-9);
   // chunked rule N ≥ max(4c, 2D) = 128 here; only two such points → n/a
-  const few = scalingChecks([64, 96, 128, 256].map((n) => row({ loss: 'clip', impl: 'chunked', n, peak_tensor_bytes: n })));
+  const few = scalingChecks(
+    [64, 96, 128, 256].map((n) => row({ loss: 'clip', impl: 'chunked', n, peak_tensor_bytes: n })),
+  );
   assert.equal(few[0]!.verdict, 'n/a');
   // ring at fixed b over W: flat → PASS
-  const ring = scalingChecks([2, 4, 8].map((w) => row({ loss: 'siglip', impl: 'naive', strategy: 'ring', n: 128 * w, world: w, local_batch: 128, peak_tensor_bytes: 1e6 })));
+  const ring = scalingChecks(
+    [2, 4, 8].map((w) =>
+      row({
+        loss: 'siglip',
+        impl: 'naive',
+        strategy: 'ring',
+        n: 128 * w,
+        world: w,
+        local_batch: 128,
+        peak_tensor_bytes: 1e6,
+      }),
+    ),
+  );
   assert.ok(ring.some((c) => c.over === 'W' && c.verdict === 'PASS'));
 });
 
@@ -80,10 +127,22 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 test('regression check: a scenario ok in the baseline and not ok now is a FAILed status regression', () => {
-  const base = [row({ loss: 'clip', impl: 'naive', n: 256 }), row({ loss: 'clip', impl: 'naive', n: 512 }), row({ loss: 'clip', impl: 'naive', n: 1024, status: 'oom' })];
+  const base = [
+    row({ loss: 'clip', impl: 'naive', n: 256 }),
+    row({ loss: 'clip', impl: 'naive', n: 512 }),
+    row({ loss: 'clip', impl: 'naive', n: 1024, status: 'oom' }),
+  ];
   const cur = [
     row({ loss: 'clip', impl: 'naive', n: 256 }),
-    row({ loss: 'clip', impl: 'naive', n: 512, status: 'timeout', reason: 'over 60 s', step_ms_median: null, peak_tensor_bytes: null }),
+    row({
+      loss: 'clip',
+      impl: 'naive',
+      n: 512,
+      status: 'timeout',
+      reason: 'over 60 s',
+      step_ms_median: null,
+      peak_tensor_bytes: null,
+    }),
     row({ loss: 'clip', impl: 'naive', n: 1024, status: 'error' }), // not ok in the baseline either: not compared
   ];
   const r = regressionChecks(cur, base);
@@ -102,16 +161,28 @@ test('report --baseline: a scenario that became oom fails the run (exit 1), in r
   cpSync(join(FIX, 'runA'), cur, { recursive: true });
   const lines = readFileSync(join(cur, 'results.jsonl'), 'utf8').split('\n');
   const i = lines.findIndex((l) => l.includes('"status":"ok"'));
-  const changed = { ...JSON.parse(lines[i]!), status: 'oom', reason: 'RSS over --memory-limit', step_ms_median: null, peak_tensor_bytes: null };
+  const changed = {
+    ...JSON.parse(lines[i]!),
+    status: 'oom',
+    reason: 'RSS over --memory-limit',
+    step_ms_median: null,
+    peak_tensor_bytes: null,
+  };
   lines[i] = JSON.stringify(changed);
   writeFileSync(join(cur, 'results.jsonl'), lines.join('\n'));
 
   const s = await writeReport(cur, { baseline: base });
   const failed = s.regressions.filter((r) => r.verdict === 'FAIL');
   assert.equal(failed.length, 1);
-  assert.deepEqual([failed[0]!.id, failed[0]!.metric, failed[0]!.baseline, failed[0]!.current], [changed.id, 'status', 'ok', 'oom']);
+  assert.deepEqual(
+    [failed[0]!.id, failed[0]!.metric, failed[0]!.baseline, failed[0]!.current],
+    [changed.id, 'status', 'ok', 'oom'],
+  );
   assert.equal(s.failedRegressions, 1);
-  assert.match(readFileSync(join(cur, 'report.md'), 'utf8'), /\| status \| ok \| oom \|.*FAIL \| ok → oom: RSS over --memory-limit \|/);
+  assert.match(
+    readFileSync(join(cur, 'report.md'), 'utf8'),
+    /\| status \| ok \| oom \|.*FAIL \| ok → oom: RSS over --memory-limit \|/,
+  );
 
   const res = await cli(['report', cur, '--baseline', base]);
   assert.equal(res.code, 1);
@@ -130,7 +201,10 @@ test('report prints the torn-line warning on stderr, not in the summary', async 
   assert.match(res.err, /^warning: .*results\.jsonl line \d+: torn last line ignored/m);
   assert.doesNotMatch(res.out, /torn/);
   const json = await cli(['report', dir, '--json']);
-  assert.ok(JSON.parse(json.out).warnings.some((w: string) => /torn last line/.test(w)), 'stdout stays parseable JSON');
+  assert.ok(
+    JSON.parse(json.out).warnings.some((w: string) => /torn last line/.test(w)),
+    'stdout stays parseable JSON',
+  );
   assert.match(json.err, /torn last line/);
 });
 
@@ -138,15 +212,32 @@ test('chart configuration: series per loss×impl with slopes, guides, not-run ma
   const run = loadRun(join(FIX, 'runA'));
   const mem = memoryVsNChart(run.rows);
   const labels = mem.config.data.datasets.map((d) => String(d.label));
-  for (const s of ['clip naive', 'clip chunked', 'siglip naive', 'siglip chunked']) assert.ok(labels.some((l) => l.startsWith(`${s} (slope `)), `${s} in ${labels}`);
-  assert.match(labels.find((l) => l.startsWith('clip naive'))!, /slope 1\.\d\d\)/);
+  for (const s of ['clip naive', 'clip chunked', 'siglip naive', 'siglip chunked'])
+    assert.ok(
+      labels.some((l) => l.startsWith(`${s} (slope `)),
+      `${s} in ${labels}`,
+    );
+  assert.match(
+    labels.find((l) => l.startsWith('clip naive'))!,
+    /slope 1\.\d\d\)/,
+  );
   assert.ok(labels.includes('O(N) guide') && labels.includes('O(N²) guide'));
   const notRun = mem.config.data.datasets.find((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot')!;
   assert.ok(notRun, 'not-run markers present');
   const pts = notRun.data as ChartPoint[];
-  assert.deepEqual(pts.map((p) => [p.x, p.status]).sort(), [[8192, 'oom'], [8192, 'skipped']]);
-  assert.ok(pts.every((p) => p.y > 0), 'marked at the predicted bytes');
-  const opts = mem.config.options as { scales: { x: { type: string }; y: { type: string } }; animation: boolean; responsive: boolean };
+  assert.deepEqual(pts.map((p) => [p.x, p.status]).sort(), [
+    [8192, 'oom'],
+    [8192, 'skipped'],
+  ]);
+  assert.ok(
+    pts.every((p) => p.y > 0),
+    'marked at the predicted bytes',
+  );
+  const opts = mem.config.options as {
+    scales: { x: { type: string }; y: { type: string } };
+    animation: boolean;
+    responsive: boolean;
+  };
   assert.equal(opts.scales.x.type, 'logarithmic');
   assert.equal(opts.scales.y.type, 'logarithmic');
   assert.equal(opts.animation, false);
@@ -154,8 +245,14 @@ test('chart configuration: series per loss×impl with slopes, guides, not-run ma
   const time = timeVsNChart(run.rows);
   const p0 = time.config.data.datasets[0]!.data[0] as ChartPoint;
   assert.ok(p0.yMin! < p0.y && p0.y < p0.yMax!, 'p10–p90 spread carried');
-  assert.deepEqual(buildCharts(run.rows).map((c) => c.name), ['memory-vs-n', 'time-vs-n', 'measured-vs-predicted', 'flops-vs-n']);
-  assert.ok(buildCharts(loadRun(join(FIX, 'runB')).rows).some((c) => c.name === 'comm-vs-w'), 'comm chart when W varies');
+  assert.deepEqual(
+    buildCharts(run.rows).map((c) => c.name),
+    ['memory-vs-n', 'time-vs-n', 'measured-vs-predicted', 'flops-vs-n'],
+  );
+  assert.ok(
+    buildCharts(loadRun(join(FIX, 'runB')).rows).some((c) => c.name === 'comm-vs-w'),
+    'comm chart when W varies',
+  );
 });
 
 test('charts render as PNG (decodable, expected width) and SVG', async () => {
@@ -194,7 +291,20 @@ test('writeReport writes charts, report.md and a self-contained report.html; tor
 
 test('writeReport on a folder with zero ok rows still writes a report', async () => {
   const dir = tmp();
-  writeFileSync(join(dir, 'results.jsonl'), JSON.stringify(row({ loss: 'clip', impl: 'naive', n: 65536, status: 'skipped', reason: 'too big', predicted_peak_bytes: 34e9, peak_tensor_bytes: null })) + '\n');
+  writeFileSync(
+    join(dir, 'results.jsonl'),
+    JSON.stringify(
+      row({
+        loss: 'clip',
+        impl: 'naive',
+        n: 65536,
+        status: 'skipped',
+        reason: 'too big',
+        predicted_peak_bytes: 34e9,
+        peak_tensor_bytes: null,
+      }),
+    ) + '\n',
+  );
   const s = await writeReport(dir);
   assert.equal(s.okRows, 0);
   assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /Nothing ran ok/);
@@ -205,15 +315,27 @@ test('writeReport on a folder with zero ok rows still writes a report', async ()
 
 test('malformed results folders are UsageErrors naming file and line', () => {
   assert.throws(() => loadRun(join(tmpdir(), 'lossbench-no-such-dir-xyz')), UsageError);
-  assert.throws(() => loadRun(tmp()), (e: Error) => e instanceof UsageError && /results\.jsonl/.test(e.message));
+  assert.throws(
+    () => loadRun(tmp()),
+    (e: Error) => e instanceof UsageError && /results\.jsonl/.test(e.message),
+  );
   const good = JSON.stringify(row({ loss: 'clip', impl: 'naive', n: 64 }));
-  assert.throws(() => parseResultsJsonl(`${good}\nnot json\n${good}\n`, 'r.jsonl'), (e: Error) => e instanceof UsageError && /r\.jsonl line 2/.test(e.message));
-  assert.throws(() => parseResultsJsonl(`{"id":"x"}\n${good}\n`, 'r.jsonl'), (e: Error) => e instanceof UsageError && /line 1: not a scenario result/.test(e.message));
+  assert.throws(
+    () => parseResultsJsonl(`${good}\nnot json\n${good}\n`, 'r.jsonl'),
+    (e: Error) => e instanceof UsageError && /r\.jsonl line 2/.test(e.message),
+  );
+  assert.throws(
+    () => parseResultsJsonl(`{"id":"x"}\n${good}\n`, 'r.jsonl'),
+    (e: Error) => e instanceof UsageError && /line 1: not a scenario result/.test(e.message),
+  );
   assert.equal(parseResultsJsonl(`${good}\n${good.slice(0, 30)}`, 'r.jsonl').rows.length, 1);
   const dir = tmp();
   writeFileSync(join(dir, 'results.jsonl'), `${good}\n`);
   writeFileSync(join(dir, 'run.json'), '{oops');
-  assert.throws(() => loadRun(dir), (e: Error) => e instanceof UsageError && /run\.json/.test(e.message));
+  assert.throws(
+    () => loadRun(dir),
+    (e: Error) => e instanceof UsageError && /run\.json/.test(e.message),
+  );
 });
 
 test('compare merges two machines; refuses mismatched D without --force, accepts with it', async () => {
@@ -223,7 +345,9 @@ test('compare merges two machines; refuses mismatched D without --force, accepts
   assert.ok(s.common > 10);
   const csv = readFileSync(s.files.csv, 'utf8').split('\n');
   assert.match(csv[0]!, /^run,id,loss/);
-  assert.ok(csv.some((l) => l.includes('cpu-wasm tfjs · laptop')) && csv.some((l) => l.includes('gpu-webgpu tfjs · gpubox')));
+  assert.ok(
+    csv.some((l) => l.includes('cpu-wasm tfjs · laptop')) && csv.some((l) => l.includes('gpu-webgpu tfjs · gpubox')),
+  );
   const md = readFileSync(s.files.markdown, 'utf8');
   assert.match(md, /Step time \(median\)/);
   assert.match(md, /Peak tensor memory/);
@@ -231,7 +355,10 @@ test('compare merges two machines; refuses mismatched D without --force, accepts
   assert.match(md, /×\)/);
   assert.ok(existsSync(join(out, 'compare.html')) && existsSync(join(out, 'charts', 'memory-vs-n.svg')));
 
-  await assert.rejects(compareRuns([join(FIX, 'runA'), join(FIX, 'runD512')], { out: join(tmp(), 'x') }), (e: Error) => e instanceof UsageError && /different D/.test(e.message));
+  await assert.rejects(
+    compareRuns([join(FIX, 'runA'), join(FIX, 'runD512')], { out: join(tmp(), 'x') }),
+    (e: Error) => e instanceof UsageError && /different D/.test(e.message),
+  );
   const forced = await compareRuns([join(FIX, 'runA'), join(FIX, 'runD512')], { out: join(tmp(), 'y'), force: true });
   assert.ok(forced.mismatches.length > 0 && forced.common > 0);
 });
@@ -246,9 +373,14 @@ test('byte formatting', () => {
 test('measured-vs-predicted marks each not-run scenario at its own predicted x', async () => {
   const { measuredVsPredictedChart } = await import('../src/report/charts.js');
   const rows = loadRun(join(FIX, 'runA')).rows;
-  const ds = measuredVsPredictedChart(rows).config.data.datasets.find((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot')!;
+  const ds = measuredVsPredictedChart(rows).config.data.datasets.find(
+    (d) => (d as { pointStyle?: string }).pointStyle === 'crossRot',
+  )!;
   const xs = (ds.data as ChartPoint[]).map((p) => p.x).sort();
-  const want = rows.filter((r) => r.status !== 'ok').map((r) => r.predicted_peak_bytes!).sort();
+  const want = rows
+    .filter((r) => r.status !== 'ok')
+    .map((r) => r.predicted_peak_bytes!)
+    .sort();
   assert.deepEqual(xs, want);
 });
 
@@ -265,16 +397,28 @@ test('naive rows show no tile width: results table, checks, legends, CSV (the JS
   assert.equal(resultRow(rows[0]!)[c], '—');
   assert.equal(resultRow(rows[NS.length]!)[c], '64');
   const checks = scalingChecks(rows);
-  assert.ok(checks.some((k) => k.series === 'clip naive single, D=64, W=1'), checks.map((k) => k.series).join('\n'));
+  assert.ok(
+    checks.some((k) => k.series === 'clip naive single, D=64, W=1'),
+    checks.map((k) => k.series).join('\n'),
+  );
   assert.ok(checks.some((k) => k.series === 'clip chunked single, D=64, c=64, W=1'));
   const labels = memoryVsNChart(rows).config.data.datasets.map((d) => String(d.label));
-  assert.ok(labels.some((l) => l.startsWith('clip naive (slope')), labels.join('\n'));
-  assert.ok(labels.some((l) => l.startsWith('clip chunked c=128')), labels.join('\n'));
+  assert.ok(
+    labels.some((l) => l.startsWith('clip naive (slope')),
+    labels.join('\n'),
+  );
+  assert.ok(
+    labels.some((l) => l.startsWith('clip chunked c=128')),
+    labels.join('\n'),
+  );
   assert.ok(!labels.some((l) => /naive c=/.test(l)), labels.join('\n'));
   assert.doesNotMatch(summaryTable(rows.slice(0, 1)), /4096/);
   const dir = tmp();
   writeCsv(dir, rows);
-  const [head, ...lines] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [head, ...lines] = readFileSync(join(dir, 'results.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const at = head!.indexOf('chunk');
   const naive = lines.find((l) => l[0] === 'clip/naive/single/N256/W1/D64/c4096');
   const chunked = lines.find((l) => l[0] === 'clip/chunked/single/N256/W1/D64/c64');
@@ -290,7 +434,10 @@ test('report refuses a folder that is not a lossbench run: one line naming the f
   const a = await cli(['report', foreign]);
   assert.equal(a.code, 2);
   assert.equal(a.err.split('\n').length, 1, a.err);
-  assert.match(a.err, /^lossbench: .*run\.json: not a lossbench run \(no lossbench_version, created_at, backend, config\.scenarios\)/);
+  assert.match(
+    a.err,
+    /^lossbench: .*run\.json: not a lossbench run \(no lossbench_version, created_at, backend, config\.scenarios\)/,
+  );
   assert.equal(existsSync(join(foreign, 'report.md')), false, 'no report written');
   // Without run.json, a results.jsonl whose only line is no row's start is not called torn.
   const noRun = tmp();
@@ -301,5 +448,8 @@ test('report refuses a folder that is not a lossbench run: one line naming the f
   assert.equal(existsSync(join(noRun, 'report.md')), false);
   // bench --resume reads run.json through the same check.
   const { readRunInfo } = await import('../src/results/store.js');
-  assert.throws(() => readRunInfo(foreign), (e: Error) => e instanceof UsageError && /not a lossbench run/.test(e.message));
+  assert.throws(
+    () => readRunInfo(foreign),
+    (e: Error) => e instanceof UsageError && /not a lossbench run/.test(e.message),
+  );
 });

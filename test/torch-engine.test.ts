@@ -26,15 +26,41 @@ import type { ImplName, LossName } from '../src/losses/types.js';
 const PY = process.env.LOSSBENCH_PYTHON || '/usr/bin/python3';
 const PKG = torchPackagePath();
 const skip = (() => {
-  if (spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return `no torch in ${PY}: apt-get install python3-torch (or set LOSSBENCH_PYTHON to a Python with torch)`;
+  if (spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
+    return `no torch in ${PY}: apt-get install python3-torch (or set LOSSBENCH_PYTHON to a Python with torch)`;
   if (!existsSync(join(PKG, 'lossbench_torch'))) return `no lossbench_torch in ${PKG}: set LOSSBENCH_TORCH_PATH`;
   return false;
 })();
 const ENV = { LOSSBENCH_PYTHON: PY };
 // Tiny sizes: the cost is Python and torch starting, once per worker and once per rank.
-const TINY = ['--engine', 'torch', '--device', 'cpu', '--impl', 'chunked', '--dim', '8', '--chunk', '4', '--warmup', '0', '--samples', '2', '--sample-time-ms', '1', '--no-link-probe', '--no-report', '--json'];
+const TINY = [
+  '--engine',
+  'torch',
+  '--device',
+  'cpu',
+  '--impl',
+  'chunked',
+  '--dim',
+  '8',
+  '--chunk',
+  '4',
+  '--warmup',
+  '0',
+  '--samples',
+  '2',
+  '--sample-time-ms',
+  '1',
+  '--no-link-probe',
+  '--no-report',
+  '--json',
+];
 
-interface Run { code: number | null; stderr: string; rows: ScenarioResult[]; dir: string }
+interface Run {
+  code: number | null;
+  stderr: string;
+  rows: ScenarioResult[];
+  dir: string;
+}
 
 async function bench(args: string[], env: Record<string, string> = {}, onTick?: () => void): Promise<Run> {
   const out = mkdtempSync(join(tmpdir(), 'lossbench-torch-'));
@@ -44,54 +70,99 @@ async function bench(args: string[], env: Record<string, string> = {}, onTick?: 
   const dirs = readdirSync(out);
   const dir = dirs.length === 1 ? join(out, dirs[0]!) : '';
   const jsonl = dir && existsSync(join(dir, 'results.jsonl')) ? readFileSync(join(dir, 'results.jsonl'), 'utf8') : '';
-  return { code: r.code, stderr: r.stderr, rows: jsonl.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScenarioResult), dir };
+  return {
+    code: r.code,
+    stderr: r.stderr,
+    rows: jsonl
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ScenarioResult),
+    dir,
+  };
 }
 
 const explain = (rows: ScenarioResult[]) => rows.map((r) => `${r.id}: ${r.status} ${r.reason}`).join('\n');
 
 test('the Python unittest suite of lossbench_torch passes', { skip }, async () => {
-  const r = spawnSync(PY, ['-m', 'unittest', 'discover', '-s', 'tests'], { cwd: PKG, env: torchEnv(), encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(PY, ['-m', 'unittest', 'discover', '-s', 'tests'], {
+    cwd: PKG,
+    env: torchEnv(),
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   assert.equal(r.status, 0, r.stderr.slice(-4000));
   assert.match(r.stderr, /\nOK/);
 });
 
-test('bench --engine torch: every strategy at W = 1, 2, 4, traffic as the TS formulas; a killed rank is an error row naming it, and the sweep goes on', { skip }, async () => {
-  const killed = scenarioId({ loss: 'siglip', impl: 'chunked', strategy: 'allgather', n: 16, world: 4, dim: 8, chunk: 4 });
-  const r = await bench([...TINY, '--strategy', 'single,allgather-global,allgather-local,ring,allgather,ring-bidir', '--world', '2,4', '--local-batch', '4'],
-    { LOSSBENCH_FAULT: `killrank:1:${killed}` });
-  assert.equal(r.code, 0, r.stderr);
-  // single at W = 1 (N = 4) for each loss, and 6 strategies × W = 2, 4
-  assert.equal(r.rows.length, 2 + 6 * 2, explain(r.rows));
-  assert.deepEqual([...new Set(r.rows.map((x) => x.world))].sort(), [1, 2, 4]);
-  for (const row of r.rows) {
-    assert.equal(row.engine, 'torch');
-    assert.equal(row.dtype, 'fp32');
-    assert.equal(row.backend, 'cpu');
-    if (row.id === killed) {
-      assert.equal(row.status, 'error', explain(r.rows));
-      assert.match(row.reason, /\brank 1\b/, 'the reason names the killed rank');
-      continue;
+test(
+  'bench --engine torch: every strategy at W = 1, 2, 4, traffic as the TS formulas; a killed rank is an error row naming it, and the sweep goes on',
+  { skip },
+  async () => {
+    const killed = scenarioId({
+      loss: 'siglip',
+      impl: 'chunked',
+      strategy: 'allgather',
+      n: 16,
+      world: 4,
+      dim: 8,
+      chunk: 4,
+    });
+    const r = await bench(
+      [
+        ...TINY,
+        '--strategy',
+        'single,allgather-global,allgather-local,ring,allgather,ring-bidir',
+        '--world',
+        '2,4',
+        '--local-batch',
+        '4',
+      ],
+      { LOSSBENCH_FAULT: `killrank:1:${killed}` },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    // single at W = 1 (N = 4) for each loss, and 6 strategies × W = 2, 4
+    assert.equal(r.rows.length, 2 + 6 * 2, explain(r.rows));
+    assert.deepEqual([...new Set(r.rows.map((x) => x.world))].sort(), [1, 2, 4]);
+    for (const row of r.rows) {
+      assert.equal(row.engine, 'torch');
+      assert.equal(row.dtype, 'fp32');
+      assert.equal(row.backend, 'cpu');
+      if (row.id === killed) {
+        assert.equal(row.status, 'error', explain(r.rows));
+        assert.match(row.reason, /\brank 1\b/, 'the reason names the killed rank');
+        continue;
+      }
+      assert.equal(row.status, 'ok', explain(r.rows));
+      const want = predictedComm(row.loss, row.strategy, row.world, row.local_batch, row.dim, 4);
+      assert.deepEqual(
+        [row.comm_bytes_sent, row.comm_bytes_received, row.comm_rounds],
+        [want.bytesSent, want.bytesReceived, want.rounds],
+        `${row.id}: traffic`,
+      );
+      assert.equal(row.dist_backend, row.world === 1 ? 'none' : 'gloo');
+      assert.equal(typeof row.loss_value, 'number');
+      assert.ok(row.peak_tensor_bytes! > 0, `${row.id}: peak ${row.peak_tensor_bytes}`);
+      if (row.world > 1) assert.ok(row.comm_ms_measured! > 0, `${row.id}: comm_ms_measured ${row.comm_ms_measured}`);
+      else assert.equal(row.comm_ms_measured, null);
     }
-    assert.equal(row.status, 'ok', explain(r.rows));
-    const want = predictedComm(row.loss, row.strategy, row.world, row.local_batch, row.dim, 4);
-    assert.deepEqual([row.comm_bytes_sent, row.comm_bytes_received, row.comm_rounds], [want.bytesSent, want.bytesReceived, want.rounds], `${row.id}: traffic`);
-    assert.equal(row.dist_backend, row.world === 1 ? 'none' : 'gloo');
-    assert.equal(typeof row.loss_value, 'number');
-    assert.ok(row.peak_tensor_bytes! > 0, `${row.id}: peak ${row.peak_tensor_bytes}`);
-    if (row.world > 1) assert.ok(row.comm_ms_measured! > 0, `${row.id}: comm_ms_measured ${row.comm_ms_measured}`);
-    else assert.equal(row.comm_ms_measured, null);
-  }
-  // the rows after the killed one ran
-  const at = r.rows.findIndex((x) => x.id === killed);
-  assert.ok(at >= 0 && at < r.rows.length - 1 && r.rows.slice(at + 1).every((x) => x.status === 'ok'), explain(r.rows));
-  const info = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8')) as RunInfo;
-  assert.equal(info.engine, 'torch');
-  assert.equal(info.torch?.device, 'cpu');
-  assert.match(info.torch?.info.torch_version ?? '', /^\d+\.\d+/);
-  const csvHead = readFileSync(join(r.dir, 'results.csv'), 'utf8').split('\n')[0]!;
-  assert.match(csvHead, /,engine,dtype,dist_backend,comm_ms_measured,memory_probe$/);
-  assert.ok(r.rows.every((x) => x.status !== 'ok' || x.memory_probe !== ''), 'each ok row says how its peak was measured');
-});
+    // the rows after the killed one ran
+    const at = r.rows.findIndex((x) => x.id === killed);
+    assert.ok(
+      at >= 0 && at < r.rows.length - 1 && r.rows.slice(at + 1).every((x) => x.status === 'ok'),
+      explain(r.rows),
+    );
+    const info = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8')) as RunInfo;
+    assert.equal(info.engine, 'torch');
+    assert.equal(info.torch?.device, 'cpu');
+    assert.match(info.torch?.info.torch_version ?? '', /^\d+\.\d+/);
+    const csvHead = readFileSync(join(r.dir, 'results.csv'), 'utf8').split('\n')[0]!;
+    assert.match(csvHead, /,engine,dtype,dist_backend,comm_ms_measured,memory_probe$/);
+    assert.ok(
+      r.rows.every((x) => x.status !== 'ok' || x.memory_probe !== ''),
+      'each ok row says how its peak was measured',
+    );
+  },
+);
 
 /** pid → [state, process group], from /proc/<pid>/stat (comm may hold spaces: split after the last ')'). */
 function statOf(pid: number | 'self'): [string, number] | null {
@@ -106,10 +177,13 @@ function statOf(pid: number | 'self'): [string, number] | null {
 
 /** Live members of a process group; zombies are left out (an orphan's zombie stays where nobody reaps it). */
 function liveMembers(pgid: number): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    const s = statOf(pid);
-    return s !== null && s[1] === pgid && s[0] !== 'Z';
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      const s = statOf(pid);
+      return s !== null && s[1] === pgid && s[0] !== 'Z';
+    });
 }
 
 /** Pids whose environment holds `mark` (other users' processes are unreadable and skipped). */
@@ -131,7 +205,8 @@ test('a hung torch worker is a timeout row, and its whole process group is gone 
   const mark = `LOSSBENCH_TEST_MARK=${randomUUID()}`;
   const groups = new Set<number>();
   const ours = statOf('self')![1]; // the bench CLI and its `info` probe run in this group; workers lead their own
-  const r = await bench([...TINY, '--loss', 'siglip', '--strategy', 'ring', '--world', '2', '--local-batch', '4', '--timeout', '5'],
+  const r = await bench(
+    [...TINY, '--loss', 'siglip', '--strategy', 'ring', '--world', '2', '--local-batch', '4', '--timeout', '5'],
     { LOSSBENCH_FAULT: `hang:${hung}`, LOSSBENCH_TEST_MARK: mark.split('=')[1]! },
     () => {
       // the worker's process group: that of any process carrying the mark outside this test's group
@@ -139,21 +214,54 @@ test('a hung torch worker is a timeout row, and its whole process group is gone 
         const s = statOf(pid);
         if (s && s[1] !== ours) groups.add(s[1]);
       }
-    });
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.rows.length, 1);
   assert.equal(r.rows[0]!.status, 'timeout', explain(r.rows));
   assert.equal(r.rows[0]!.reason, 'no result within 5000 ms (--timeout)');
   assert.ok(groups.size > 0, 'the worker was seen running');
   for (const g of groups) assert.deepEqual(liveMembers(g), [], `process group ${g} is gone`);
-  assert.deepEqual(marked(mark).filter((pid) => statOf(pid)?.[0] !== 'Z'), [], 'no process of the run is left');
+  assert.deepEqual(
+    marked(mark).filter((pid) => statOf(pid)?.[0] !== 'Z'),
+    [],
+    'no process of the run is left',
+  );
 });
 
 /** `lossbench_torch step` on an inputs file: loss, dx, dy, dt', dβ as float32. */
-function torchStep(file: string, h: HostInputs, loss: LossName, impl: ImplName, chunk: number, strategy = 'single', world = 1): Promise<{ loss: number; dx: Float32Array; dy: Float32Array; dt: number; db: number }> {
+function torchStep(
+  file: string,
+  h: HostInputs,
+  loss: LossName,
+  impl: ImplName,
+  chunk: number,
+  strategy = 'single',
+  world = 1,
+): Promise<{ loss: number; dx: Float32Array; dy: Float32Array; dt: number; db: number }> {
   const out = `${file}.${loss}.${impl}.${strategy}.out`;
   return new Promise((resolve, reject) => {
-    const args = ['-m', 'lossbench_torch', 'step', '--inputs', file, '--loss', loss, '--impl', impl, '--chunk', String(chunk), '--n', String(h.n), '--strategy', strategy, '--world', String(world), '--out', out];
+    const args = [
+      '-m',
+      'lossbench_torch',
+      'step',
+      '--inputs',
+      file,
+      '--loss',
+      loss,
+      '--impl',
+      impl,
+      '--chunk',
+      String(chunk),
+      '--n',
+      String(h.n),
+      '--strategy',
+      strategy,
+      '--world',
+      String(world),
+      '--out',
+      out,
+    ];
     const p = spawn(PY, args, { env: torchEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -162,40 +270,68 @@ function torchStep(file: string, h: HostInputs, loss: LossName, impl: ImplName, 
       const buf = readFileSync(out);
       const f = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)); // little-endian hosts
       const nd = h.n * h.d;
-      resolve({ loss: f[0]!, dx: f.slice(1, 1 + nd), dy: f.slice(1 + nd, 1 + 2 * nd), dt: f[1 + 2 * nd]!, db: f[2 + 2 * nd]! });
+      resolve({
+        loss: f[0]!,
+        dx: f.slice(1, 1 + nd),
+        dy: f.slice(1 + nd, 1 + 2 * nd),
+        dt: f[1 + 2 * nd]!,
+        db: f[2 + 2 * nd]!,
+      });
     });
   });
 }
 
-test('the same inputs give the same loss and gradients in both engines (1e-4, as src/losses/accuracy.ts)', { skip }, async () => {
-  await tf.setBackend('cpu');
-  const dir = mkdtempSync(join(tmpdir(), 'lossbench-xengine-'));
-  const n = 24;
-  const d = 16;
-  const chunk = 7; // ragged tiles
-  const cases: [LossName, ImplName, string, number][] = [
-    ['clip', 'naive', 'single', 1], ['clip', 'chunked', 'single', 1], ['siglip', 'naive', 'single', 1], ['siglip', 'chunked', 'single', 1],
-    ['clip', 'chunked', 'ring', 2], // a distributed step on real ranks against tfjs's single device
-  ];
-  for (const [loss, impl, strategy, world] of cases) {
-    const host = randomInputs(loss, n, d, 11, loss === 'clip' ? Math.log(100) : undefined);
-    const file = join(dir, `${loss}.bin`);
-    writeInputsFile(file, host);
-    const t = await torchStep(file, host, loss, impl, chunk, strategy, world);
-    const inputs = toTensors(host);
-    const r = lossStep(loss, impl, chunk)(inputs);
-    const js = { loss: (await r.loss.data())[0]!, dx: await r.grads.x.data(), dy: await r.grads.y.data(), dt: (await r.grads.tPrime.data())[0]!, db: r.grads.bias ? (await r.grads.bias.data())[0]! : 0 };
-    tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
-    disposeInputs(inputs);
-    const ref = REFERENCES[loss](toReference(host));
-    const what = `${loss}/${impl}/${strategy}/W${world}`;
-    const pairs: [string, ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][] = [
-      ['loss', [t.loss], [js.loss], [ref.loss]], ['dx', t.dx, js.dx, ref.dx], ['dy', t.dy, js.dy, ref.dy], ["dt'", [t.dt], [js.dt], [ref.dtPrime]],
-      ...(loss === 'siglip' ? [['dβ', [t.db], [js.db], [ref.dBias!]] as [string, number[], number[], number[]]] : []),
+test(
+  'the same inputs give the same loss and gradients in both engines (1e-4, as src/losses/accuracy.ts)',
+  { skip },
+  async () => {
+    await tf.setBackend('cpu');
+    const dir = mkdtempSync(join(tmpdir(), 'lossbench-xengine-'));
+    const n = 24;
+    const d = 16;
+    const chunk = 7; // ragged tiles
+    const cases: [LossName, ImplName, string, number][] = [
+      ['clip', 'naive', 'single', 1],
+      ['clip', 'chunked', 'single', 1],
+      ['siglip', 'naive', 'single', 1],
+      ['siglip', 'chunked', 'single', 1],
+      ['clip', 'chunked', 'ring', 2], // a distributed step on real ranks against tfjs's single device
     ];
-    for (const [name, torchV, tfjsV, refV] of pairs) {
-      assert.ok(relativeError(torchV, tfjsV) <= TOLERANCE, `${what} ${name}: torch vs tfjs ${relativeError(torchV, tfjsV)}`);
-      assert.ok(relativeError(torchV, refV) <= TOLERANCE, `${what} ${name}: torch vs float64 ${relativeError(torchV, refV)}`);
+    for (const [loss, impl, strategy, world] of cases) {
+      const host = randomInputs(loss, n, d, 11, loss === 'clip' ? Math.log(100) : undefined);
+      const file = join(dir, `${loss}.bin`);
+      writeInputsFile(file, host);
+      const t = await torchStep(file, host, loss, impl, chunk, strategy, world);
+      const inputs = toTensors(host);
+      const r = lossStep(loss, impl, chunk)(inputs);
+      const js = {
+        loss: (await r.loss.data())[0]!,
+        dx: await r.grads.x.data(),
+        dy: await r.grads.y.data(),
+        dt: (await r.grads.tPrime.data())[0]!,
+        db: r.grads.bias ? (await r.grads.bias.data())[0]! : 0,
+      };
+      tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+      disposeInputs(inputs);
+      const ref = REFERENCES[loss](toReference(host));
+      const what = `${loss}/${impl}/${strategy}/W${world}`;
+      const pairs: [string, ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][] = [
+        ['loss', [t.loss], [js.loss], [ref.loss]],
+        ['dx', t.dx, js.dx, ref.dx],
+        ['dy', t.dy, js.dy, ref.dy],
+        ["dt'", [t.dt], [js.dt], [ref.dtPrime]],
+        ...(loss === 'siglip' ? [['dβ', [t.db], [js.db], [ref.dBias!]] as [string, number[], number[], number[]]] : []),
+      ];
+      for (const [name, torchV, tfjsV, refV] of pairs) {
+        assert.ok(
+          relativeError(torchV, tfjsV) <= TOLERANCE,
+          `${what} ${name}: torch vs tfjs ${relativeError(torchV, tfjsV)}`,
+        );
+        assert.ok(
+          relativeError(torchV, refV) <= TOLERANCE,
+          `${what} ${name}: torch vs float64 ${relativeError(torchV, refV)}`,
+        );
+      }
     }
-  }
-});
+  },
+);

@@ -27,7 +27,10 @@ test('Dawn output condensed: no native stack lines, no repeats, one line', () =>
 
 function lossbench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -41,9 +44,10 @@ function lossbench(args: string[]): Promise<{ code: number | null; stdout: strin
   });
 }
 
-test('without a usable GPU, `verify --backend webgpu` prints one lossbench line, Dawn\'s words inside it', async (t) => {
+test("without a usable GPU, `verify --backend webgpu` prints one lossbench line, Dawn's words inside it", async (t) => {
   const probe = await probeWebGpuAdapter();
-  if (probe.adapter) return t.skip(`this machine has a WebGPU adapter (${probe.adapter.description || probe.adapter.vendor})`);
+  if (probe.adapter)
+    return t.skip(`this machine has a WebGPU adapter (${probe.adapter.description || probe.adapter.vendor})`);
   const r = await lossbench(['verify', '--backend', 'webgpu']);
   assert.equal(r.code, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -53,7 +57,7 @@ test('without a usable GPU, `verify --backend webgpu` prints one lossbench line,
   assert.doesNotMatch(r.stderr, /^\s+at /m, 'no native stack lines');
 });
 
-test('without a usable GPU, `backends` starts with its own first line; the webgpu line carries Dawn\'s note', async (t) => {
+test("without a usable GPU, `backends` starts with its own first line; the webgpu line carries Dawn's note", async (t) => {
   const probe = await probeWebGpuAdapter();
   if (probe.adapter) return t.skip('this machine has a WebGPU adapter');
   const r = await lossbench(['backends']);

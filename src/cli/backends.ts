@@ -7,7 +7,9 @@ import { chooseEngine } from './engine-options.js';
 export function registerBackends(program: Command): void {
   program
     .command('backends')
-    .description('list the tfjs backends that work on this machine, in the order --backend auto tries them (--engine torch: the torch engine)')
+    .description(
+      'list the tfjs backends that work on this machine, in the order --backend auto tries them (--engine torch: the torch engine)',
+    )
     .option('--engine <name>', `${ENGINES.join(' | ')}`, 'tfjs')
     .option('--python <path>', 'torch: the Python to ask (default: env LOSSBENCH_PYTHON, else python3)')
     .option('--json', 'print JSON')
@@ -29,16 +31,31 @@ async function torchBackends(python: string | undefined, json?: boolean): Promis
   const given = pythonOf(python);
   try {
     const info = await torchInfo(given);
-    if (json) return void console.log(JSON.stringify({ ok: true, python: given, package_path: torchPackagePath(), info }, null, 2));
-    console.log(`ok   torch ${info.torch_version} in ${info.python_executable} (Python ${info.python_version}); lossbench_torch from ${torchPackagePath()}`);
+    if (json)
+      return void console.log(
+        JSON.stringify({ ok: true, python: given, package_path: torchPackagePath(), info }, null, 2),
+      );
+    console.log(
+      `ok   torch ${info.torch_version} in ${info.python_executable} (Python ${info.python_version}); lossbench_torch from ${torchPackagePath()}`,
+    );
     console.log(`ok   cpu        gloo ${info.gloo_available ? 'available' : 'missing'}`);
     if (info.cuda_available) console.log(`ok   ${describeDevice(info, 'cuda')}`);
-    else console.log(`no   cuda       ${info.cuda_version ? `built for CUDA ${info.cuda_version}, but no GPU is visible` : 'a CPU-only build of torch'}`);
+    else
+      console.log(
+        `no   cuda       ${info.cuda_version ? `built for CUDA ${info.cuda_version}, but no GPU is visible` : 'a CPU-only build of torch'}`,
+      );
     if (info.nvidia_smi_topo) console.log(`\nGPU topology (nvidia-smi topo -m):\n${info.nvidia_smi_topo.trimEnd()}`);
     console.log(`--device default: ${info.cuda_available ? 'cuda' : 'cpu'}`);
   } catch (err) {
     const why = (err as Error).message;
-    if (json) return void console.log(JSON.stringify({ ok: false, python: given, resolved: whichPython(given), package_path: torchPackagePath(), reason: why }, null, 2));
+    if (json)
+      return void console.log(
+        JSON.stringify(
+          { ok: false, python: given, resolved: whichPython(given), package_path: torchPackagePath(), reason: why },
+          null,
+          2,
+        ),
+      );
     console.log(`no   torch      ${why}`);
   }
 }

@@ -23,7 +23,11 @@ import { resolveLink } from '../model/comm.js';
 import type { ScenarioResult } from '../results/row.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-const slug = (s: string) => s.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+const slug = (s: string) =>
+  s
+    .replace(/[^A-Za-z0-9.-]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
 
 /**
  * The link of the modelled communication time: a preset, or with --link-gbps/--link-latency-us a custom
@@ -34,7 +38,8 @@ function linkOf(o: BenchOptions): string {
   const base = resolveLink(o.link);
   const gbps = o.linkGbps === undefined ? base.bytesPerSecond / 1e9 : positiveNumber('link-gbps', o.linkGbps);
   const us = o.linkLatencyUs === undefined ? base.latencyS * 1e6 : Number(o.linkLatencyUs);
-  if (!Number.isFinite(us) || us < 0) throw new UsageError(`link-latency-us: expected a non-negative number, got ${JSON.stringify(o.linkLatencyUs)}`);
+  if (!Number.isFinite(us) || us < 0)
+    throw new UsageError(`link-latency-us: expected a non-negative number, got ${JSON.stringify(o.linkLatencyUs)}`);
   return `custom:${gbps}:${us}`;
 }
 
@@ -43,13 +48,38 @@ function isGpu(b: EngineTarget): boolean {
 }
 
 /** Flags that shape a new sweep: a resumed sweep takes all of them from its run.json. */
-const SWEEP_FLAGS = ['preset', 'config', 'loss', 'impl', 'strategy', 'batch', 'globalBatch', 'localBatch', 'world', 'dim', 'chunk', 'warmup', 'samples', 'sampleTimeMs', 'linkGbps', 'linkLatencyUs', 'engine', 'device', 'dtype', 'python'] as const;
+const SWEEP_FLAGS = [
+  'preset',
+  'config',
+  'loss',
+  'impl',
+  'strategy',
+  'batch',
+  'globalBatch',
+  'localBatch',
+  'world',
+  'dim',
+  'chunk',
+  'warmup',
+  'samples',
+  'sampleTimeMs',
+  'linkGbps',
+  'linkLatencyUs',
+  'engine',
+  'device',
+  'dtype',
+  'python',
+] as const;
 
 /** The engine of a resumed run, as its run.json recorded it. */
 async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
   if (info.engine !== 'torch') return selectBackend(info.backend as BackendReady['name']);
   if (!info.torch) throw new UsageError('resume: run.json names engine torch but has no "torch" settings');
-  return selectTorch({ python: info.torch.python_path || info.torch.python, device: info.torch.device, dtype: info.torch.dtype });
+  return selectTorch({
+    python: info.torch.python_path || info.torch.python,
+    device: info.torch.device,
+    dtype: info.torch.dtype,
+  });
 }
 
 /**
@@ -57,11 +87,17 @@ async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
  * 4·b·D the sweep sends, plus the smallest message, 4·W bytes, and 4 MiB: the points that pin down the
  * latency α and bandwidth β a fit needs); a probe that fails is a note, not a stop.
  */
-async function probeLink(target: EngineTarget, specs: ScenarioSpec[], log: (s: string) => void): Promise<LinkProbe | undefined> {
+async function probeLink(
+  target: EngineTarget,
+  specs: ScenarioSpec[],
+  log: (s: string) => void,
+): Promise<LinkProbe | undefined> {
   const dist = specs.filter((s) => s.world > 1);
   if (!isTorch(target) || dist.length === 0) return undefined;
   const world = Math.max(...dist.map((s) => s.world));
-  const bytes = [...new Set([4 * world, ...dist.map((s) => 4 * s.localBatch * s.dim), 4 * 2 ** 20])].sort((a, b) => a - b);
+  const bytes = [...new Set([4 * world, ...dist.map((s) => 4 * s.localBatch * s.dim), 4 * 2 ** 20])].sort(
+    (a, b) => a - b,
+  );
   log(`measuring the link: lossbench_torch linkprobe --world ${world} (${bytes.length} block sizes)`);
   try {
     return await linkProbe(target.python, { world, device: target.name, bytes });
@@ -72,7 +108,8 @@ async function probeLink(target: EngineTarget, specs: ScenarioSpec[], log: (s: s
 }
 
 export async function runBench(o: BenchOptions): Promise<number> {
-  const memoryLimitBytes = o.memoryLimit === undefined ? null : Math.floor(positiveNumber('memory-limit', o.memoryLimit) * 2 ** 30);
+  const memoryLimitBytes =
+    o.memoryLimit === undefined ? null : Math.floor(positiveNumber('memory-limit', o.memoryLimit) * 2 ** 30);
   const timeBudgetMs = o.timeBudget === undefined ? null : positiveNumber('time-budget', o.timeBudget) * 60_000;
 
   let dir: string;
@@ -81,8 +118,15 @@ export async function runBench(o: BenchOptions): Promise<number> {
   let backend: EngineTarget;
   let timeoutMs: number;
   if (o.resume) {
-    const given: string[] = [...SWEEP_FLAGS.filter((k) => o[k] !== undefined), ...(o.backend !== 'auto' ? ['backend'] : []), ...(o.link !== 'nvlink4' ? ['link'] : [])];
-    if (given.length) throw new UsageError(`resume: the sweep, backend and link come from run.json; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}`);
+    const given: string[] = [
+      ...SWEEP_FLAGS.filter((k) => o[k] !== undefined),
+      ...(o.backend !== 'auto' ? ['backend'] : []),
+      ...(o.link !== 'nvlink4' ? ['link'] : []),
+    ];
+    if (given.length)
+      throw new UsageError(
+        `resume: the sweep, backend and link come from run.json; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}`,
+      );
     dir = o.resume;
     info = readRunInfo(dir);
     timeoutMs = o.timeout === undefined ? info.config.timeout_ms : positiveInt('timeout', o.timeout) * 1000;
@@ -98,22 +142,59 @@ export async function runBench(o: BenchOptions): Promise<number> {
     const flags = { ...o, link };
     buildScenarios(flags, 'quick');
     makeFolder('out', o.out); // here, before the slow backend probe: an --out that cannot be made fails at once
-    const choice = chooseEngine({ ...o, backend: o.backend === 'auto' ? undefined : o.backend }, o.config ? configEngine(o.config) : {});
+    const choice = chooseEngine(
+      { ...o, backend: o.backend === 'auto' ? undefined : o.backend },
+      o.config ? configEngine(o.config) : {},
+    );
     backend = choice.engine === 'torch' ? await selectTorch(choice) : await selectBackend(o.backend as never);
     specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     const fp = await fingerprint();
-    dir = join(o.out, `${stamp(new Date())}-${slug(os.hostname())}-${isTorch(backend) ? `torch-${backend.name}` : backend.name}`);
+    dir = join(
+      o.out,
+      `${stamp(new Date())}-${slug(os.hostname())}-${isTorch(backend) ? `torch-${backend.name}` : backend.name}`,
+    );
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
-    const probe = o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s));
+    const probe =
+      o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s));
     makeFolder('out', dir);
     info = {
-      ...fp, created_at: new Date().toISOString(), backend: backend.name, backend_notes: backend.notes, device_name: backend.deviceName,
-      ...(!isTorch(backend) && backend.webgpu ? { webgpu_adapter: { vendor: backend.webgpu.vendor, architecture: backend.webgpu.architecture, device: backend.webgpu.device, description: backend.webgpu.description, limits: backend.webgpu.limits } } : {}),
+      ...fp,
+      created_at: new Date().toISOString(),
+      backend: backend.name,
+      backend_notes: backend.notes,
+      device_name: backend.deviceName,
+      ...(!isTorch(backend) && backend.webgpu
+        ? {
+            webgpu_adapter: {
+              vendor: backend.webgpu.vendor,
+              architecture: backend.webgpu.architecture,
+              device: backend.webgpu.device,
+              description: backend.webgpu.description,
+              limits: backend.webgpu.limits,
+            },
+          }
+        : {}),
       engine: isTorch(backend) ? 'torch' : 'tfjs',
-      ...(isTorch(backend) ? { torch: { python: backend.python, python_path: backend.pythonPath, package_path: backend.packagePath, device: backend.name, dtype: backend.dtype, info: backend.info } } : {}),
+      ...(isTorch(backend)
+        ? {
+            torch: {
+              python: backend.python,
+              python_path: backend.pythonPath,
+              package_path: backend.packagePath,
+              device: backend.name,
+              dtype: backend.dtype,
+              info: backend.info,
+            },
+          }
+        : {}),
       ...(probe ? { link_probe: probe } : {}),
-      config: { preset: o.config ? null : o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick'), link, scenarios: specs, timeout_ms: timeoutMs },
+      config: {
+        preset: o.config ? null : (o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick')),
+        link,
+        scenarios: specs,
+        timeout_ms: timeoutMs,
+      },
     };
     writeRunInfo(dir, info);
   }
@@ -127,7 +208,10 @@ export async function runBench(o: BenchOptions): Promise<number> {
 }
 
 async function sweepInto(
-  dir: string, specs: ScenarioSpec[], backend: EngineTarget, o: BenchOptions,
+  dir: string,
+  specs: ScenarioSpec[],
+  backend: EngineTarget,
+  o: BenchOptions,
   limits: { timeoutMs: number; memoryLimitBytes: number | null; timeBudgetMs: number | null },
 ): Promise<number> {
   const { timeoutMs, memoryLimitBytes, timeBudgetMs } = limits;
@@ -147,19 +231,34 @@ async function sweepInto(
 
   const tty = !o.json && process.stderr.isTTY;
   const bar = tty
-    ? new cliProgress.SingleBar({ format: '{bar} {value}/{total} | ETA {eta_formatted} | {scenario}', hideCursor: true, etaBuffer: 5 }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        { format: '{bar} {value}/{total} | ETA {eta_formatted} | {scenario}', hideCursor: true, etaBuffer: 5 },
+        cliProgress.Presets.shades_classic,
+      )
     : null;
   bar?.start(todo.length, 0, { scenario: '' });
   let result: { rows: ScenarioResult[]; notRun: number };
   try {
-    result = await runSweep(todo, {
-      dir, backend, timeoutMs, force: !!o.force, memoryLimitBytes, timeBudgetMs,
-      onStart: (s) => bar?.update({ scenario: scenarioId(s) }),
-      onDone: (row, i) => {
-        if (bar) bar.increment(1, { scenario: `${row.id} ${row.status}` });
-        else log(`[${i + 1}/${todo.length}] ${row.id}: ${row.status}${row.step_ms_median !== null ? ` ${row.step_ms_median.toFixed(1)} ms` : ''}${row.reason ? ` (${row.reason})` : ''}`);
+    result = await runSweep(
+      todo,
+      {
+        dir,
+        backend,
+        timeoutMs,
+        force: !!o.force,
+        memoryLimitBytes,
+        timeBudgetMs,
+        onStart: (s) => bar?.update({ scenario: scenarioId(s) }),
+        onDone: (row, i) => {
+          if (bar) bar.increment(1, { scenario: `${row.id} ${row.status}` });
+          else
+            log(
+              `[${i + 1}/${todo.length}] ${row.id}: ${row.status}${row.step_ms_median !== null ? ` ${row.step_ms_median.toFixed(1)} ms` : ''}${row.reason ? ` (${row.reason})` : ''}`,
+            );
+        },
       },
-    }, stop);
+      stop,
+    );
   } finally {
     bar?.stop();
     process.off('SIGINT', onSigint);
@@ -169,10 +268,15 @@ async function sweepInto(
   const all = readResults(dir).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   writeCsv(dir, all);
   if (stop.requested) {
-    console.error(`interrupted: ${all.length} of ${specs.length} scenarios are in ${dir}; resume with: lossbench bench --resume ${dir}`);
+    console.error(
+      `interrupted: ${all.length} of ${specs.length} scenarios are in ${dir}; resume with: lossbench bench --resume ${dir}`,
+    );
     return 130;
   }
-  if (result.notRun) console.error(`time budget reached: ${result.notRun} scenarios not run; resume with: lossbench bench --resume ${dir}`);
+  if (result.notRun)
+    console.error(
+      `time budget reached: ${result.notRun} scenarios not run; resume with: lossbench bench --resume ${dir}`,
+    );
   if (o.report) {
     try {
       const { writeReport } = await import('../report/index.js');
@@ -191,7 +295,21 @@ function hasCustomAxes(o: BenchOptions): boolean {
   return !!(o.loss || o.impl || o.strategy || o.batch || o.globalBatch || o.localBatch || o.world || o.dim || o.chunk);
 }
 
-const PROBE_SPEC: ScenarioSpec = { loss: 'clip', impl: 'naive', strategy: 'single', n: 1, world: 1, localBatch: 1, dim: 1, chunk: 1, warmup: 0, samples: 1, timeBudgetMs: 1, seed: 0, link: 'nvlink4' };
+const PROBE_SPEC: ScenarioSpec = {
+  loss: 'clip',
+  impl: 'naive',
+  strategy: 'single',
+  n: 1,
+  world: 1,
+  localBatch: 1,
+  dim: 1,
+  chunk: 1,
+  warmup: 0,
+  samples: 1,
+  timeBudgetMs: 1,
+  seed: 0,
+  link: 'nvlink4',
+};
 
 /** --time-budget: cheapest (fewest predicted FLOPs) first, so the budget buys the most scenarios. */
 function cheapestFirst(specs: ScenarioSpec[]): ScenarioSpec[] {

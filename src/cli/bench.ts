@@ -33,19 +33,25 @@ export interface BenchOptions extends Omit<SweepFlags, 'link'> {
 
 /** "single | allgather-global, allgather-local, ring (clip) | allgather, ring, ring-bidir (siglip)". */
 const strategyHelp = () =>
-  ['single', ...LOSSES.map((loss) => `${STRATEGIES[loss].filter((s) => s !== 'single').join(', ')} (${loss})`)].join(' | ');
+  ['single', ...LOSSES.map((loss) => `${STRATEGIES[loss].filter((s) => s !== 'single').join(', ')} (${loss})`)].join(
+    ' | ',
+  );
 
 const STRATEGY_COLUMNS: Column<Strategy>[] = [
   { header: 'strategy', cell: (s) => s.key },
   { header: 'what it does', cell: (s) => s.description },
 ];
-const strategyList = () => `\nStrategies (--strategy takes the name, or loss/name for that loss only):\n${renderText(STRATEGY_COLUMNS, STRATEGY_LIST)}`;
+const strategyList = () =>
+  `\nStrategies (--strategy takes the name, or loss/name for that loss only):\n${renderText(STRATEGY_COLUMNS, STRATEGY_LIST)}`;
 
 export function registerBench(program: Command): void {
   addLinkOptions(program.command('bench'))
     .description('sweep scenarios (one child process each) and write a results folder')
     .option('--preset <name>', 'smoke | quick | paper | full (default: quick on CPU backends, paper on GPUs)')
-    .option('--config <file>', 'JSON sweep: {"preset": ...} or {"losses", "impls", "strategies", "batches", "worlds", "batchIs", "dims", "chunks", ...}')
+    .option(
+      '--config <file>',
+      'JSON sweep: {"preset": ...} or {"losses", "impls", "strategies", "batches", "worlds", "batchIs", "dims", "chunks", ...}',
+    )
     .option('--loss <list>', 'clip,siglip')
     .option('--impl <list>', 'naive,chunked')
     .option('--strategy <list>', strategyHelp())
@@ -65,8 +71,11 @@ export function registerBench(program: Command): void {
     .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else python3)')
     .option('--no-link-probe', 'torch: do not measure the link (lossbench_torch linkprobe) before a sweep with W > 1')
     .option('--out <dir>', 'where the results folder is made', 'results')
-    .option('--resume <dir>', 'finish an earlier sweep (its run.json gives the sweep, backend and link): run only scenarios not yet in results.jsonl')
-    .option('--timeout <s>', 'per-scenario timeout in seconds (default 600, or the resumed run\'s)')
+    .option(
+      '--resume <dir>',
+      'finish an earlier sweep (its run.json gives the sweep, backend and link): run only scenarios not yet in results.jsonl',
+    )
+    .option('--timeout <s>', "per-scenario timeout in seconds (default 600, or the resumed run's)")
     .option('--memory-limit <GiB>', 'kill a scenario whose host RSS passes this many GiB (recorded as oom)')
     .option('--force', 'run scenarios even when predicted not to fit')
     .option('--time-budget <min>', 'run cheapest scenarios first and start no new one after this many minutes')

@@ -29,11 +29,27 @@ export function registerCeiling(program: Command): void {
       // the device's datasheet fp32 FMA peak where the table knows it: the second ceiling beside matMul's
       const { computesOnGpu, peakForBackend } = await import('../probes/gpu-peaks.js');
       const { queryGpus } = await import('../engine/nvidia-smi.js');
-      const peak = peakForBackend(ready.name, ready.deviceName, ready.name === 'tensorflow' ? queryGpus().map((g) => g.name) : []);
-      const result = { backend: ready.name, device_name: ready.deviceName, ...c, fp32_peak: peak, matmul_share_of_peak: peak ? c.flops_per_s / peak.flops_per_s : null };
-      console.log(`matMul ${c.n}×${c.dim} · ${c.dim}×${c.n} on ${ready.name} (${ready.deviceName}): median ${c.timing.medianMs.toFixed(2)} ms (p10 ${c.timing.p10Ms.toFixed(2)}, p90 ${c.timing.p90Ms.toFixed(2)}, ${c.timing.samples} samples) = ${c.flops_per_s >= 1e12 ? (c.flops_per_s / 1e12).toFixed(2) + " TFLOP/s" : (c.flops_per_s / 1e9).toFixed(2) + " GFLOP/s"}${c.note ? `; ${c.note}` : ''}`);
-      if (peak) console.log(`fp32 FMA peak of the ${peak.gpu}: ${(peak.flops_per_s / 1e12).toFixed(1)} TFLOP/s (datasheet); this matMul reaches ${(100 * result.matmul_share_of_peak!).toFixed(1)}% of it`);
-      else if (computesOnGpu(ready.name, ready.deviceName)) console.log(`fp32 FMA peak: unknown for ${ready.deviceName} (not in the datasheet table)`);
+      const peak = peakForBackend(
+        ready.name,
+        ready.deviceName,
+        ready.name === 'tensorflow' ? queryGpus().map((g) => g.name) : [],
+      );
+      const result = {
+        backend: ready.name,
+        device_name: ready.deviceName,
+        ...c,
+        fp32_peak: peak,
+        matmul_share_of_peak: peak ? c.flops_per_s / peak.flops_per_s : null,
+      };
+      console.log(
+        `matMul ${c.n}×${c.dim} · ${c.dim}×${c.n} on ${ready.name} (${ready.deviceName}): median ${c.timing.medianMs.toFixed(2)} ms (p10 ${c.timing.p10Ms.toFixed(2)}, p90 ${c.timing.p90Ms.toFixed(2)}, ${c.timing.samples} samples) = ${c.flops_per_s >= 1e12 ? (c.flops_per_s / 1e12).toFixed(2) + ' TFLOP/s' : (c.flops_per_s / 1e9).toFixed(2) + ' GFLOP/s'}${c.note ? `; ${c.note}` : ''}`,
+      );
+      if (peak)
+        console.log(
+          `fp32 FMA peak of the ${peak.gpu}: ${(peak.flops_per_s / 1e12).toFixed(1)} TFLOP/s (datasheet); this matMul reaches ${(100 * result.matmul_share_of_peak!).toFixed(1)}% of it`,
+        );
+      else if (computesOnGpu(ready.name, ready.deviceName))
+        console.log(`fp32 FMA peak: unknown for ${ready.deviceName} (not in the datasheet table)`);
       if (opts.out) {
         const { writeFileSync } = await import('node:fs');
         const { join } = await import('node:path');

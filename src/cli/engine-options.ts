@@ -2,7 +2,14 @@
 // bench, verify and backends, so a torch-only flag on a tfjs run is refused the same way everywhere.
 import { UsageError } from '../util/errors.js';
 import { oneOf } from '../util/validate.js';
-import { ENGINES, TORCH_DEVICES, TORCH_DTYPES, type EngineName, type TorchDevice, type TorchDtype } from '../engine/engines.js';
+import {
+  ENGINES,
+  TORCH_DEVICES,
+  TORCH_DTYPES,
+  type EngineName,
+  type TorchDevice,
+  type TorchDtype,
+} from '../engine/engines.js';
 
 export interface EngineFlags {
   engine?: string;
@@ -13,19 +20,25 @@ export interface EngineFlags {
 }
 
 export type EngineChoice =
-  | { engine: 'tfjs'; backend: string }
-  | { engine: 'torch'; device?: TorchDevice; dtype: TorchDtype; python?: string };
+  { engine: 'tfjs'; backend: string } | { engine: 'torch'; device?: TorchDevice; dtype: TorchDtype; python?: string };
 
 /** Flags win over the config file's fields; tfjs is the default engine, fp32 torch's default dtype. */
-export function chooseEngine(o: EngineFlags, config: { engine?: EngineName; device?: TorchDevice; dtype?: TorchDtype } = {}): EngineChoice {
-  const engine = o.engine === undefined ? config.engine ?? 'tfjs' : oneOf('engine', o.engine, ENGINES);
+export function chooseEngine(
+  o: EngineFlags,
+  config: { engine?: EngineName; device?: TorchDevice; dtype?: TorchDtype } = {},
+): EngineChoice {
+  const engine = o.engine === undefined ? (config.engine ?? 'tfjs') : oneOf('engine', o.engine, ENGINES);
   if (engine === 'tfjs') {
     const torchOnly = (['device', 'dtype', 'python'] as const).filter((k) => o[k] !== undefined);
-    if (torchOnly.length) throw new UsageError(`${torchOnly.map((k) => `--${k}`).join(', ')}: only with --engine torch`);
+    if (torchOnly.length)
+      throw new UsageError(`${torchOnly.map((k) => `--${k}`).join(', ')}: only with --engine torch`);
     return { engine, backend: o.backend ?? 'auto' };
   }
-  if (o.backend !== undefined && o.backend !== 'auto') throw new UsageError(`backend: --backend chooses a tfjs backend; with --engine torch use --device ${TORCH_DEVICES.join('|')}`);
+  if (o.backend !== undefined && o.backend !== 'auto')
+    throw new UsageError(
+      `backend: --backend chooses a tfjs backend; with --engine torch use --device ${TORCH_DEVICES.join('|')}`,
+    );
   const device = o.device === undefined ? config.device : oneOf('device', o.device, TORCH_DEVICES);
-  const dtype = o.dtype === undefined ? config.dtype ?? 'fp32' : oneOf('dtype', o.dtype, TORCH_DTYPES);
+  const dtype = o.dtype === undefined ? (config.dtype ?? 'fp32') : oneOf('dtype', o.dtype, TORCH_DTYPES);
   return { engine, device, dtype, python: o.python };
 }

@@ -34,14 +34,16 @@ function required(flag: string, v: string | undefined): string {
 /** A latency may be zero; spec.ts has positive numbers only. */
 function nonNegativeNumber(flag: string, v: string): number {
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a non-negative number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag}: expected a non-negative number, got ${JSON.stringify(v)}`);
   return n;
 }
 
 /** N from --global-batch (or its synonym --batch) or W·b from --local-batch, as bench takes them. */
 function globalBatch(o: PlanOptions, world: number): number {
   const given = (['batch', 'globalBatch', 'localBatch'] as const).filter((k) => o[k] !== undefined);
-  if (given.length === 0) throw new UsageError('batch: required (--global-batch N, or its synonym --batch, or --local-batch b)');
+  if (given.length === 0)
+    throw new UsageError('batch: required (--global-batch N, or its synonym --batch, or --local-batch b)');
   if (given.length > 1) throw new UsageError('batch: give one of --batch, --global-batch, --local-batch');
   if (o.localBatch !== undefined) return world * positiveInt('local-batch', o.localBatch);
   const n = o.batch !== undefined ? positiveInt('batch', o.batch) : positiveInt('global-batch', o.globalBatch);
@@ -55,7 +57,8 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const n = globalBatch(o, world);
   const dim = positiveInt('dim', o.dim);
   const chunk = positiveInt('chunk', o.chunk);
-  if (o.dtype !== 'fp32' && o.dtype !== 'bf16') throw new UsageError(`dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
+  if (o.dtype !== 'fp32' && o.dtype !== 'bf16')
+    throw new UsageError(`dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
   const deviceMemoryBytes = parseByteSize('device-memory', required('device-memory', o.deviceMemory));
   const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
   const latencyUs = o.linkLatencyUs === undefined ? undefined : nonNegativeNumber('link-latency-us', o.linkLatencyUs);
@@ -67,22 +70,42 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const link = o.linkFrom !== undefined ? plan.measuredLink(o.linkFrom) : resolveLink(o.link, { gbps, latencyUs });
   const cal = o.calibrate ? plan.calibrate(o.calibrate, engine) : undefined;
   const input = {
-    n, world, dim, chunk, link, engine: cal?.engine ?? engine ?? 'tfjs',
+    n,
+    world,
+    dim,
+    chunk,
+    link,
+    engine: cal?.engine ?? engine ?? 'tfjs',
     bytesPerElement: o.dtype === 'bf16' ? 2 : 4,
     deviceMemoryBytes,
     constants: cal?.constants,
   };
   const rows = plan.planRows(input);
   const fitted = cal ? Object.fromEntries(cal.fitted.map((k) => [k, cal.constants[k]!])) : {};
-  if (o.json) return JSON.stringify({ input: { ...input, constants: undefined, calibratedFrom: cal?.fitted ?? [], calibratedConstants: fitted }, commModelled: true, rows }, null, 2);
-  const shown = Object.entries(fitted).map(([k, c]) => `${k} (kLogit ${c.kLogit.toFixed(2)}, kFeature ${c.kFeature.toFixed(2)})`);
-  const note = cal ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others ${input.engine === 'torch' ? "the torch engine's" : 'analytic'}` : '';
+  if (o.json)
+    return JSON.stringify(
+      {
+        input: { ...input, constants: undefined, calibratedFrom: cal?.fitted ?? [], calibratedConstants: fitted },
+        commModelled: true,
+        rows,
+      },
+      null,
+      2,
+    );
+  const shown = Object.entries(fitted).map(
+    ([k, c]) => `${k} (kLogit ${c.kLogit.toFixed(2)}, kFeature ${c.kFeature.toFixed(2)})`,
+  );
+  const note = cal
+    ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others ${input.engine === 'torch' ? "the torch engine's" : 'analytic'}`
+    : '';
   return plan.formatTable(input, rows) + note;
 }
 
 export function registerPlan(program: Command): void {
   addLinkOptions(program.command('plan'))
-    .description('Predict per-device memory, traffic, modelled communication time and FLOPs of every strategy; the largest N that fits')
+    .description(
+      'Predict per-device memory, traffic, modelled communication time and FLOPs of every strategy; the largest N that fits',
+    )
     .option('--global-batch <N>', 'global batch N (as bench takes it)')
     .option('--batch <N>', 'same as --global-batch')
     .option('--local-batch <b>', 'per-device batch b: N = W·b')
@@ -90,10 +113,20 @@ export function registerPlan(program: Command): void {
     .option('--dim <D>', 'embedding dimension', '768')
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
     .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
-    .option('--device-memory <size>', 'memory per device: GiB (2^30 bytes, as bench --memory-limit) or with a unit, 80GB (10^9) or 80GiB', '80')
-    .option('--engine <name>', `whose implementations the memory model describes: ${ENGINES.join(' | ')} (default tfjs, or the --calibrate folder's)`)
+    .option(
+      '--device-memory <size>',
+      'memory per device: GiB (2^30 bytes, as bench --memory-limit) or with a unit, 80GB (10^9) or 80GiB',
+      '80',
+    )
+    .option(
+      '--engine <name>',
+      `whose implementations the memory model describes: ${ENGINES.join(' | ')} (default tfjs, or the --calibrate folder's)`,
+    )
     .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl; tfjs or torch)')
-    .option('--link-from <dir>', 'model communication on the link a torch results folder measured (run.json link_probe) instead of a preset')
+    .option(
+      '--link-from <dir>',
+      'model communication on the link a torch results folder measured (run.json link_probe) instead of a preset',
+    )
     .option('--json', 'print JSON')
     .action(async (o: PlanOptions) => {
       console.log(await runPlan(o));

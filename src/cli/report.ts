@@ -20,49 +20,106 @@ export function registerReport(program: Command): void {
     .command('report <dir>')
     .description('charts, scaling checks, findings, report.md and report.html for a results folder')
     .option('--check', 'exit 1 when a scaling check fails')
-    .option('--baseline <dir>', 'an earlier results folder: fail when step time or peak memory regressed, or a scenario ok there no longer runs ok')
-    .option('--time-tolerance <ratio>', 'largest allowed step_ms_median ratio against --baseline', ratio('--time-tolerance'), DEFAULT_TIME_TOLERANCE)
-    .option('--memory-tolerance <ratio>', 'largest allowed peak_tensor_bytes ratio against --baseline', ratio('--memory-tolerance'), DEFAULT_MEMORY_TOLERANCE)
+    .option(
+      '--baseline <dir>',
+      'an earlier results folder: fail when step time or peak memory regressed, or a scenario ok there no longer runs ok',
+    )
+    .option(
+      '--time-tolerance <ratio>',
+      'largest allowed step_ms_median ratio against --baseline',
+      ratio('--time-tolerance'),
+      DEFAULT_TIME_TOLERANCE,
+    )
+    .option(
+      '--memory-tolerance <ratio>',
+      'largest allowed peak_tensor_bytes ratio against --baseline',
+      ratio('--memory-tolerance'),
+      DEFAULT_MEMORY_TOLERANCE,
+    )
     .option('--json', 'print checks and findings as JSON instead of the summary')
-    .option('--latex', 'also write latex/: booktabs tables (results, checks, answers) and each chart as a one-column vector PDF')
+    .option(
+      '--latex',
+      'also write latex/: booktabs tables (results, checks, answers) and each chart as a one-column vector PDF',
+    )
     .option('--junit <file>', 'write the checks as JUnit XML (one testcase per check; failures with their messages)')
-    .action(async (dir: string, o: { check?: boolean; baseline?: string; timeTolerance: number; memoryTolerance: number; json?: boolean; latex?: boolean; junit?: string }) => {
-      const { writeReport } = await import('../report/report.js');
-      const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('../report/tables.js');
-      const s = await writeReport(dir, { baseline: o.baseline, timeTolerance: o.timeTolerance, memoryTolerance: o.memoryTolerance, latex: o.latex });
-      for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
-      if (o.junit) {
-        const { junitXml } = await import('../report/junit.js');
-        makeFolder('junit', dirname(o.junit));
-        writeFileSync(o.junit, junitXml({ run: s.runName, checks: s.checks, regressions: s.regressions, baseline: o.baseline }));
-      }
-      // On GitHub Actions, the job's summary page shows this markdown.
-      if (process.env.GITHUB_STEP_SUMMARY) {
-        const { ciSummaryMarkdown } = await import('../report/ci-summary.js');
-        appendFileSync(process.env.GITHUB_STEP_SUMMARY, ciSummaryMarkdown(s, s.runName, o.baseline) + '\n');
-      }
-      if (o.json) {
-        console.log(JSON.stringify({ dir: s.dir, files: s.files, rows: s.rows, ok_rows: s.okRows, answers: s.answers, checks: s.checks, regressions: s.regressions, findings: s.findings, warnings: s.warnings }, null, 2));
-      } else {
-        console.log(`report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`);
-        if (s.files.latex.length) {
-          const where = `${s.files.latex.length} files in ${join(dir, 'latex')}`;
-          console.log(`LaTeX: ${where} (tables need booktabs; preview.tex shows them all)`);
+    .action(
+      async (
+        dir: string,
+        o: {
+          check?: boolean;
+          baseline?: string;
+          timeTolerance: number;
+          memoryTolerance: number;
+          json?: boolean;
+          latex?: boolean;
+          junit?: string;
+        },
+      ) => {
+        const { writeReport } = await import('../report/report.js');
+        const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('../report/tables.js');
+        const s = await writeReport(dir, {
+          baseline: o.baseline,
+          timeTolerance: o.timeTolerance,
+          memoryTolerance: o.memoryTolerance,
+          latex: o.latex,
+        });
+        for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
+        if (o.junit) {
+          const { junitXml } = await import('../report/junit.js');
+          makeFolder('junit', dirname(o.junit));
+          writeFileSync(
+            o.junit,
+            junitXml({ run: s.runName, checks: s.checks, regressions: s.regressions, baseline: o.baseline }),
+          );
         }
-        console.log(`${s.rows} scenarios, ${s.okRows} ok`);
-        for (const a of s.answers) console.log(`\n${a.question}\n  ${a.answer}${a.settle ? `\n  to settle it: ${a.settle}` : ''}`);
-        if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
-        if (o.baseline) {
-          const failed = s.regressions.filter((r) => r.verdict === 'FAIL');
-          console.log(`\nbaseline ${o.baseline}: ${s.regressions.length} comparisons, ${failed.length} regressed`);
-          if (failed.length) console.log(textTable(REGRESSION_HEAD, failed.map(regressionRow)));
+        // On GitHub Actions, the job's summary page shows this markdown.
+        if (process.env.GITHUB_STEP_SUMMARY) {
+          const { ciSummaryMarkdown } = await import('../report/ci-summary.js');
+          appendFileSync(process.env.GITHUB_STEP_SUMMARY, ciSummaryMarkdown(s, s.runName, o.baseline) + '\n');
         }
-      }
-      const problems: string[] = [];
-      if (o.check && s.failedChecks) problems.push(`${s.failedChecks} scaling check(s) failed`);
-      if (o.baseline && s.failedRegressions) problems.push(`${s.failedRegressions} regression(s) against ${o.baseline}`);
-      if (problems.length) throw new CheckFailed(problems.join('; '));
-    });
+        if (o.json) {
+          console.log(
+            JSON.stringify(
+              {
+                dir: s.dir,
+                files: s.files,
+                rows: s.rows,
+                ok_rows: s.okRows,
+                answers: s.answers,
+                checks: s.checks,
+                regressions: s.regressions,
+                findings: s.findings,
+                warnings: s.warnings,
+              },
+              null,
+              2,
+            ),
+          );
+        } else {
+          console.log(
+            `report written: ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files in ${dir}/charts`,
+          );
+          if (s.files.latex.length) {
+            const where = `${s.files.latex.length} files in ${join(dir, 'latex')}`;
+            console.log(`LaTeX: ${where} (tables need booktabs; preview.tex shows them all)`);
+          }
+          console.log(`${s.rows} scenarios, ${s.okRows} ok`);
+          for (const a of s.answers)
+            console.log(`\n${a.question}\n  ${a.answer}${a.settle ? `\n  to settle it: ${a.settle}` : ''}`);
+          if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
+          if (o.baseline) {
+            const failed = s.regressions.filter((r) => r.verdict === 'FAIL');
+            console.log(`\nbaseline ${o.baseline}: ${s.regressions.length} comparisons, ${failed.length} regressed`);
+            if (failed.length) console.log(textTable(REGRESSION_HEAD, failed.map(regressionRow)));
+          }
+        }
+        const problems: string[] = [];
+        if (o.check && s.failedChecks) problems.push(`${s.failedChecks} scaling check(s) failed`);
+        if (o.baseline && s.failedRegressions)
+          problems.push(`${s.failedRegressions} regression(s) against ${o.baseline}`);
+        if (problems.length) throw new CheckFailed(problems.join('; '));
+      },
+    );
 
   program
     .command('compare <dirs...>')
@@ -74,6 +131,8 @@ export function registerReport(program: Command): void {
       const s = await compareRuns(dirs, { out: o.out, force: o.force });
       for (const m of s.mismatches) console.log(`warning (--force): ${m}`);
       console.log(`compared ${s.runs.length} runs (${s.common} common scenarios): ${s.runs.join(' | ')}`);
-      console.log(`written: ${s.files.csv}, ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files`);
+      console.log(
+        `written: ${s.files.csv}, ${s.files.markdown}, ${s.files.html}, ${s.files.charts.length} chart files`,
+      );
     });
 }

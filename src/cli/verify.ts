@@ -21,7 +21,10 @@ export function registerVerify(program: Command): void {
     .option('--engine <name>', `${ENGINES.join(' | ')}`, 'tfjs')
     .option('--backend <name>', `tfjs: one of ${BACKENDS.join(', ')} (default auto)`)
     .option('--device <name>', `torch: ${TORCH_DEVICES.join(' | ')} (default cuda when available)`)
-    .option('--dtype <name>', `torch: ${TORCH_DTYPES.join(' | ')} (default fp32; tolerance 1e-4 fp32, 1e-2 tf32, 5e-2 bf16)`)
+    .option(
+      '--dtype <name>',
+      `torch: ${TORCH_DTYPES.join(' | ')} (default fp32; tolerance 1e-4 fp32, 1e-2 tf32, 5e-2 bf16)`,
+    )
     .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else python3)')
     .option('--seed <n>', 'tfjs: seed of the random inputs', '1')
     .option('--json', 'print JSON rows')
@@ -37,7 +40,14 @@ export function registerVerify(program: Command): void {
         const { runTorchVerify, TORCH_TOLERANCE } = await import('../losses/verify-torch.js');
         const ready = await selectTorch(choice);
         rows = await runTorchVerify(ready.python, ready.name, ready.dtype);
-        json = { engine: 'torch', device: ready.name, dtype: ready.dtype, device_name: ready.deviceName, torch: ready.info.torch_version, rows };
+        json = {
+          engine: 'torch',
+          device: ready.name,
+          dtype: ready.dtype,
+          device_name: ready.deviceName,
+          torch: ready.info.torch_version,
+          rows,
+        };
         header = [
           `engine torch ${ready.info.torch_version} (${ready.pythonPath}) on ${ready.deviceName}, ${ready.dtype}; lossbench_torch's cases (random, correlated and duplicate rows; strategies at W = 2 on real ranks)`,
           `max relative error per output against the float64 reference (tolerance ${TORCH_TOLERANCE[ready.dtype]}; norms under 1e-2, scalars under 1, compared absolutely)\n`,

@@ -15,12 +15,21 @@ export function ringShift(world: World, phase: Phase, payload: Tensor[][], step:
     world.ledger.transfer('ring', phase, k, to, bytes(payload[k]!));
     received[to] = payload[k]!.map((t) => world.devices[to]!.hold(tf.clone(t)));
   }
-  world.ledger.round('ring', phase, world.devices.map((d) => d.rank));
+  world.ledger.round(
+    'ring',
+    phase,
+    world.devices.map((d) => d.rank),
+  );
   return received;
 }
 
 /** One bidirectional round: each device sends toRight[k] to k+1 and toLeft[k] to k−1 at once. */
-export function bidirShift(world: World, phase: Phase, toRight: Tensor[], toLeft: Tensor[]): { fromLeft: Tensor[]; fromRight: Tensor[] } {
+export function bidirShift(
+  world: World,
+  phase: Phase,
+  toRight: Tensor[],
+  toLeft: Tensor[],
+): { fromLeft: Tensor[]; fromRight: Tensor[] } {
   const fromLeft: Tensor[] = new Array(world.size);
   const fromRight: Tensor[] = new Array(world.size);
   for (let k = 0; k < world.size; k++) {
@@ -31,7 +40,11 @@ export function bidirShift(world: World, phase: Phase, toRight: Tensor[], toLeft
     fromLeft[right] = world.devices[right]!.hold(tf.clone(toRight[k]!));
     fromRight[left] = world.devices[left]!.hold(tf.clone(toLeft[k]!));
   }
-  world.ledger.round('ring-bidir', phase, world.devices.map((d) => d.rank));
+  world.ledger.round(
+    'ring-bidir',
+    phase,
+    world.devices.map((d) => d.rank),
+  );
   return { fromLeft, fromRight };
 }
 
@@ -56,7 +69,11 @@ export function allGather(world: World, phase: Phase, blocks: Tensor2D[]): Tenso
       world.ledger.transfer('all-gather', phase, k, to, bytes(payload[k]!));
       got[to]![owner] = world.devices[to]!.hold(tf.clone(payload[k]![0]!)) as Tensor2D;
     }
-    world.ledger.round('all-gather', phase, world.devices.map((d) => d.rank));
+    world.ledger.round(
+      'all-gather',
+      phase,
+      world.devices.map((d) => d.rank),
+    );
   }
   return got.map((row, k) => {
     const dev = world.devices[k]!;
@@ -89,7 +106,11 @@ export function reduceScatter(world: World, phase: Phase, partials: Tensor2D[], 
       acc[j] = world.devices[to]!.compute(() => [tf.add(recv, chunk(to, j)) as Tensor2D])[0];
       world.devices[to]!.drop(recv);
     }
-    world.ledger.round('reduce-scatter', phase, world.devices.map((d) => d.rank));
+    world.ledger.round(
+      'reduce-scatter',
+      phase,
+      world.devices.map((d) => d.rank),
+    );
   }
   return acc as Tensor2D[];
 }

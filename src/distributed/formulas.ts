@@ -24,7 +24,14 @@ export interface CommBytes {
 }
 
 /** Bytes sent/received and rounds per device per step (forward + backward). */
-export function predictedComm(loss: LossName, strategy: string, world: number, localBatch: number, dim: number, bytesPerElement: number): CommBytes {
+export function predictedComm(
+  loss: LossName,
+  strategy: string,
+  world: number,
+  localBatch: number,
+  dim: number,
+  bytesPerElement: number,
+): CommBytes {
   const E = bytesPerElement * localBatch * dim;
   let blocks = 0;
   let rounds = 0;

@@ -22,7 +22,12 @@ export interface DistributedSpec {
 
 export type DistributedResult = StepResult & { ledger: LedgerTotals; perDevice: LedgerTotals[] };
 
-function runStep(run: StrategyRun, spec: DistributedSpec, inputs: LossInputs, measuring: boolean): { out: DistributedResult; busiestPeakBytes: number } {
+function runStep(
+  run: StrategyRun,
+  spec: DistributedSpec,
+  inputs: LossInputs,
+  measuring: boolean,
+): { out: DistributedResult; busiestPeakBytes: number } {
   const n = inputs.x.shape[0];
   const W = spec.world;
   if (!Number.isInteger(W) || W < 1 || n % W !== 0) throw new RangeError(`N = ${n} is not a multiple of world ${W}`);
@@ -30,7 +35,10 @@ function runStep(run: StrategyRun, spec: DistributedSpec, inputs: LossInputs, me
   const world = new World(W, measuring);
   try {
     const shards = world.devices.map((dev, k) => {
-      const [x, y] = dev.compute(() => [tf.slice(inputs.x, [k * b, 0], [b, -1]) as Tensor2D, tf.slice(inputs.y, [k * b, 0], [b, -1]) as Tensor2D]);
+      const [x, y] = dev.compute(() => [
+        tf.slice(inputs.x, [k * b, 0], [b, -1]) as Tensor2D,
+        tf.slice(inputs.y, [k * b, 0], [b, -1]) as Tensor2D,
+      ]);
       return { x: x!, y: y! };
     });
     const ctx = { world, impl: spec.impl, chunk: spec.chunk, n, b, tPrime: inputs.tPrime, bias: inputs.bias };
@@ -50,8 +58,14 @@ function assemble(loss: LossName, { devices, scalars }: StrategyOutput): StepRes
     const total = (pick: (d: (typeof devices)[number]) => Scalar) =>
       (scalars === 'replicated' ? tf.clone(pick(devices[0]!)) : tf.addN(devices.map(pick))) as Scalar;
     const grads: StepResult['grads'] = {
-      x: tf.concat(devices.map((d) => d.dx), 0) as Tensor2D,
-      y: tf.concat(devices.map((d) => d.dy), 0) as Tensor2D,
+      x: tf.concat(
+        devices.map((d) => d.dx),
+        0,
+      ) as Tensor2D,
+      y: tf.concat(
+        devices.map((d) => d.dy),
+        0,
+      ) as Tensor2D,
       tPrime: total((d) => d.dtPrime),
     };
     if (loss === 'siglip') grads.bias = total((d) => d.dBias!);

@@ -22,7 +22,12 @@ export interface StepSize {
   dim: number;
 }
 
-export const stepSize = (world: number, localBatch: number, dim: number): StepSize => ({ world, localBatch, n: world * localBatch, dim });
+export const stepSize = (world: number, localBatch: number, dim: number): StepSize => ({
+  world,
+  localBatch,
+  n: world * localBatch,
+  dim,
+});
 
 export interface StrategyDef {
   /** One line for help texts and tables. */
@@ -72,7 +77,10 @@ export const STRATEGY_DEFS = {
   'clip/allgather-local': {
     description: 'all-gather x and y; each device its b×N logits both ways; reduce-scatter d(x_all), d(y_all)',
     run: clipAllgatherLocal,
-    comm: (W) => ({ 'all-gather': { fwd: p(2 * (W - 1), 2 * (W - 1)), bwd: none }, 'reduce-scatter': { fwd: none, bwd: p(2 * (W - 1), 2 * (W - 1)) } }),
+    comm: (W) => ({
+      'all-gather': { fwd: p(2 * (W - 1), 2 * (W - 1)), bwd: none },
+      'reduce-scatter': { fwd: none, bwd: p(2 * (W - 1), 2 * (W - 1)) },
+    }),
     // two b×N directions per device: 6 each (autodiff) or 8 (lse pass + recomputing grad pass)
     flops: (impl, s) => (impl === 'naive' ? 12 : 16) * s.n * s.n * s.dim,
     logitBlock: (s) => [s.localBatch, s.n],
@@ -92,7 +100,10 @@ export const STRATEGY_DEFS = {
   'siglip/allgather': {
     description: 'all-gather y; each device its b×N logits; reduce-scatter d(y_all)',
     run: siglipAllgather,
-    comm: (W) => ({ 'all-gather': { fwd: p(W - 1, W - 1), bwd: none }, 'reduce-scatter': { fwd: none, bwd: p(W - 1, W - 1) } }),
+    comm: (W) => ({
+      'all-gather': { fwd: p(W - 1, W - 1), bwd: none },
+      'reduce-scatter': { fwd: none, bwd: p(W - 1, W - 1) },
+    }),
     flops: siglipFlops,
     logitBlock: (s) => [s.localBatch, s.n],
     heldFeatures: (s) => s.n * s.dim,
@@ -112,7 +123,10 @@ export const STRATEGY_DEFS = {
     comm: (W) => {
       const bidir = Math.floor((W - 1) / 2);
       const odd = (W - 1) % 2;
-      return { 'ring-bidir': { fwd: p(2 * bidir, bidir), bwd: p(2 * bidir, bidir) }, ring: { fwd: p(odd, odd), bwd: p(odd, odd) } };
+      return {
+        'ring-bidir': { fwd: p(2 * bidir, bidir), bwd: p(2 * bidir, bidir) },
+        ring: { fwd: p(odd, odd), bwd: p(odd, odd) },
+      };
     },
     flops: siglipFlops,
     logitBlock: (s) => [s.localBatch, s.localBatch],
@@ -141,10 +155,15 @@ export const STRATEGY_LIST: readonly Strategy[] = (Object.keys(STRATEGY_DEFS) as
 
 const namesOf = (loss: LossName) => STRATEGY_LIST.filter((s) => s.loss === loss).map((s) => s.name);
 /** Strategy names per loss; 'single' is one device holding all N pairs. */
-export const STRATEGIES: Record<LossName, readonly StrategyName[]> = { clip: namesOf('clip'), siglip: namesOf('siglip') };
+export const STRATEGIES: Record<LossName, readonly StrategyName[]> = {
+  clip: namesOf('clip'),
+  siglip: namesOf('siglip'),
+};
 
 /** The names of the W-device strategies, each once, over all losses (sweeps apply each where it exists). */
-export const DISTRIBUTED_NAMES: readonly StrategyName[] = [...new Set(STRATEGY_LIST.filter((s) => s.run !== 'one-device').map((s) => s.name))];
+export const DISTRIBUTED_NAMES: readonly StrategyName[] = [
+  ...new Set(STRATEGY_LIST.filter((s) => s.run !== 'one-device').map((s) => s.name)),
+];
 
 const BY_KEY: ReadonlyMap<string, Strategy> = new Map(STRATEGY_LIST.map((s) => [s.key, s]));
 

@@ -12,7 +12,10 @@ export class SimDevice {
   /** Largest (held bytes + transient bytes of a local computation) seen so far. */
   peakBytes = 0;
 
-  constructor(readonly rank: number, private readonly measuring: boolean) {}
+  constructor(
+    readonly rank: number,
+    private readonly measuring: boolean,
+  ) {}
 
   /** Takes ownership of tensors: they count towards this device's memory until dropped. */
   hold<T extends Tensor>(t: T): T {
@@ -74,7 +77,10 @@ export class World {
   readonly devices: SimDevice[];
   readonly ledger: Ledger;
 
-  constructor(readonly size: number, measuring = false) {
+  constructor(
+    readonly size: number,
+    measuring = false,
+  ) {
     this.devices = Array.from({ length: size }, (_, k) => new SimDevice(k, measuring));
     this.ledger = new Ledger(size);
   }

@@ -44,7 +44,11 @@ export const PROBERS: Record<ConcreteBackend, Prober> = {
         await import(pkg);
         await activate('tensorflow');
         const gpu = pkg.endsWith('-gpu');
-        return { deviceName: gpu ? 'TensorFlow CUDA device' : `TensorFlow on ${cpuModel()}`, maxTensorBytes: null, sync: async () => {} };
+        return {
+          deviceName: gpu ? 'TensorFlow CUDA device' : `TensorFlow on ${cpuModel()}`,
+          maxTensorBytes: null,
+          sync: async () => {},
+        };
       } catch (err) {
         errors.push(`${pkg}: ${firstLine(err)}`);
       }
@@ -81,7 +85,10 @@ export function firstLine(err: unknown): string {
  * Activates the requested backend. `auto` walks AUTO_ORDER; a forced backend that does not work is a
  * UsageError (one line, exit 2). `probers` is injectable so tests can simulate unavailable backends.
  */
-export async function selectBackend(requested: BackendName, probers: Record<ConcreteBackend, Prober> = PROBERS): Promise<BackendReady> {
+export async function selectBackend(
+  requested: BackendName,
+  probers: Record<ConcreteBackend, Prober> = PROBERS,
+): Promise<BackendReady> {
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const notes: string[] = [];
   for (const name of order) {
@@ -100,7 +107,9 @@ export async function selectBackend(requested: BackendName, probers: Record<Conc
 }
 
 /** Tries every backend in turn (for `lossbench backends`). Each works or gives its reason. */
-export async function listBackends(probers: Record<ConcreteBackend, Prober> = PROBERS): Promise<{ name: ConcreteBackend; ok: boolean; detail: string }[]> {
+export async function listBackends(
+  probers: Record<ConcreteBackend, Prober> = PROBERS,
+): Promise<{ name: ConcreteBackend; ok: boolean; detail: string }[]> {
   const out: { name: ConcreteBackend; ok: boolean; detail: string }[] = [];
   for (const name of AUTO_ORDER) {
     try {

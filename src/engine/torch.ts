@@ -62,11 +62,17 @@ export function runTorchCommand(python: string, args: string[], timeoutMs = 120_
 
 function runPython(python: string, args: string[], timeoutMs: number): Promise<PyRun> {
   return new Promise((done) => {
-    execFile(python, args, { env: torchEnv(), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      if (e && typeof e.code === 'string') return done({ code: null, stdout, stderr, spawnError: `${e.code}: ${e.message}` });
-      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      python,
+      args,
+      { env: torchEnv(), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+        if (e && typeof e.code === 'string')
+          return done({ code: null, stdout, stderr, spawnError: `${e.code}: ${e.message}` });
+        done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -87,7 +93,12 @@ export interface TorchInfo {
   nvidia_smi_topo: string | null;
 }
 
-const lastLine = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+const lastLine = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
 
 /**
  * The engine's self-description, or an Error whose message says why not in one line and what to do:
@@ -96,7 +107,10 @@ const lastLine = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolea
 export async function torchInfo(python: string): Promise<TorchInfo> {
   const where = whichPython(python);
   const r = await runTorchCommand(python, ['info'], 120_000);
-  if (r.spawnError) throw new Error(`cannot run ${python} (${r.spawnError.split(':')[0]}): give --python <path> or set LOSSBENCH_PYTHON`);
+  if (r.spawnError)
+    throw new Error(
+      `cannot run ${python} (${r.spawnError.split(':')[0]}): give --python <path> or set LOSSBENCH_PYTHON`,
+    );
   if (r.code === 0) {
     try {
       return JSON.parse(lastLine(r.stdout)) as TorchInfo;
@@ -106,9 +120,13 @@ export async function torchInfo(python: string): Promise<TorchInfo> {
   }
   // Why did it fail? torch first (the common case on a fresh machine), then the package.
   const t = await runPython(python, ['-c', 'import torch'], 60_000);
-  if (t.code !== 0) throw new Error(`no torch in ${where}: apt-get install python3-torch (or pip install torch), or give --python <a Python with torch>`);
+  if (t.code !== 0)
+    throw new Error(
+      `no torch in ${where}: apt-get install python3-torch (or pip install torch), or give --python <a Python with torch>`,
+    );
   const pkg = torchPackagePath();
-  if (!existsSync(join(pkg, 'lossbench_torch'))) throw new Error(`no lossbench_torch package in ${pkg}: set LOSSBENCH_TORCH_PATH to the folder that holds it`);
+  if (!existsSync(join(pkg, 'lossbench_torch')))
+    throw new Error(`no lossbench_torch package in ${pkg}: set LOSSBENCH_TORCH_PATH to the folder that holds it`);
   throw new Error(`${python} -m lossbench_torch info failed (exit ${r.code}): ${lastLine(r.stderr).slice(0, 300)}`);
 }
 
@@ -133,7 +151,11 @@ export interface TorchReady {
  * Probes the engine and picks the device: cuda when CUDA is available, else cpu, unless one is given;
  * an explicit device that is not there is a UsageError (exit 2), as a forced tfjs backend is.
  */
-export async function selectTorch(o: { python?: string; device?: TorchDevice; dtype: TorchDtype }): Promise<TorchReady> {
+export async function selectTorch(o: {
+  python?: string;
+  device?: TorchDevice;
+  dtype: TorchDtype;
+}): Promise<TorchReady> {
   const python = pythonOf(o.python);
   let info: TorchInfo;
   try {
@@ -142,10 +164,29 @@ export async function selectTorch(o: { python?: string; device?: TorchDevice; dt
     throw new UsageError(`engine torch is not available: ${(err as Error).message}`);
   }
   const device = o.device ?? (info.cuda_available ? 'cuda' : 'cpu');
-  if (device === 'cuda' && !info.cuda_available) throw new UsageError(`device cuda: torch ${info.torch_version} in ${info.python_executable} sees no CUDA device (use --device cpu)`);
-  const deviceName = device === 'cuda' ? info.gpu_names[0] ?? 'CUDA device' : `${os.cpus()[0]?.model?.trim() || `${os.arch()} CPU`} (torch)`;
-  const notes = [`torch: selected (torch ${info.torch_version} in ${info.python_executable}, ${describeDevice(info, device)}, ${o.dtype})`];
-  return { engine: 'torch', name: device, dtype: o.dtype, python, pythonPath: info.python_executable, packagePath: torchPackagePath(), deviceName, notes, info, maxTensorBytes: null };
+  if (device === 'cuda' && !info.cuda_available)
+    throw new UsageError(
+      `device cuda: torch ${info.torch_version} in ${info.python_executable} sees no CUDA device (use --device cpu)`,
+    );
+  const deviceName =
+    device === 'cuda'
+      ? (info.gpu_names[0] ?? 'CUDA device')
+      : `${os.cpus()[0]?.model?.trim() || `${os.arch()} CPU`} (torch)`;
+  const notes = [
+    `torch: selected (torch ${info.torch_version} in ${info.python_executable}, ${describeDevice(info, device)}, ${o.dtype})`,
+  ];
+  return {
+    engine: 'torch',
+    name: device,
+    dtype: o.dtype,
+    python,
+    pythonPath: info.python_executable,
+    packagePath: torchPackagePath(),
+    deviceName,
+    notes,
+    info,
+    maxTensorBytes: null,
+  };
 }
 
 /** "cpu", or "cuda: 8 GPUs (NVIDIA H200), CUDA 12.4, NCCL 2.21.5". */
@@ -170,13 +211,23 @@ export interface LinkProbe {
    * all_gather: bytes = the gathered total (W blocks), busbw = algbw·(W−1)/W; sendrecv: bytes = what each
    * rank sends to its neighbour, busbw = algbw. time_us: mean per call of the slowest rank.
    */
-  results: { op: 'all_gather' | 'sendrecv' | string; bytes: number; time_us: number; algbw_GBps: number; busbw_GBps: number }[];
+  results: {
+    op: 'all_gather' | 'sendrecv' | string;
+    bytes: number;
+    time_us: number;
+    algbw_GBps: number;
+    busbw_GBps: number;
+  }[];
   /** Per op: the time at the smallest size, µs. */
   latency_us: Record<string, number>;
 }
 
 /** Runs the link probe; an Error (one line) when it cannot. */
-export async function linkProbe(python: string, o: { world: number; device: TorchDevice; bytes: number[] }, timeoutMs = 300_000): Promise<LinkProbe> {
+export async function linkProbe(
+  python: string,
+  o: { world: number; device: TorchDevice; bytes: number[] },
+  timeoutMs = 300_000,
+): Promise<LinkProbe> {
   const args = ['linkprobe', '--world', String(o.world), '--device', o.device, '--bytes', o.bytes.join(',')];
   const r = await runTorchCommand(python, args, timeoutMs);
   if (r.spawnError) throw new Error(`cannot run ${python}: ${r.spawnError}`);

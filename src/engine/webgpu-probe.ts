@@ -28,7 +28,9 @@ process.exit(0);
 
 /** Where the `webgpu` package is, from this module (or, in the bundle, from the running script). */
 function webgpuUrl(): string {
-  const from = (import.meta.url as string | undefined) ?? pathToFileURL(process.argv[1] ?? join(process.cwd(), 'lossbench.js')).href;
+  const from =
+    (import.meta.url as string | undefined) ??
+    pathToFileURL(process.argv[1] ?? join(process.cwd(), 'lossbench.js')).href;
   return pathToFileURL(createRequire(from).resolve('webgpu')).href;
 }
 
@@ -73,7 +75,12 @@ export function probeWebGpuAdapter(): Promise<AdapterProbe> {
         if (code !== 0) throw new Error();
         resolve({ adapter: JSON.parse(out) as AdapterProbe['adapter'], said });
       } catch {
-        const how = signal === 'SIGKILL' ? `did not answer within ${PROBE_TIMEOUT_MS / 1000} s` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const how =
+          signal === 'SIGKILL'
+            ? `did not answer within ${PROBE_TIMEOUT_MS / 1000} s`
+            : signal
+              ? `was killed by ${signal}`
+              : `exited with code ${code}`;
         reject(new Error(`the WebGPU probe ${how}${said ? `: ${said}` : ''}`));
       }
     });

@@ -19,8 +19,13 @@ export interface WebGpuInfo {
 }
 
 const LIMITS = [
-  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension',
-  'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
 ] as const;
 
 let cached: WebGpuInfo | null = null;
@@ -60,7 +65,9 @@ export async function setupWebGpu(): Promise<WebGpuInfo> {
   if (!tf.findBackend('webgpu')) tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 3);
   // Dawn's description is often the driver string ("NVIDIA: 580.159.04 ..."): prefer nvidia-smi's name.
   const nvidia = /nvidia/i.test(`${info.vendor} ${info.description}`) ? queryGpus()[0]?.name : undefined;
-  const adapterName = nvidia ?? ([info.device, info.description, info.vendor].find((s: unknown) => typeof s === 'string' && s) || 'WebGPU adapter');
+  const adapterName =
+    nvidia ??
+    ([info.device, info.description, info.vendor].find((s: unknown) => typeof s === 'string' && s) || 'WebGPU adapter');
   cached = {
     adapterName,
     vendor: info.vendor ?? '',

@@ -5,7 +5,14 @@ import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js'
 import { PRESETS, type SweepAxes } from './presets.js';
 import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
 import { hasStrategy, STRATEGIES } from '../distributed/registry.js';
-import { ENGINES, TORCH_DEVICES, TORCH_DTYPES, type EngineName, type TorchDevice, type TorchDtype } from '../engine/engines.js';
+import {
+  ENGINES,
+  TORCH_DEVICES,
+  TORCH_DTYPES,
+  type EngineName,
+  type TorchDevice,
+  type TorchDtype,
+} from '../engine/engines.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
@@ -21,7 +28,10 @@ export function parseSizes(field: string, text: string): number[] {
     return out;
   }
   const parts = t.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`${field}: expected a list like 256,512 or a range like 256..4096, got ${JSON.stringify(text)}`);
+  if (parts.length === 0 || parts.some((p) => p === ''))
+    throw new UsageError(
+      `${field}: expected a list like 256,512 or a range like 256..4096, got ${JSON.stringify(text)}`,
+    );
   return parts.map((p) => positiveInt(field, p));
 }
 
@@ -50,10 +60,23 @@ export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[
                   }
                   localBatch = batch / world;
                 }
-                out.push(validateSpec({
-                  loss, impl, strategy, world, localBatch, n: world * localBatch, dim, chunk,
-                  warmup: axes.warmup, samples: axes.samples, timeBudgetMs: axes.timeBudgetMs, seed, link,
-                }));
+                out.push(
+                  validateSpec({
+                    loss,
+                    impl,
+                    strategy,
+                    world,
+                    localBatch,
+                    n: world * localBatch,
+                    dim,
+                    chunk,
+                    warmup: axes.warmup,
+                    samples: axes.samples,
+                    timeBudgetMs: axes.timeBudgetMs,
+                    seed,
+                    link,
+                  }),
+                );
               }
         }
   return dedupe(out);
@@ -87,7 +110,19 @@ export interface SweepFlags {
   link: string;
 }
 
-const SWEEP_KEYS = ['losses', 'impls', 'strategies', 'batches', 'worlds', 'batchIs', 'dims', 'chunks', 'warmup', 'samples', 'timeBudgetMs'] as const;
+const SWEEP_KEYS = [
+  'losses',
+  'impls',
+  'strategies',
+  'batches',
+  'worlds',
+  'batchIs',
+  'dims',
+  'chunks',
+  'warmup',
+  'samples',
+  'timeBudgetMs',
+] as const;
 /** Top-level fields of a config file that say what runs the sweep rather than what it sweeps. */
 const ENGINE_KEYS = ['engine', 'device', 'dtype'] as const;
 
@@ -103,7 +138,9 @@ export function configEngine(path: string): { engine?: EngineName; device?: Torc
 
 /** A config file: { "preset": "quick" } or one sweep's axes, or { "sweeps": [axes, ...] }. */
 export function loadConfig(path: string): SweepAxes[] {
-  const obj = Object.fromEntries(Object.entries(readConfig(path)).filter(([k]) => !(ENGINE_KEYS as readonly string[]).includes(k)));
+  const obj = Object.fromEntries(
+    Object.entries(readConfig(path)).filter(([k]) => !(ENGINE_KEYS as readonly string[]).includes(k)),
+  );
   if (typeof obj.preset === 'string') return presetSweeps(obj.preset);
   const sweeps = Array.isArray(obj.sweeps) ? obj.sweeps : [obj];
   return sweeps.map((s, i) => checkAxes(`config ${path}${Array.isArray(obj.sweeps) ? ` sweeps[${i}]` : ''}`, s));
@@ -114,16 +151,21 @@ function readConfig(path: string): Record<string, unknown> {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UsageError(`config ${path}: ${err instanceof SyntaxError ? 'not valid JSON: ' + err.message.replace(/\s+/g, ' ') : 'cannot be read'}`);
+    throw new UsageError(
+      `config ${path}: ${err instanceof SyntaxError ? 'not valid JSON: ' + err.message.replace(/\s+/g, ' ') : 'cannot be read'}`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`config ${path}: expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new UsageError(`config ${path}: expected a JSON object`);
   return raw as Record<string, unknown>;
 }
 
 function checkAxes(where: string, s: unknown): SweepAxes {
   if (typeof s !== 'object' || s === null) throw new UsageError(`${where}: expected an object`);
   const o = s as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!(SWEEP_KEYS as readonly string[]).includes(k)) throw new UsageError(`${where}: unknown field "${k}" (fields: ${SWEEP_KEYS.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!(SWEEP_KEYS as readonly string[]).includes(k))
+      throw new UsageError(`${where}: unknown field "${k}" (fields: ${SWEEP_KEYS.join(', ')})`);
   const arr = (k: string, def: unknown[]) => {
     const v = o[k] ?? def;
     if (!Array.isArray(v) || v.length === 0) throw new UsageError(`${where}: ${k} must be a non-empty array`);
@@ -131,7 +173,8 @@ function checkAxes(where: string, s: unknown): SweepAxes {
   };
   const int = (k: string, def: number, min: number) => {
     const v = o[k] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UsageError(`${where}: ${k} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new UsageError(`${where}: ${k} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   return {
@@ -157,20 +200,23 @@ const strategyNames = () => [
 
 export function presetSweeps(name: string): SweepAxes[] {
   const p = PRESETS[name];
-  if (!p) throw new UsageError(`preset: expected one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(name)}`);
+  if (!p)
+    throw new UsageError(`preset: expected one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(name)}`);
   return p.sweeps.map((s) => ({ ...s }));
 }
 
 /** Flags override the preset's (or config's) axes: `--batch` etc. replace that axis in every sweep. */
 export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes[] {
-  const custom = f.loss || f.impl || f.strategy || f.batch || f.globalBatch || f.localBatch || f.world || f.dim || f.chunk;
+  const custom =
+    f.loss || f.impl || f.strategy || f.batch || f.globalBatch || f.localBatch || f.world || f.dim || f.chunk;
   let sweeps: SweepAxes[];
   if (f.config) sweeps = loadConfig(f.config);
   else if (f.preset || !custom) sweeps = presetSweeps(f.preset ?? defaultPreset);
   else sweeps = [{ ...presetSweeps('quick')[0]!, strategies: ['single'] }];
   const given = [f.batch, f.globalBatch, f.localBatch].filter(Boolean).length;
   if (given > 1) throw new UsageError('batch: give one of --batch, --global-batch, --local-batch');
-  if (custom && !f.config && !f.preset && f.world && !f.strategy) throw new UsageError('strategy: --world needs --strategy (single runs on one device)');
+  if (custom && !f.config && !f.preset && f.world && !f.strategy)
+    throw new UsageError('strategy: --world needs --strategy (single runs on one device)');
   return sweeps.map((s) => {
     const out = { ...s };
     if (f.loss) out.losses = parseList('loss', f.loss, LOSSES) as LossName[];
@@ -197,7 +243,9 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
 export function buildScenarios(f: SweepFlags, defaultPreset: string): ScenarioSpec[] {
   const dropped: string[] = [];
   const specs = dedupe(sweepsFromFlags(f, defaultPreset).flatMap((s) => expand(s, f.link, 1, dropped)));
-  if (specs.length === 0 && dropped.length) throw new UsageError(`${dropped[0]}: no scenarios left (give --local-batch, or N a multiple of W)`);
-  if (specs.length === 0) throw new UsageError('no scenarios: the losses, strategies and batch sizes given select nothing');
+  if (specs.length === 0 && dropped.length)
+    throw new UsageError(`${dropped[0]}: no scenarios left (give --local-batch, or N a multiple of W)`);
+  if (specs.length === 0)
+    throw new UsageError('no scenarios: the losses, strategies and batch sizes given select nothing');
   return specs;
 }

@@ -16,7 +16,14 @@ import { classifyFailure } from './classify.js';
 import type { ScenarioResult, Status } from '../results/row.js';
 import { scenarioId, type ScenarioSpec } from './spec.js';
 import { TFJS_MEMORY_PROBE } from '../results/load.js';
-import { JOB_ENV, parseReport, PROTOCOL_VERSION, REPORT_ENV, type WorkerJob, type WorkerReport } from '../results/protocol.js';
+import {
+  JOB_ENV,
+  parseReport,
+  PROTOCOL_VERSION,
+  REPORT_ENV,
+  type WorkerJob,
+  type WorkerReport,
+} from '../results/protocol.js';
 import { predictScenario, type Prediction } from '../model/predict.js';
 
 /** What runs the scenarios: a tfjs backend, or the torch engine on a device. */
@@ -41,7 +48,11 @@ export interface SweepOptions {
 
 /** The bytes a scenario may use on this backend (with a 10% margin), or null where unknown. */
 export function availableBytes(backend: EngineTarget): number | null {
-  if (backend.name === 'webgpu' || backend.name === 'cuda' || (backend.name === 'tensorflow' && /CUDA/.test(backend.deviceName))) {
+  if (
+    backend.name === 'webgpu' ||
+    backend.name === 'cuda' ||
+    (backend.name === 'tensorflow' && /CUDA/.test(backend.deviceName))
+  ) {
     const gpu = queryGpus()[0];
     const used = memoryUsedBytes();
     if (gpu?.memory_total_bytes && used !== null) return 0.9 * (gpu.memory_total_bytes - used);
@@ -61,15 +72,42 @@ function workerEntry(): { path: string; execArgv: string[] } {
 function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): ScenarioResult {
   const torch = isTorch(backend);
   return {
-    id: scenarioId(spec), loss: spec.loss, impl: spec.impl, strategy: spec.strategy, n: spec.n, world: spec.world,
-    local_batch: spec.localBatch, dim: spec.dim, chunk: spec.chunk, backend: backend.name, device_name: backend.deviceName,
-    status: 'error', reason: '', loss_value: null, step_ms_median: null, step_ms_p10: null, step_ms_p90: null, step_samples: null,
-    peak_tensor_bytes: null, predicted_peak_bytes: Math.round(pred.peakBytes), device_mem_bytes: null, host_rss_peak_bytes: null,
-    comm_bytes_sent: null, comm_bytes_received: null, comm_rounds: null, predicted_comm_bytes: pred.commBytes,
-    comm_ms_modelled: null, comm_link: spec.world > 1 ? spec.link : '', flops: pred.flops, achieved_flops_per_s: null,
-    wall_ms: 0, finished_at: '',
-    engine: torch ? 'torch' : 'tfjs', dtype: torch ? backend.dtype : 'fp32',
-    dist_backend: spec.world === 1 ? 'none' : torch ? (backend.name === 'cuda' ? 'nccl' : 'gloo') : 'simulated', comm_ms_measured: null,
+    id: scenarioId(spec),
+    loss: spec.loss,
+    impl: spec.impl,
+    strategy: spec.strategy,
+    n: spec.n,
+    world: spec.world,
+    local_batch: spec.localBatch,
+    dim: spec.dim,
+    chunk: spec.chunk,
+    backend: backend.name,
+    device_name: backend.deviceName,
+    status: 'error',
+    reason: '',
+    loss_value: null,
+    step_ms_median: null,
+    step_ms_p10: null,
+    step_ms_p90: null,
+    step_samples: null,
+    peak_tensor_bytes: null,
+    predicted_peak_bytes: Math.round(pred.peakBytes),
+    device_mem_bytes: null,
+    host_rss_peak_bytes: null,
+    comm_bytes_sent: null,
+    comm_bytes_received: null,
+    comm_rounds: null,
+    predicted_comm_bytes: pred.commBytes,
+    comm_ms_modelled: null,
+    comm_link: spec.world > 1 ? spec.link : '',
+    flops: pred.flops,
+    achieved_flops_per_s: null,
+    wall_ms: 0,
+    finished_at: '',
+    engine: torch ? 'torch' : 'tfjs',
+    dtype: torch ? backend.dtype : 'fp32',
+    dist_backend: spec.world === 1 ? 'none' : torch ? (backend.name === 'cuda' ? 'nccl' : 'gloo') : 'simulated',
+    comm_ms_measured: null,
     memory_probe: torch ? '' : TFJS_MEMORY_PROBE,
   };
 }
@@ -84,20 +122,27 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
     row.reason = reason;
     row.wall_ms = Date.now() - started;
     row.finished_at = new Date().toISOString();
-    if (row.comm_bytes_sent !== null && row.comm_rounds !== null) row.comm_ms_modelled = pred.commMs(row.comm_bytes_sent, row.comm_rounds);
+    if (row.comm_bytes_sent !== null && row.comm_rounds !== null)
+      row.comm_ms_modelled = pred.commMs(row.comm_bytes_sent, row.comm_rounds);
     if (row.step_ms_median && row.flops) row.achieved_flops_per_s = row.flops / (row.step_ms_median / 1000);
     return row;
   };
 
   const maxTensor = opts.backend.maxTensorBytes;
   if (maxTensor !== null && pred.largestTensorBytes > maxTensor)
-    return finish('limit', `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`);
+    return finish(
+      'limit',
+      `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`,
+    );
   const available = availableBytes(opts.backend);
   // torch on the CPU runs W real ranks, each holding its device's share, in the one host memory.
   const ranksOnHost = isTorch(opts.backend) && opts.backend.name === 'cpu' ? spec.world : 1;
   const need = pred.peakBytes * ranksOnHost;
   if (!opts.force && available !== null && need > available)
-    return finish('skipped', `predicted peak ${Math.round(need)} bytes${ranksOnHost > 1 ? ` (${ranksOnHost} ranks)` : ''} > available ${Math.floor(available)} bytes (--force runs it)`);
+    return finish(
+      'skipped',
+      `predicted peak ${Math.round(need)} bytes${ranksOnHost > 1 ? ` (${ranksOnHost} ranks)` : ''} > available ${Math.floor(available)} bytes (--force runs it)`,
+    );
 
   const sampler = new GpuMemorySampler(100).start();
   const report = await runChild(jobOf(spec, opts), opts);
@@ -105,9 +150,16 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
   if ('report' in report) {
     const r = report.report;
     Object.assign(row, {
-      device_name: r.device_name || row.device_name, loss_value: r.loss_value, step_ms_median: r.step_ms_median,
-      step_ms_p10: r.step_ms_p10, step_ms_p90: r.step_ms_p90, step_samples: r.step_samples, peak_tensor_bytes: r.peak_tensor_bytes,
-      comm_bytes_sent: r.comm_bytes_sent, comm_bytes_received: r.comm_bytes_received, comm_rounds: r.comm_rounds,
+      device_name: r.device_name || row.device_name,
+      loss_value: r.loss_value,
+      step_ms_median: r.step_ms_median,
+      step_ms_p10: r.step_ms_p10,
+      step_ms_p90: r.step_ms_p90,
+      step_samples: r.step_samples,
+      peak_tensor_bytes: r.peak_tensor_bytes,
+      comm_bytes_sent: r.comm_bytes_sent,
+      comm_bytes_received: r.comm_bytes_received,
+      comm_rounds: r.comm_rounds,
       // The worker's own peak, or the group's as sampled here when that is larger (ranks it did not count).
       host_rss_peak_bytes: Math.max(r.host_rss_peak_bytes, report.rssPeakBytes) || null,
       comm_ms_measured: r.comm_ms_measured ?? null,
@@ -122,7 +174,8 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
 
 /** The reason, naming the failed rank when the worker reported one and its reason does not already. */
 function withRank(r: WorkerReport): string {
-  if (r.failed_rank === null || r.failed_rank === undefined || new RegExp(`\\brank ${r.failed_rank}\\b`).test(r.reason)) return r.reason;
+  if (r.failed_rank === null || r.failed_rank === undefined || new RegExp(`\\brank ${r.failed_rank}\\b`).test(r.reason))
+    return r.reason;
   return `rank ${r.failed_rank}: ${r.reason}`;
 }
 
@@ -140,10 +193,15 @@ function workerCommand(target: EngineTarget): { cmd: string; args: string[]; env
   const entry = workerEntry();
   // TF_FORCE_GPU_ALLOW_GROWTH: TensorFlow would otherwise take nearly all GPU memory at start,
   // and the nvidia-smi column would measure that, not the scenario.
-  return { cmd: process.execPath, args: [...entry.execArgv, entry.path, '__worker'], env: { TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...process.env } };
+  return {
+    cmd: process.execPath,
+    args: [...entry.execArgv, entry.path, '__worker'],
+    env: { TF_FORCE_GPU_ALLOW_GROWTH: 'true', ...process.env },
+  };
 }
 
-type ChildOutcome = { report: WorkerReport; rssPeakBytes: number } | { status: Status; reason: string; rssPeakBytes: number };
+type ChildOutcome =
+  { report: WorkerReport; rssPeakBytes: number } | { status: Status; reason: string; rssPeakBytes: number };
 
 let current: ChildProcess | null = null;
 /** Kills the running worker's whole process group (SIGINT handling). */
@@ -184,14 +242,20 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
       if (pgid) killGroup(pgid);
     };
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
-    const timer = setTimeout(() => kill({ status: 'timeout', reason: `no result within ${opts.timeoutMs} ms (--timeout)` }), opts.timeoutMs);
+    const timer = setTimeout(
+      () => kill({ status: 'timeout', reason: `no result within ${opts.timeoutMs} ms (--timeout)` }),
+      opts.timeoutMs,
+    );
     // Reading every process's /proc entry costs: often only when a limit depends on it.
-    const poll = setInterval(() => {
-      const rss = pgid ? groupRssBytes(pgid) : 0;
-      rssPeak = Math.max(rssPeak, rss);
-      if (opts.memoryLimitBytes !== null && rss > opts.memoryLimitBytes)
-        kill({ status: 'oom', reason: `host RSS ${rss} bytes passed --memory-limit ${opts.memoryLimitBytes} bytes` });
-    }, opts.memoryLimitBytes !== null ? 100 : 500);
+    const poll = setInterval(
+      () => {
+        const rss = pgid ? groupRssBytes(pgid) : 0;
+        rssPeak = Math.max(rssPeak, rss);
+        if (opts.memoryLimitBytes !== null && rss > opts.memoryLimitBytes)
+          kill({ status: 'oom', reason: `host RSS ${rss} bytes passed --memory-limit ${opts.memoryLimitBytes} bytes` });
+      },
+      opts.memoryLimitBytes !== null ? 100 : 500,
+    );
     // 'close', not 'exit': by then stderr has been read to its end, so the reason is whole.
     child.on('error', (err) => {
       killedFor ??= { status: 'error', reason: `worker could not run: ${err.message}` };
@@ -205,21 +269,29 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
       rmSync(tmp, { recursive: true, force: true });
       if (report && !('error' in report)) return resolve({ report, rssPeakBytes: rssPeak });
       if (killedFor) return resolve({ ...killedFor, rssPeakBytes: rssPeak });
-      if (report) return resolve({ status: 'error', reason: `worker report unreadable: ${report.error}`, rssPeakBytes: rssPeak });
-      const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at |^\d+: |^----- .* -----$|XDG_RUNTIME_DIR|^Warning: Couldn't load Vulkan/.test(l)); // stack frames (JS, native) say nothing
+      if (report)
+        return resolve({ status: 'error', reason: `worker report unreadable: ${report.error}`, rssPeakBytes: rssPeak });
+      const lines = stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^at |^\d+: |^----- .* -----$|XDG_RUNTIME_DIR|^Warning: Couldn't load Vulkan/.test(l)); // stack frames (JS, native) say nothing
       const last = lines.filter((l) => /error|abort|memory|killed/i.test(l)).pop() ?? lines.pop() ?? '';
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       // A silent SIGKILL that we did not send is most often the kernel's OOM killer.
       const silentKill = signal === 'SIGKILL' && !last;
       const status = silentKill ? 'oom' : classifyFailure(`${last} ${how}`);
-      const why = silentKill ? ' (no message: likely the kernel\'s OOM killer)' : last ? `: ${last.slice(0, 300)}` : '';
+      const why = silentKill ? " (no message: likely the kernel's OOM killer)" : last ? `: ${last.slice(0, 300)}` : '';
       resolve({ status, reason: `worker ${how}${why}`, rssPeakBytes: rssPeak });
     });
   });
 }
 
 /** Runs the specs not yet done, appending each row as it finishes. Returns the rows of this run. */
-export async function runSweep(specs: ScenarioSpec[], opts: SweepOptions, stop: { requested: boolean }): Promise<{ rows: ScenarioResult[]; notRun: number }> {
+export async function runSweep(
+  specs: ScenarioSpec[],
+  opts: SweepOptions,
+  stop: { requested: boolean },
+): Promise<{ rows: ScenarioResult[]; notRun: number }> {
   const rows: ScenarioResult[] = [];
   const t0 = Date.now();
   for (const [i, spec] of specs.entries()) {

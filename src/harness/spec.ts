@@ -15,10 +15,17 @@ export function validateSpec(s: ScenarioSpec): ScenarioSpec {
   const world = positiveInt('world', s.world);
   const localBatch = positiveInt('local-batch', s.localBatch);
   const n = positiveInt('batch', s.n);
-  if (n !== world * localBatch) throw new UsageError(`batch: N = ${n} is not world × local-batch = ${world} × ${localBatch}`);
-  if (strategy === 'single' && world !== 1) throw new UsageError(`world: strategy 'single' runs on one device, got world ${world}`);
+  if (n !== world * localBatch)
+    throw new UsageError(`batch: N = ${n} is not world × local-batch = ${world} × ${localBatch}`);
+  if (strategy === 'single' && world !== 1)
+    throw new UsageError(`world: strategy 'single' runs on one device, got world ${world}`);
   return {
-    loss, impl, strategy, n, world, localBatch,
+    loss,
+    impl,
+    strategy,
+    n,
+    world,
+    localBatch,
     dim: positiveInt('dim', s.dim),
     chunk: positiveInt('chunk', s.chunk),
     warmup: nonNegativeInt('warmup', s.warmup),

@@ -11,25 +11,51 @@ import type { LossInputs, StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
-import { FAULT_ENV, JOB_ENV, PROTOCOL_VERSION, REPORT_ENV, type TfjsJob, type WorkerReport } from '../results/protocol.js';
+import {
+  FAULT_ENV,
+  JOB_ENV,
+  PROTOCOL_VERSION,
+  REPORT_ENV,
+  type TfjsJob,
+  type WorkerReport,
+} from '../results/protocol.js';
 import { scenarioId } from './spec.js';
 
 type Ledgered = StepResult & { ledger?: { bytesSent: number; bytesReceived: number; rounds: number } };
 
-const outputsOf = (r: StepResult) => [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
+const outputsOf = (r: StepResult) => [
+  r.loss,
+  r.grads.x,
+  r.grads.y,
+  r.grads.tPrime,
+  ...(r.grads.bias ? [r.grads.bias] : []),
+];
 
 export async function runJob(job: TfjsJob): Promise<WorkerReport> {
   const { spec } = job;
   const report: WorkerReport = {
-    status: 'error', reason: '', device_name: '', loss_value: null, step_ms_median: null, step_ms_p10: null, step_ms_p90: null,
-    step_samples: null, peak_tensor_bytes: null, comm_bytes_sent: null, comm_bytes_received: null, comm_rounds: null, host_rss_peak_bytes: 0,
+    status: 'error',
+    reason: '',
+    device_name: '',
+    loss_value: null,
+    step_ms_median: null,
+    step_ms_p10: null,
+    step_ms_p90: null,
+    step_samples: null,
+    peak_tensor_bytes: null,
+    comm_bytes_sent: null,
+    comm_bytes_received: null,
+    comm_rounds: null,
+    host_rss_peak_bytes: 0,
   };
   let inputs: LossInputs | null = null;
   try {
     const ready = await selectBackend(job.backend);
     report.device_name = ready.deviceName;
     injectFault(scenarioId(spec));
-    inputs = job.inputsPath ? toTensors(readInputsFile(job.inputsPath, spec.n, spec.dim)) : deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
+    inputs = job.inputsPath
+      ? toTensors(readInputsFile(job.inputsPath, spec.n, spec.dim))
+      : deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
     const inp = inputs;
     let step: () => Ledgered;
     let measurePeak: () => Promise<number>;
@@ -115,8 +141,12 @@ function readJob(): TfjsJob {
   const text = process.env[JOB_ENV];
   if (!text) throw new Error(`worker: ${JOB_ENV} is not set`);
   const job = JSON.parse(text) as Partial<TfjsJob> & { engine?: string };
-  if (job.protocol !== PROTOCOL_VERSION) throw new Error(`worker: this worker speaks protocol ${PROTOCOL_VERSION}, the job is protocol ${JSON.stringify(job.protocol)}`);
-  if (job.engine !== 'tfjs') throw new Error(`worker: this is the tfjs worker, the job is for engine ${JSON.stringify(job.engine)}`);
+  if (job.protocol !== PROTOCOL_VERSION)
+    throw new Error(
+      `worker: this worker speaks protocol ${PROTOCOL_VERSION}, the job is protocol ${JSON.stringify(job.protocol)}`,
+    );
+  if (job.engine !== 'tfjs')
+    throw new Error(`worker: this is the tfjs worker, the job is for engine ${JSON.stringify(job.engine)}`);
   if (!job.spec || !job.backend) throw new Error('worker: the job lacks spec or backend');
   return job as TfjsJob;
 }

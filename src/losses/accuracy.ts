@@ -62,13 +62,18 @@ export interface CheckCase {
 }
 
 /** Runs `step` once on fresh seeded inputs; returns the errors and the tensors leaked by the step. */
-export async function checkStep(step: LossStep, c: CheckCase): Promise<{ errors: OutputErrors; leakedTensors: number }> {
+export async function checkStep(
+  step: LossStep,
+  c: CheckCase,
+): Promise<{ errors: OutputErrors; leakedTensors: number }> {
   return checkOn(step, c.loss, randomInputs(c.loss, c.n, c.d, c.seed, c.tPrime));
 }
 
 /** Runs `step` once on the given inputs (correlated pairs, say); the errors and the tensors it leaked. */
 export async function checkOn(
-  step: LossStep, loss: LossName, host: HostInputs,
+  step: LossStep,
+  loss: LossName,
+  host: HostInputs,
 ): Promise<{ errors: OutputErrors; leakedTensors: number }> {
   const inputs = toTensors(host);
   const before = tf.memory().numTensors;

@@ -92,8 +92,13 @@ export function blockTiles(r: number, m: number, tile: number, offset: DiagonalO
  * when it is `borrowed` (the caller's state).
  */
 export function foldTiles(
-  B: Tensor2D, r: number, tile: number, offset: DiagonalOffset, init: Tensor[],
-  body: (acc: Tensor[], Bj: Tensor2D, t: Tile) => Tensor[], borrowed = false,
+  B: Tensor2D,
+  r: number,
+  tile: number,
+  offset: DiagonalOffset,
+  init: Tensor[],
+  body: (acc: Tensor[], Bj: Tensor2D, t: Tile) => Tensor[],
+  borrowed = false,
 ): { acc: Tensor[]; outs: Tensor[] } {
   let acc = init;
   const outs: Tensor[] = [];
@@ -138,25 +143,38 @@ const field = (outs: Tensor[], from: number) => concatRows(outs.filter((_, i) =>
  * back too, in column order — one matmul per tile serves both directions.
  */
 export function softmaxUpdate(
-  state: SoftmaxState, As: Tensor2D, B: Tensor2D, offset: DiagonalOffset, tile: number, columns = false,
+  state: SoftmaxState,
+  As: Tensor2D,
+  B: Tensor2D,
+  offset: DiagonalOffset,
+  tile: number,
+  columns = false,
 ): { state: SoftmaxState; cols: SoftmaxState | null } {
   const r = As.shape[0];
-  const { acc, outs } = foldTiles(B, r, tile, offset, [state.m, state.s, state.sOff], ([m, s, sOff], Bj, t) => {
-    const logits = tf.matMul(As, Bj, false, true);
-    const mask = t.offset === null ? null : positiveMask(r, t.size, t.offset);
-    const zeros = mask && tf.zerosLike(logits);
-    const offSum = (e: Tensor, axis: number, all: Tensor) => (mask ? tf.sum(tf.where(mask, zeros!, e), axis) : all);
-    const mNew = tf.maximum(m!, tf.max(logits, 1));
-    const scale = tf.exp(tf.sub(m!, mNew));
-    const e = tf.exp(tf.sub(logits, tf.expandDims(mNew, 1)));
-    const eSum = tf.sum(e, 1);
-    const next = [mNew, tf.add(tf.mul(s!, scale), eSum), tf.add(tf.mul(sOff!, scale), offSum(e, 1, eSum))];
-    if (!columns) return next;
-    const cm = tf.max(logits, 0);
-    const ec = tf.exp(tf.sub(logits, tf.expandDims(cm, 0)));
-    const cs = tf.sum(ec, 0);
-    return [...next, cm, cs, offSum(ec, 0, cs)];
-  }, true);
+  const { acc, outs } = foldTiles(
+    B,
+    r,
+    tile,
+    offset,
+    [state.m, state.s, state.sOff],
+    ([m, s, sOff], Bj, t) => {
+      const logits = tf.matMul(As, Bj, false, true);
+      const mask = t.offset === null ? null : positiveMask(r, t.size, t.offset);
+      const zeros = mask && tf.zerosLike(logits);
+      const offSum = (e: Tensor, axis: number, all: Tensor) => (mask ? tf.sum(tf.where(mask, zeros!, e), axis) : all);
+      const mNew = tf.maximum(m!, tf.max(logits, 1));
+      const scale = tf.exp(tf.sub(m!, mNew));
+      const e = tf.exp(tf.sub(logits, tf.expandDims(mNew, 1)));
+      const eSum = tf.sum(e, 1);
+      const next = [mNew, tf.add(tf.mul(s!, scale), eSum), tf.add(tf.mul(sOff!, scale), offSum(e, 1, eSum))];
+      if (!columns) return next;
+      const cm = tf.max(logits, 0);
+      const ec = tf.exp(tf.sub(logits, tf.expandDims(cm, 0)));
+      const cs = tf.sum(ec, 0);
+      return [...next, cm, cs, offSum(ec, 0, cs)];
+    },
+    true,
+  );
   const [m, s, sOff] = acc as Tensor1D[];
   const cols = columns ? { m: field(outs, 0), s: field(outs, 1), sOff: field(outs, 2) } : null;
   if (cols) tf.dispose(outs.filter((o) => o !== cols.m && o !== cols.s && o !== cols.sOff)); // concatenated now
@@ -179,8 +197,14 @@ export function softmaxPairLoss({ m, sOff }: SoftmaxState, diag: Tensor): Scalar
  * Returns dA (r×D), dB (m×D) and dt' of this block, t scaling included.
  */
 export function softmaxBlockGrads(
-  A: Tensor2D, B: Tensor2D, tPrime: Scalar, rowState: SoftmaxState, cols: SoftmaxState | null,
-  coef: Scalar | number, offset: DiagonalOffset, tile: number,
+  A: Tensor2D,
+  B: Tensor2D,
+  tPrime: Scalar,
+  rowState: SoftmaxState,
+  cols: SoftmaxState | null,
+  coef: Scalar | number,
+  offset: DiagonalOffset,
+  tile: number,
 ): [Tensor2D, Tensor2D, Scalar] {
   const r = A.shape[0];
   const t = tf.exp(tPrime);
@@ -214,7 +238,12 @@ export function softmaxBlockGrads(
  * recomputes each tile. Returns [loss share, dA, dB, dt'].
  */
 export function softmaxRows(
-  A: Tensor2D, B: Tensor2D, tPrime: Scalar, coef: number, offset: number, tile: number,
+  A: Tensor2D,
+  B: Tensor2D,
+  tPrime: Scalar,
+  coef: number,
+  offset: number,
+  tile: number,
 ): [Scalar, Tensor2D, Tensor2D, Scalar] {
   const As = tf.mul(A, tf.exp(tPrime)) as Tensor2D;
   const { state } = softmaxUpdate(softmaxInit(A.shape[0]), As, B, offset, tile);
@@ -237,7 +266,11 @@ export function offDiagonal(logits: Tensor, mask: Tensor): Tensor {
  * so that autodiff yields the diagonal's gradient as −σ(·) = −(1 − P_ii) directly.
  */
 export function softmaxRowsNaive(
-  A: Tensor2D, B: Tensor2D, tPrime: Scalar, coef: number, offset: number,
+  A: Tensor2D,
+  B: Tensor2D,
+  tPrime: Scalar,
+  coef: number,
+  offset: number,
 ): [Scalar, Tensor2D, Tensor2D, Scalar] {
   const [r, m] = [A.shape[0], B.shape[0]];
   const f = (a: Tensor, b: Tensor, tp: Tensor) => {
@@ -268,7 +301,12 @@ export type SigmoidBlock = [Scalar, Tensor2D, Tensor2D, Scalar, Scalar];
 
 /** Σ softplus(−z∘logits) of one block, unscaled: the chunked forward of one device. */
 export function sigmoidBlockLoss(
-  A: Tensor2D, B: Tensor2D, tPrime: Scalar, bias: Scalar, offset: DiagonalOffset, tile: number,
+  A: Tensor2D,
+  B: Tensor2D,
+  tPrime: Scalar,
+  bias: Scalar,
+  offset: DiagonalOffset,
+  tile: number,
 ): Scalar {
   const As = tf.mul(A, tf.exp(tPrime)) as Tensor2D;
   const r = A.shape[0];
@@ -286,7 +324,13 @@ export function sigmoidBlockLoss(
  * is then 0.
  */
 export function sigmoidBlock(
-  A: Tensor2D, B: Tensor2D, tPrime: Scalar, bias: Scalar, coef: Scalar | number, offset: DiagonalOffset, tile: number,
+  A: Tensor2D,
+  B: Tensor2D,
+  tPrime: Scalar,
+  bias: Scalar,
+  coef: Scalar | number,
+  offset: DiagonalOffset,
+  tile: number,
   withLoss = true,
 ): SigmoidBlock {
   const t = tf.exp(tPrime);
@@ -318,7 +362,12 @@ export function sigmoidBlock(
 
 /** naive: the whole r×m logits and autodiff (what most people write), positives negated the same way. */
 export function sigmoidBlockNaive(
-  A: Tensor2D, B: Tensor2D, tPrime: Scalar, bias: Scalar, coef: number, offset: DiagonalOffset,
+  A: Tensor2D,
+  B: Tensor2D,
+  tPrime: Scalar,
+  bias: Scalar,
+  coef: number,
+  offset: DiagonalOffset,
 ): SigmoidBlock {
   const [r, m] = [A.shape[0], B.shape[0]];
   const tileOffset = blockTiles(r, m, m, offset)[0]!.offset; // the whole block as one tile

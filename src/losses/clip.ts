@@ -8,7 +8,14 @@
 import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf.js';
 import type { LossInputs, LossStep, StepResult } from './types.js';
 import {
-  offDiagonal, positiveMask, rowDots, softmaxBlockGrads, softmaxInit, softmaxPairLoss, softmaxUpdate, softplus,
+  offDiagonal,
+  positiveMask,
+  rowDots,
+  softmaxBlockGrads,
+  softmaxInit,
+  softmaxPairLoss,
+  softmaxUpdate,
+  softplus,
 } from './blocks.js';
 
 /**

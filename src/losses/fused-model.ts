@@ -69,7 +69,8 @@ export function workgroupTreeSum(values: Float32Array): number {
   const v = Float32Array.from(values);
   let stride = 1;
   while (stride * 2 < v.length) stride *= 2;
-  for (; stride >= 1; stride = Math.floor(stride / 2)) for (let k = 0; k < stride; k++) if (k + stride < v.length) v[k] = f(v[k]! + v[k + stride]!);
+  for (; stride >= 1; stride = Math.floor(stride / 2))
+    for (let k = 0; k < stride; k++) if (k + stride < v.length) v[k] = f(v[k]! + v[k + stride]!);
   return v[0] ?? 0;
 }
 
@@ -142,8 +143,14 @@ export function clipRowSweep(h: HostInputs, tl: Tiling): ClipRowState {
   const { t } = scalarsOf(h);
   const blocks = blocksOf(n, tl);
   const out: ClipRowState = {
-    rowMax: new Float32Array(n), rowInvSum: new Float32Array(n), offRow: new Float32Array(n), diag: new Float32Array(n), rowTerm: new Float32Array(n),
-    colMaxPart: new Float32Array(blocks * n), colSumPart: new Float32Array(blocks * n), colOffPart: new Float32Array(blocks * n),
+    rowMax: new Float32Array(n),
+    rowInvSum: new Float32Array(n),
+    offRow: new Float32Array(n),
+    diag: new Float32Array(n),
+    rowTerm: new Float32Array(n),
+    colMaxPart: new Float32Array(blocks * n),
+    colSumPart: new Float32Array(blocks * n),
+    colOffPart: new Float32Array(blocks * n),
   };
   const S = new Float32Array(tl.block * tl.tile);
   for (let b = 0; b < blocks; b++) {
@@ -156,7 +163,8 @@ export function clipRowSweep(h: HostInputs, tl: Tiling): ClipRowState {
     const diag = new Float32Array(tl.block);
     for (let j0 = 0; j0 < n; j0 += tl.tile) {
       const cols = Math.min(tl.tile, n - j0);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) S[r * tl.tile + c] = f(t * dot(x, i0 + r, y, j0 + c, d));
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) S[r * tl.tile + c] = f(t * dot(x, i0 + r, y, j0 + c, d));
       // rows: online max and sums, rescaled when the max grows
       for (let r = 0; r < rows; r++) {
         let tileMax = NEG_BIG;
@@ -216,7 +224,12 @@ export interface ClipColumnState {
 /** Kernel 2 (one thread per column): combine the block partials in block order, like an online update. */
 export function clipColumnCombine(rs: ClipRowState, n: number, tl: Tiling): ClipColumnState {
   const blocks = blocksOf(n, tl);
-  const out: ClipColumnState = { colMax: new Float32Array(n), colInvSum: new Float32Array(n), offCol: new Float32Array(n), term: new Float32Array(n) };
+  const out: ClipColumnState = {
+    colMax: new Float32Array(n),
+    colInvSum: new Float32Array(n),
+    offCol: new Float32Array(n),
+    term: new Float32Array(n),
+  };
   for (let j = 0; j < n; j++) {
     let M = NEG_BIG;
     for (let b = 0; b < blocks; b++) M = Math.max(M, rs.colMaxPart[b * n + j]!);
@@ -303,9 +316,11 @@ function gradSweep(
         // the product: row r's accumulator over this tile's entries, in column order
         for (let r = 0; r < rows; r++)
           for (let e = 0; e < width; e++)
-            for (let c = 0; c < cols; c++) acc[r * width + e] = fma(G[r * tl.tile + c]!, other[(q0 + c) * d + d0 + e]!, acc[r * width + e]!);
+            for (let c = 0; c < cols; c++)
+              acc[r * width + e] = fma(G[r * tl.tile + c]!, other[(q0 + c) * d + d0 + e]!, acc[r * width + e]!);
       }
-      for (let r = 0; r < rows; r++) for (let e = 0; e < width; e++) out.grad[(p0 + r) * d + d0 + e] = f(t * acc[r * width + e]!);
+      for (let r = 0; r < rows; r++)
+        for (let e = 0; e < width; e++) out.grad[(p0 + r) * d + d0 + e] = f(t * acc[r * width + e]!);
       if (role === 'dx' && d0 === 0) {
         out.dtPartial[b] = workgroupTreeSum(dtThread);
         if (withBias) out.dbPartial[b] = workgroupTreeSum(dbThread);
@@ -397,7 +412,13 @@ export function siglipFusedModel(h: HostInputs, tl: Tiling): FusedModelResult {
   const gradAt = siglipGradAt(h.n, bias);
   const dxSweep = gradSweep(h, tl, 'dx', gradAt, true);
   const dySweep = gradSweep(h, tl, 'dy', gradAt, true);
-  return { loss, dx: dxSweep.grad, dy: dySweep.grad, dtPrime: sumReduce(dxSweep.dtPartial, 1), dBias: sumReduce(dxSweep.dbPartial, 1) };
+  return {
+    loss,
+    dx: dxSweep.grad,
+    dy: dySweep.grad,
+    dtPrime: sumReduce(dxSweep.dtPartial, 1),
+    dBias: sumReduce(dxSweep.dbPartial, 1),
+  };
 }
 
 export const FUSED_MODELS: Record<LossName, (h: HostInputs, tl: Tiling) => FusedModelResult> = {

@@ -17,7 +17,12 @@ import type { LossInputs, LossName, LossStep, StepResult } from './types.js';
 
 /** The adapter limits the tiling needs, from WebGpuInfo.limits (src/engine/webgpu.ts requests them all). */
 export function kernelLimits(limits: Record<string, number>): KernelLimits {
-  const need = ['maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBufferBindingSize'] as const;
+  const need = [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxStorageBufferBindingSize',
+  ] as const;
   const out = {} as KernelLimits;
   for (const k of need) {
     if (typeof limits[k] !== 'number') throw new Error(`adapter limit ${k} unknown`);
@@ -37,7 +42,8 @@ export function fusedWebGpuStep(loss: LossName, limits: KernelLimits, tiling?: T
     const [n, d] = x.shape;
     const t = tiling ?? chooseTiling(limits, d);
     const over = oversizeBindings(loss, n, d, t, limits);
-    if (over.length) throw new Error(`fused ${loss} at N = ${n}, D = ${d} exceeds one storage binding: ${over.join('; ')}`);
+    if (over.length)
+      throw new Error(`fused ${loss} at N = ${n}, D = ${d} exceeds one storage binding: ${over.join('; ')}`);
     return tf.tidy(() => {
       const o = runFusedStep(launchOnTfjs, loss, { x, y, tPrime, bias }, n, d, t);
       // object literals: what tidy's container type accepts

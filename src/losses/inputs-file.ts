@@ -24,7 +24,8 @@ export function writeInputsFile(path: string, h: HostInputs): void {
 export function readInputsFile(path: string, n: number, d: number): HostInputs {
   const buf = readFileSync(path);
   const expected = inputsFileBytes(n, d);
-  if (buf.length !== expected) throw new Error(`inputs file ${path}: ${buf.length} bytes, expected ${expected} for N = ${n}, D = ${d}`);
+  if (buf.length !== expected)
+    throw new Error(`inputs file ${path}: ${buf.length} bytes, expected ${expected} for N = ${n}, D = ${d}`);
   const nd = n * d;
   const x = new Float32Array(nd);
   const y = new Float32Array(nd);

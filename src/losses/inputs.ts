@@ -42,7 +42,13 @@ export interface HostInputs {
   bias: number;
 }
 
-export function randomInputs(loss: LossName, n: number, d: number, seed: number, tPrime = INIT[loss].tPrime): HostInputs {
+export function randomInputs(
+  loss: LossName,
+  n: number,
+  d: number,
+  seed: number,
+  tPrime = INIT[loss].tPrime,
+): HostInputs {
   const next = rng(seed);
   return { n, d, x: unitRows(n, d, next), y: unitRows(n, d, next), tPrime: Math.fround(tPrime), bias: INIT[loss].bias };
 }
@@ -52,7 +58,12 @@ export function randomInputs(loss: LossName, n: number, d: number, seed: number,
  * dominates every row and column (P_ii ≈ 1): the hard case for forms that cancel (P_ii − 1, σ(l_ii) − 1).
  */
 export function correlatedInputs(
-  loss: LossName, n: number, d: number, seed: number, tPrime = INIT[loss].tPrime, noise = 0.01,
+  loss: LossName,
+  n: number,
+  d: number,
+  seed: number,
+  tPrime = INIT[loss].tPrime,
+  noise = 0.01,
 ): HostInputs {
   const next = rng(seed);
   const x = unitRows(n, d, next);

@@ -51,7 +51,12 @@ export function siglipChunked(c: number): LossStep {
       const { value, grads } = tf.valueAndGrads(op)([x, y, tPrime, bias]);
       return {
         loss: value as Scalar,
-        grads: { x: grads[0] as Tensor2D, y: grads[1] as Tensor2D, tPrime: grads[2] as Scalar, bias: grads[3] as Scalar },
+        grads: {
+          x: grads[0] as Tensor2D,
+          y: grads[1] as Tensor2D,
+          tPrime: grads[2] as Scalar,
+          bias: grads[3] as Scalar,
+        },
       };
     });
 }

@@ -30,18 +30,43 @@ const num = (v: number | string | undefined): number | undefined =>
 export function toVerifyRow(l: TorchVerifyLine): VerifyRow {
   const e = l.errors;
   return {
-    loss: l.loss, impl: l.impl, n: l.n, d: l.d, chunk: l.c, t: l.t,
-    errors: { loss: num(e.loss)!, dx: num(e.dx)!, dy: num(e.dy)!, dtPrime: num(e["dt'"])!, ...(e['dβ'] !== undefined ? { dBias: num(e['dβ']) } : {}) },
-    leakedTensors: null, pass: l.pass === true, strategy: l.strategy, world: l.world, kind: l.kind,
+    loss: l.loss,
+    impl: l.impl,
+    n: l.n,
+    d: l.d,
+    chunk: l.c,
+    t: l.t,
+    errors: {
+      loss: num(e.loss)!,
+      dx: num(e.dx)!,
+      dy: num(e.dy)!,
+      dtPrime: num(e["dt'"])!,
+      ...(e['dβ'] !== undefined ? { dBias: num(e['dβ']) } : {}),
+    },
+    leakedTensors: null,
+    pass: l.pass === true,
+    strategy: l.strategy,
+    world: l.world,
+    kind: l.kind,
   };
 }
 
 /** Runs the engine's verify; an Error when it printed no row (it could not run at all). */
 export async function runTorchVerify(python: string, device: TorchDevice, dtype: TorchDtype): Promise<VerifyRow[]> {
   const r = await runTorchCommand(python, ['verify', '--device', device, '--dtype', dtype], 900_000);
-  const rows = r.stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => toVerifyRow(JSON.parse(l) as TorchVerifyLine));
+  const rows = r.stdout
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => toVerifyRow(JSON.parse(l) as TorchVerifyLine));
   if (rows.length === 0) {
-    const why = r.spawnError ?? r.stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit ${r.code}`;
+    const why =
+      r.spawnError ??
+      r.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .pop() ??
+      `exit ${r.code}`;
     throw new Error(`lossbench_torch verify printed no result: ${why.slice(0, 300)}`);
   }
   return rows;

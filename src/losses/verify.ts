@@ -33,9 +33,25 @@ export async function runVerify(seed: number): Promise<VerifyRow[]> {
   for (const loss of LOSSES)
     for (const impl of IMPLS)
       for (const [i, c] of VERIFY_CASES.entries()) {
-        const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c.chunk), { loss, n: c.n, d: c.d, seed: seed + i, tPrime: c.tPrime });
+        const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c.chunk), {
+          loss,
+          n: c.n,
+          d: c.d,
+          seed: seed + i,
+          tPrime: c.tPrime,
+        });
         const t = Math.exp(c.tPrime ?? (loss === 'clip' ? Math.log(1 / 0.07) : Math.log(10)));
-        rows.push({ loss, impl, n: c.n, d: c.d, chunk: c.chunk, t, errors, leakedTensors, pass: maxError(errors) <= TOLERANCE && leakedTensors === 0 });
+        rows.push({
+          loss,
+          impl,
+          n: c.n,
+          d: c.d,
+          chunk: c.chunk,
+          t,
+          errors,
+          leakedTensors,
+          pass: maxError(errors) <= TOLERANCE && leakedTensors === 0,
+        });
       }
   return rows;
 }

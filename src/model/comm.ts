@@ -26,7 +26,8 @@ const presetNames = () => Object.keys(LINKS).join(', ');
 export function resolveLink(name: string, custom?: { gbps?: number; latencyUs?: number }): Link {
   const gbps = custom?.gbps;
   const latencyUs = custom?.latencyUs;
-  if (gbps !== undefined && !(Number.isFinite(gbps) && gbps > 0)) throw new UsageError(`link-gbps: expected a positive number of GB/s, got ${gbps}`);
+  if (gbps !== undefined && !(Number.isFinite(gbps) && gbps > 0))
+    throw new UsageError(`link-gbps: expected a positive number of GB/s, got ${gbps}`);
   if (latencyUs !== undefined && !(Number.isFinite(latencyUs) && latencyUs >= 0))
     throw new UsageError(`link-latency-us: expected a non-negative number of µs, got ${latencyUs}`);
   const base = LINKS[name];
@@ -35,7 +36,9 @@ export function resolveLink(name: string, custom?: { gbps?: number; latencyUs?: 
     return base;
   }
   if (gbps === undefined && !base)
-    throw new UsageError(`link: expected one of ${presetNames()} (whose bandwidth link-latency-us keeps), got ${JSON.stringify(name)}; or give link-gbps`);
+    throw new UsageError(
+      `link: expected one of ${presetNames()} (whose bandwidth link-latency-us keeps), got ${JSON.stringify(name)}; or give link-gbps`,
+    );
   const bw = gbps ?? base!.bytesPerSecond / GB;
   const us = latencyUs ?? (base ? base.latencyS * 1e6 : 0);
   return { name: `custom(${bw} GB/s, ${us} µs)`, bytesPerSecond: bw * GB, latencyS: us * 1e-6 };

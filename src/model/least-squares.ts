@@ -2,7 +2,11 @@
 
 /** Non-negative least squares of y ≈ a·u + b·v (two terms), by the normal equations, clamped at 0. */
 export function fitTwoTerms(u: number[], v: number[], y: number[]): [number, number] {
-  let uu = 0, uv = 0, vv = 0, uy = 0, vy = 0;
+  let uu = 0,
+    uv = 0,
+    vv = 0,
+    uy = 0,
+    vy = 0;
   for (let i = 0; i < y.length; i++) {
     uu += u[i]! * u[i]!;
     uv += u[i]! * v[i]!;

@@ -21,8 +21,12 @@ export function largestFitting(fits: (m: number) => boolean): number {
 
 /** Largest global N (a multiple of W) whose predicted per-device peak fits `deviceBytes`; 0 if none. */
 export function maxGlobalBatch(
-  q: Omit<MemoryQuery, 'n' | 'localBatch'>, deviceBytes: number, constants: Record<string, MemoryConstants> = MEMORY_CONSTANTS,
+  q: Omit<MemoryQuery, 'n' | 'localBatch'>,
+  deviceBytes: number,
+  constants: Record<string, MemoryConstants> = MEMORY_CONSTANTS,
 ): number {
   const W = q.strategy === 'single' ? 1 : q.world;
-  return W * largestFitting((b) => predictPeakBytes({ ...q, world: W, n: W * b, localBatch: b }, constants) <= deviceBytes);
+  return (
+    W * largestFitting((b) => predictPeakBytes({ ...q, world: W, n: W * b, localBatch: b }, constants) <= deviceBytes)
+  );
 }

@@ -42,7 +42,20 @@ export function linkOfSpec(name: string) {
 export function predictScenario(s: PredictionQuery, engine: EngineName = 'tfjs'): Prediction {
   const link = linkOfSpec(s.link);
   return {
-    peakBytes: predictPeakBytes({ loss: s.loss, impl: s.impl, strategy: s.strategy, n: s.n, world: s.world, localBatch: s.localBatch, dim: s.dim, chunk: s.chunk, bytesPerElement: FLOAT32 }, memoryConstantsOf(engine)),
+    peakBytes: predictPeakBytes(
+      {
+        loss: s.loss,
+        impl: s.impl,
+        strategy: s.strategy,
+        n: s.n,
+        world: s.world,
+        localBatch: s.localBatch,
+        dim: s.dim,
+        chunk: s.chunk,
+        bytesPerElement: FLOAT32,
+      },
+      memoryConstantsOf(engine),
+    ),
     flops: flopsOf(s.loss, s.impl, s.strategy, s.world, s.localBatch, s.dim, s.chunk),
     commBytes: predictedComm(s.loss, s.strategy, s.world, s.localBatch, s.dim, FLOAT32).bytesSent,
     largestTensorBytes: largestTensorBytes(s),

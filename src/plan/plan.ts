@@ -14,7 +14,15 @@ import { memoryConstantsOf } from '../model/memory-torch.js';
 import type { EngineName } from '../engine/engines.js';
 import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
-import { isMemoryKey, MEMORY_CONSTANTS, memoryTerms, predictPeakBytes, type MemoryConstants, type MemoryConstantTable, type MemoryKey } from '../model/memory.js';
+import {
+  isMemoryKey,
+  MEMORY_CONSTANTS,
+  memoryTerms,
+  predictPeakBytes,
+  type MemoryConstants,
+  type MemoryConstantTable,
+  type MemoryKey,
+} from '../model/memory.js';
 import { largestFitting } from '../model/max-batch.js';
 
 export interface PlanInput {
@@ -55,11 +63,28 @@ export function planRows(p: PlanInput): PlanRow[] {
       const W = run === 'one-device' ? 1 : p.world;
       const b = p.n / W;
       const bytesAt = (localBatch: number) =>
-        predictPeakBytes({ loss, impl, strategy, n: W * localBatch, world: W, localBatch, dim: p.dim, chunk: p.chunk, bytesPerElement: p.bytesPerElement }, p.constants ?? memoryConstantsOf(p.engine ?? 'tfjs'));
+        predictPeakBytes(
+          {
+            loss,
+            impl,
+            strategy,
+            n: W * localBatch,
+            world: W,
+            localBatch,
+            dim: p.dim,
+            chunk: p.chunk,
+            bytesPerElement: p.bytesPerElement,
+          },
+          p.constants ?? memoryConstantsOf(p.engine ?? 'tfjs'),
+        );
       const perDeviceBytes = bytesAt(b);
       const comm = predictedComm(loss, strategy, W, b, p.dim, p.bytesPerElement);
       rows.push({
-        loss, impl, strategy, world: W, perDeviceBytes,
+        loss,
+        impl,
+        strategy,
+        world: W,
+        perDeviceBytes,
         commBytesSent: comm.bytesSent,
         commRounds: comm.rounds,
         commMsModelled: commTimeMs(comm.bytesSent, comm.rounds, p.link),
@@ -77,13 +102,18 @@ export function planRows(p: PlanInput): PlanRow[] {
  * and β fitted to its rows (model/link-fit.ts). A folder without one is a UsageError.
  */
 export function measuredLink(dir: string): Link {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`link-from: results folder not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`link-from: results folder not found: ${dir}`);
   const probe = readRunInfo(dir).link_probe;
-  if (!probe) throw new UsageError(`link-from: ${files(dir).runJson} has no link_probe (torch runs with W > 1 record one)`);
+  if (!probe)
+    throw new UsageError(`link-from: ${files(dir).runJson} has no link_probe (torch runs with W > 1 record one)`);
   const link = linkFromProbe(probe);
   if (!link) throw new UsageError(`link-from: the link probe in ${files(dir).runJson} determines no bandwidth`);
   const gbps = link.bytesPerSecond / 1e9;
-  return { ...link, name: `measured in ${dir} (${probe.backend}, W = ${probe.world}: ${(link.latencyS * 1e6).toPrecision(3)} µs, ${gbps.toPrecision(3)} GB/s)` };
+  return {
+    ...link,
+    name: `measured in ${dir} (${probe.backend}, W = ${probe.world}: ${(link.latencyS * 1e6).toPrecision(3)} µs, ${gbps.toPrecision(3)} GB/s)`,
+  };
 }
 
 /**
@@ -95,15 +125,25 @@ export function measuredLink(dir: string): Link {
  * A folder with no usable ok row, rows of two engines, or a fit that gives a non-finite or negative
  * constant, is a UsageError.
  */
-export function calibrate(dir: string, engine?: EngineName): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[]; engine: EngineName } {
+export function calibrate(
+  dir: string,
+  engine?: EngineName,
+): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[]; engine: EngineName } {
   const jsonl = files(dir).jsonl;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`calibrate: results folder not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`calibrate: results folder not found: ${dir}`);
   if (!existsSync(jsonl)) throw new UsageError(`calibrate: no results.jsonl in ${dir}`);
   const rows = readResults(dir);
   const engines = [...new Set(rows.map((r) => r.engine))];
-  if (engines.length > 1) throw new UsageError(`calibrate: ${jsonl} holds rows of engines ${engines.join(' and ')}; calibrate one engine at a time`);
+  if (engines.length > 1)
+    throw new UsageError(
+      `calibrate: ${jsonl} holds rows of engines ${engines.join(' and ')}; calibrate one engine at a time`,
+    );
   const folderEngine = engines[0] ?? engine ?? 'tfjs';
-  if (engine && engine !== folderEngine) throw new UsageError(`calibrate: ${dir} is a ${folderEngine} run; give --engine ${folderEngine} (or leave --engine out)`);
+  if (engine && engine !== folderEngine)
+    throw new UsageError(
+      `calibrate: ${dir} is a ${folderEngine} run; give --engine ${folderEngine} (or leave --engine out)`,
+    );
   const base = memoryConstantsOf(folderEngine);
   const groups = new Map<MemoryKey, { u: number[]; v: number[]; y: number[] }>();
   for (const r of rows) {
@@ -111,7 +151,16 @@ export function calibrate(dir: string, engine?: EngineName): { constants: Record
     const key = `${r.loss}/${r.strategy}/${r.impl}`;
     if (!isMemoryKey(key)) continue;
     const localBatch = Number.isFinite(r.local_batch) && r.local_batch > 0 ? r.local_batch : r.n / r.world;
-    const [L, F] = memoryTerms({ loss: r.loss, impl: r.impl, strategy: r.strategy, n: r.n, world: r.world, localBatch, dim: r.dim, chunk: r.chunk });
+    const [L, F] = memoryTerms({
+      loss: r.loss,
+      impl: r.impl,
+      strategy: r.strategy,
+      n: r.n,
+      world: r.world,
+      localBatch,
+      dim: r.dim,
+      chunk: r.chunk,
+    });
     if (![L, F].every((x) => Number.isFinite(x) && x > 0)) continue;
     const g = groups.get(key) ?? { u: [], v: [], y: [] };
     g.u.push(L);
@@ -119,12 +168,15 @@ export function calibrate(dir: string, engine?: EngineName): { constants: Record
     g.y.push(r.peak_tensor_bytes / 4);
     groups.set(key, g);
   }
-  if (groups.size === 0) throw new UsageError(`calibrate: no usable ok rows (status ok with peak_tensor_bytes) in ${jsonl}`);
+  if (groups.size === 0)
+    throw new UsageError(`calibrate: no usable ok rows (status ok with peak_tensor_bytes) in ${jsonl}`);
   const constants: Record<MemoryKey, MemoryConstants> = { ...base };
   for (const [key, g] of groups) {
     const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
     if (![kLogit, kFeature].every((k) => Number.isFinite(k) && k >= 0) || kLogit + kFeature === 0)
-      throw new UsageError(`calibrate: the fit for ${key} gives unusable constants (kLogit ${kLogit}, kFeature ${kFeature}) from ${g.y.length} row(s) of ${jsonl}`);
+      throw new UsageError(
+        `calibrate: the fit for ${key} gives unusable constants (kLogit ${kLogit}, kFeature ${kFeature}) from ${g.y.length} row(s) of ${jsonl}`,
+      );
     constants[key] = { kLogit, kFeature };
   }
   return { constants, fitted: [...groups.keys()].sort(), engine: folderEngine };

@@ -19,7 +19,11 @@ export class GpuMemorySampler {
 
   start(): this {
     if (this.baseline === null) return this;
-    this.proc = spawn('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', '0', `-lms`, String(this.intervalMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.proc = spawn(
+      'nvidia-smi',
+      ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', '0', `-lms`, String(this.intervalMs)],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         const v = Number(line.trim());

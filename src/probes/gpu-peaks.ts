@@ -49,7 +49,11 @@ export const KNOWN_GPUS: readonly string[] = TABLE.map((r) => r.gpu);
  * tensorflow on CUDA, whose device name says only "TensorFlow CUDA device": then nvidia-smi's first GPU
  * names it); none for the CPU backends, whose matMul never touched a GPU.
  */
-export function peakForBackend(backend: string, deviceName: string, nvidiaSmiNames: readonly string[]): Fp32Peak | null {
+export function peakForBackend(
+  backend: string,
+  deviceName: string,
+  nvidiaSmiNames: readonly string[],
+): Fp32Peak | null {
   if (!computesOnGpu(backend, deviceName)) return null;
   return fp32Peak(deviceName) ?? (backend === 'tensorflow' && nvidiaSmiNames[0] ? fp32Peak(nvidiaSmiNames[0]) : null);
 }

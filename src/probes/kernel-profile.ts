@@ -43,12 +43,26 @@ export function aggregate(timings: readonly KernelTiming[], top = 10, wallMs?: n
     byName.set(t.name, g);
   }
   const total = timings.reduce((a, t) => a + t.ms, 0);
-  const row = (name: string, calls: number, sum: number): KernelRow => ({ name, calls, total_ms: sum, mean_ms: calls ? sum / calls : 0, share: total > 0 ? sum / total : 0 });
-  const all = [...byName].map(([name, g]) => row(name, g.calls, g.total)).sort((a, b) => b.total_ms - a.total_ms || a.name.localeCompare(b.name));
+  const row = (name: string, calls: number, sum: number): KernelRow => ({
+    name,
+    calls,
+    total_ms: sum,
+    mean_ms: calls ? sum / calls : 0,
+    share: total > 0 ? sum / total : 0,
+  });
+  const all = [...byName]
+    .map(([name, g]) => row(name, g.calls, g.total))
+    .sort((a, b) => b.total_ms - a.total_ms || a.name.localeCompare(b.name));
   const past = all.slice(top);
   return {
     rows: all.slice(0, top),
-    rest: past.length ? row(`(${past.length} more)`, past.reduce((a, r) => a + r.calls, 0), past.reduce((a, r) => a + r.total_ms, 0)) : null,
+    rest: past.length
+      ? row(
+          `(${past.length} more)`,
+          past.reduce((a, r) => a + r.calls, 0),
+          past.reduce((a, r) => a + r.total_ms, 0),
+        )
+      : null,
     total_ms: total,
     unaccounted_ms: wallMs === undefined ? null : wallMs - total,
   };
@@ -90,7 +104,9 @@ export async function profileStep(step: () => tf.TensorContainer): Promise<StepP
 
 /** Programs launched in `f` directly on the backend (the fused kernels), through backend.time. */
 export async function timePrograms(f: () => void): Promise<KernelTiming[]> {
-  const backend = tf.backend() as unknown as { time: (f: () => void) => Promise<{ kernelMs: number; getExtraProfileInfo?: () => string }> };
+  const backend = tf.backend() as unknown as {
+    time: (f: () => void) => Promise<{ kernelMs: number; getExtraProfileInfo?: () => string }>;
+  };
   const t = await backend.time(f);
   return t.getExtraProfileInfo ? parseProgramTimes(t.getExtraProfileInfo()) : [{ name: '(all)', ms: t.kernelMs }];
 }
@@ -98,10 +114,12 @@ export async function timePrograms(f: () => void): Promise<KernelTiming[]> {
 /** The table as text: one line per kernel, then the rest, the total and what no kernel accounts for. */
 export function formatTable(t: KernelTable): string {
   const ms = (v: number) => `${v.toFixed(3)} ms`;
-  const line = (r: KernelRow) => `${r.name.padEnd(28)} ${String(r.calls).padStart(5)} × ${ms(r.mean_ms).padStart(12)} = ${ms(r.total_ms).padStart(12)}  ${(100 * r.share).toFixed(1).padStart(5)}%`;
+  const line = (r: KernelRow) =>
+    `${r.name.padEnd(28)} ${String(r.calls).padStart(5)} × ${ms(r.mean_ms).padStart(12)} = ${ms(r.total_ms).padStart(12)}  ${(100 * r.share).toFixed(1).padStart(5)}%`;
   const out = t.rows.map(line);
   if (t.rest) out.push(line(t.rest));
   out.push(`${'total in kernels'.padEnd(28)} ${ms(t.total_ms).padStart(35)}`);
-  if (t.unaccounted_ms !== null) out.push(`${'not in any kernel'.padEnd(28)} ${ms(t.unaccounted_ms).padStart(35)}  (host work, uploads, gaps)`);
+  if (t.unaccounted_ms !== null)
+    out.push(`${'not in any kernel'.padEnd(28)} ${ms(t.unaccounted_ms).padStart(35)}  (host work, uploads, gaps)`);
   return out.join('\n');
 }

@@ -45,7 +45,10 @@ async function sample(step: () => Promise<void>, iterations: number, timeMs: num
  * least `minSamples` timed calls and more while `budgetMs` lasts. Samples are spent where the spread
  * needs them: while it is wider than WIDE_SPREAD, up to `minSamples` more are taken, one at a time.
  */
-export async function timeStep(step: () => Promise<void>, opts: { warmup: number; minSamples: number; budgetMs: number }): Promise<StepTiming> {
+export async function timeStep(
+  step: () => Promise<void>,
+  opts: { warmup: number; minSamples: number; budgetMs: number },
+): Promise<StepTiming> {
   for (let i = 0; i < opts.warmup; i++) await step();
   const samples = (await sample(step, opts.minSamples, opts.budgetMs)).sort((a, b) => a - b);
   if (samples.length === 0) throw new Error('tinybench returned no samples');
@@ -53,5 +56,10 @@ export async function timeStep(step: () => Promise<void>, opts: { warmup: number
     samples.push(...(await sample(step, 1, 0)));
     samples.sort((a, b) => a - b);
   }
-  return { medianMs: quantile(samples, 0.5), p10Ms: quantile(samples, 0.1), p90Ms: quantile(samples, 0.9), samples: samples.length };
+  return {
+    medianMs: quantile(samples, 0.5),
+    p10Ms: quantile(samples, 0.1),
+    p90Ms: quantile(samples, 0.9),
+    samples: samples.length,
+  };
 }

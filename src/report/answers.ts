@@ -58,7 +58,9 @@ export function basisOf(rows: readonly Row[]): string[] {
     const r = g[0]!;
     const c = tileWidth(r) === null ? '' : `, c=${r.chunk}`;
     const over =
-      r.strategy === 'single' ? `N=${sizes(g.map((x) => x.n))}` : `W=${sizes(g.map((x) => x.world))}, b=${r.local_batch}`;
+      r.strategy === 'single'
+        ? `N=${sizes(g.map((x) => x.n))}`
+        : `W=${sizes(g.map((x) => x.world))}, b=${r.local_batch}`;
     return `${r.loss} ${r.impl} ${r.strategy}, D=${r.dim}${c}: ${over}`;
   });
 }
@@ -128,10 +130,12 @@ function memoryRatio(rows: readonly Row[], impl: ImplName): { n: number; siglip:
   const ok = rows.filter((r) => okPeak(r) && r.strategy === 'single' && r.impl === impl);
   const key = (r: Row) => `${r.n}|${r.dim}|${tileWidth(r)}`;
   const clip = new Map(ok.filter((r) => r.loss === 'clip').map((r) => [key(r), r]));
-  const pairs = ok.filter((r) => r.loss === 'siglip').flatMap((s) => {
-    const c = clip.get(key(s));
-    return c ? [{ n: s.n, siglip: s, clip: c }] : [];
-  });
+  const pairs = ok
+    .filter((r) => r.loss === 'siglip')
+    .flatMap((s) => {
+      const c = clip.get(key(s));
+      return c ? [{ n: s.n, siglip: s, clip: c }] : [];
+    });
   return pairs.sort((a, b) => b.n - a.n)[0] ?? null;
 }
 
@@ -235,12 +239,17 @@ function bytesVerdict(per: StrategyBytes[]): { text: string; ratio: number } {
   const [c, s] = [cheapest('clip'), cheapest('siglip')];
   const ratio = s.bytes / c.bytes;
   const moves = `moves ${formatRatio(ratio)} the bytes of`;
-  if (ratio < 0.95) return { ratio, text: `Yes: SigLIP's cheapest strategy (${s.strategy}) ${moves} CLIP's cheapest (${c.strategy}).` };
-  if (ratio > 1.05) return { ratio, text: `No: SigLIP's cheapest strategy (${s.strategy}) ${moves} CLIP's cheapest (${c.strategy}).` };
+  if (ratio < 0.95)
+    return { ratio, text: `Yes: SigLIP's cheapest strategy (${s.strategy}) ${moves} CLIP's cheapest (${c.strategy}).` };
+  if (ratio > 1.05)
+    return { ratio, text: `No: SigLIP's cheapest strategy (${s.strategy}) ${moves} CLIP's cheapest (${c.strategy}).` };
   const dearer = per.filter((p) => p.loss === 'clip' && p.bytes > s.bytes * 1.05);
   const fewer = dearer.map((p) => `clip ${p.strategy} (${formatRatio(s.bytes / p.bytes)})`).join(' and ');
   const only = fewer ? `; fewer only than ${fewer}` : '';
-  return { ratio, text: `Not fewer than CLIP's cheapest strategy: SigLIP's ${s.strategy} ${moves} clip ${c.strategy}${only}.` };
+  return {
+    ratio,
+    text: `Not fewer than CLIP's cheapest strategy: SigLIP's ${s.strategy} ${moves} clip ${c.strategy}${only}.`,
+  };
 }
 
 function communication(rows: readonly Row[]): Answer {
@@ -277,7 +286,12 @@ function communication(rows: readonly Row[]): Answer {
   const W = Math.max(...dist.map((r) => r.world));
   // At the largest W, the (b, D) measured with the most strategies (then the largest b).
   const kinds = (g: Row[]) => distinct(g.map((r) => `${r.loss}/${r.strategy}`)).length;
-  const groups = [...groupBy(dist.filter((r) => r.world === W), (r) => `${r.local_batch}|${r.dim}`).values()];
+  const groups = [
+    ...groupBy(
+      dist.filter((r) => r.world === W),
+      (r) => `${r.local_batch}|${r.dim}`,
+    ).values(),
+  ];
   const g = groups.sort((x, y) => kinds(y) - kinds(x) || y[0]!.local_batch - x[0]!.local_batch)[0]!;
   const { local_batch: b, dim } = g[0]!;
   const E = FLOAT32 * b * dim;
@@ -285,7 +299,15 @@ function communication(rows: readonly Row[]): Answer {
     const r = g.find((x) => `${x.loss}/${x.strategy}` === key)!;
     const formula = predictedComm(r.loss, r.strategy, W, b, dim, FLOAT32);
     const predictedBytes = r.predicted_comm_bytes ?? formula.bytesSent;
-    return { loss: r.loss, strategy: r.strategy, bytes: r.comm_bytes_sent!, rounds: r.comm_rounds, predictedBytes, predictedRounds: formula.rounds, id: r.id };
+    return {
+      loss: r.loss,
+      strategy: r.strategy,
+      bytes: r.comm_bytes_sent!,
+      rounds: r.comm_rounds,
+      predictedBytes,
+      predictedRounds: formula.rounds,
+      id: r.id,
+    };
   });
   const multiple = (bytes: number) => {
     const m = bytes / E / (W - 1);
@@ -302,7 +324,9 @@ function communication(rows: readonly Row[]): Answer {
   const offText = (p: StrategyBytes) =>
     `${p.loss}/${p.strategy} ${formatBytes(p.bytes)} in ${p.rounds} rounds ` +
     `against ${formatBytes(p.predictedBytes)} in ${p.predictedRounds}`;
-  const agreement = off.length ? ` Off the formulas: ${off.map(offText).join('; ')}.` : ' Every count equals its formula.';
+  const agreement = off.length
+    ? ` Off the formulas: ${off.map(offText).join('; ')}.`
+    : ' Every count equals its formula.';
   // A verdict over some strategies only is not the answer: the unmeasured one may be the cheapest.
   const unmeasured = LOSSES.flatMap((l) =>
     DIST_STRATEGIES(l)
@@ -336,7 +360,15 @@ function communication(rows: readonly Row[]): Answer {
       : {}),
     basis: basisOf(dist.filter((r) => r.local_batch === b && r.dim === dim)),
     see,
-    data: { world: W, local_batch: b, dim, element_block_bytes: E, strategies: per, unmeasured, siglip_over_clip_cheapest: verdict.ratio },
+    data: {
+      world: W,
+      local_batch: b,
+      dim,
+      element_block_bytes: E,
+      strategies: per,
+      unmeasured,
+      siglip_over_clip_cheapest: verdict.ratio,
+    },
   };
 }
 
@@ -359,7 +391,9 @@ function chunkingPairs(rows: readonly Row[]): ChunkingPair[] {
   const single = rows.filter((r) => okPeak(r) && r.strategy === 'single' && r.step_ms_median !== null);
   const out: ChunkingPair[] = [];
   for (const loss of LOSSES) {
-    const naive = new Map(single.filter((r) => r.loss === loss && r.impl === 'naive').map((r) => [`${r.n}|${r.dim}`, r]));
+    const naive = new Map(
+      single.filter((r) => r.loss === loss && r.impl === 'naive').map((r) => [`${r.n}|${r.dim}`, r]),
+    );
     const pairs = single.filter((r) => r.loss === loss && r.impl === 'chunked' && naive.has(`${r.n}|${r.dim}`));
     const nMax = Math.max(...pairs.map((r) => r.n));
     for (const ch of pairs.filter((r) => r.n === nMax).sort((a, b) => a.chunk - b.chunk)) {
@@ -380,7 +414,14 @@ function chunkingCost(rows: readonly Row[]): Answer {
   const parts = chunkingPairs(rows);
   const basis = basisOf(parts.flatMap((p) => [p.naive, p.chunked]));
   const data = {
-    pairs: parts.map((p) => ({ loss: p.loss, n: p.n, chunk: p.chunk, time_ratio: p.timeRatio, memory_ratio: p.memoryRatio, times_overlap: p.overlap })),
+    pairs: parts.map((p) => ({
+      loss: p.loss,
+      n: p.n,
+      chunk: p.chunk,
+      time_ratio: p.timeRatio,
+      memory_ratio: p.memoryRatio,
+      times_overlap: p.overlap,
+    })),
   };
   const sentence = (p: ChunkingPair) => {
     const c = parts.filter((q) => q.loss === p.loss).length > 1 ? ` with c = ${p.chunk}` : '';
@@ -415,7 +456,15 @@ function chunkingCost(rows: readonly Row[]): Answer {
       ]),
     };
   }
-  return { topic: 'chunking-cost', question, settled: true, answer: `${parts.map(sentence).join('; ')}.`, basis, see, data };
+  return {
+    topic: 'chunking-cost',
+    question,
+    settled: true,
+    answer: `${parts.map(sentence).join('; ')}.`,
+    basis,
+    see,
+    data,
+  };
 }
 
 // ---------- How large a batch fits here, and what does plan predict for W devices? ----------
@@ -452,19 +501,32 @@ interface LargestOk {
 
 /** What the memory model predicts for one device here and for W of them: a sentence, and its numbers. */
 function planPrediction(
-  rows: readonly Row[], per: LargestOk[], mem: { bytes: number; what: string }, dim: number, chunk: number,
+  rows: readonly Row[],
+  per: LargestOk[],
+  mem: { bytes: number; what: string },
+  dim: number,
+  chunk: number,
 ): { text: string; plan: Record<string, unknown>[] } {
   const q = { dim, chunk, bytesPerElement: FLOAT32 };
-  const one = per.map((p) => ({ ...p, maxN: maxGlobalBatch({ ...q, loss: p.loss, impl: p.impl, strategy: 'single', world: 1 }, mem.bytes) }));
+  const one = per.map((p) => ({
+    ...p,
+    maxN: maxGlobalBatch({ ...q, loss: p.loss, impl: p.impl, strategy: 'single', world: 1 }, mem.bytes),
+  }));
   const W = Math.max(8, ...rows.map((r) => r.world));
   const best = LOSSES.map((loss) => {
     const options = DIST_STRATEGIES(loss).flatMap((strategy) =>
-      IMPLS.map((impl) => ({ strategy, impl, maxN: maxGlobalBatch({ ...q, loss, impl, strategy, world: W }, mem.bytes) })),
+      IMPLS.map((impl) => ({
+        strategy,
+        impl,
+        maxN: maxGlobalBatch({ ...q, loss, impl, strategy, world: W }, mem.bytes),
+      })),
     );
     return { loss, ...options.sort((a, b) => b.maxN - a.maxN)[0]! };
   });
   const fit = (loss: LossName, impl: ImplName) => count(one.find((p) => p.loss === loss && p.impl === impl)!.maxN);
-  const oneText = LOSSES.map((loss) => `${loss} up to N ≈ ${fit(loss, 'naive')} naive and ${fit(loss, 'chunked')} chunked`);
+  const oneText = LOSSES.map(
+    (loss) => `${loss} up to N ≈ ${fit(loss, 'naive')} naive and ${fit(loss, 'chunked')} chunked`,
+  );
   const manyText = best.map((b) => `${count(b.maxN)} with ${b.loss} ${b.strategy} (${b.impl})`);
   return {
     text:
@@ -512,7 +574,11 @@ function largestBatch(rows: readonly Row[], info: RunInfo | null): Answer {
   }
   const nTop = Math.max(...single.map((r) => r.n));
   const largestText = (p: LargestOk) => {
-    const note = p.failed ? ` (N = ${p.failed.n} ${p.failed.status})` : p.largest?.n === nTop ? ' (the largest tried)' : '';
+    const note = p.failed
+      ? ` (N = ${p.failed.n} ${p.failed.status})`
+      : p.largest?.n === nTop
+        ? ' (the largest tried)'
+        : '';
     return `${p.loss} ${p.impl} ${p.largest ? p.largest.n : 'none'}${note}`;
   };
   const measured = per.every((p) => p.largest?.n === nTop && !p.failed)

@@ -12,7 +12,17 @@ export const FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, s
  * use (CLIP, SigLIP, a third series), are far apart in lightness too (CIE L* 46, 71, 0) and stay apart
  * printed in greyscale; the dash per impl and the marker per loss tell the rest apart there.
  */
-export const PALETTE = ['#0072B2', '#E69F00', '#000000', '#D55E00', '#56B4E9', '#009E73', '#CC79A7', '#8C564B', '#7F7F7F'];
+export const PALETTE = [
+  '#0072B2',
+  '#E69F00',
+  '#000000',
+  '#D55E00',
+  '#56B4E9',
+  '#009E73',
+  '#CC79A7',
+  '#8C564B',
+  '#7F7F7F',
+];
 
 export const IMPL_DASH: Record<string, number[]> = { naive: [], chunked: [12, 6] };
 export const LOSS_POINT: Record<string, 'circle' | 'triangle' | 'rect'> = { clip: 'circle', siglip: 'triangle' };
@@ -127,24 +137,59 @@ export function axis(kind: AxisKind, title: string, range?: { min: number; max: 
     border: { color: '#000', width: 1.5 },
     ...(range ? { min: range.min, max: range.max } : {}),
   };
-  const label = (f: (v: number) => string) => ({ font: tickFont, color: '#000', autoSkip: false, maxRotation: 0, callback: (v: number | string) => f(Number(v)) });
+  const label = (f: (v: number) => string) => ({
+    font: tickFont,
+    color: '#000',
+    autoSkip: false,
+    maxRotation: 0,
+    callback: (v: number | string) => f(Number(v)),
+  });
   switch (kind) {
     case 'batch':
-      return { ...common, type: 'logarithmic', afterBuildTicks: setTicks((a, b) => pow2Ticks(a, b, 10)), ticks: label((v) => String(v)) };
+      return {
+        ...common,
+        type: 'logarithmic',
+        afterBuildTicks: setTicks((a, b) => pow2Ticks(a, b, 10)),
+        ticks: label((v) => String(v)),
+      };
     case 'bytes':
-      return { ...common, type: 'logarithmic', afterBuildTicks: setTicks((a, b) => pow2Ticks(a, b, 9)), ticks: label(formatBytes) };
+      return {
+        ...common,
+        type: 'logarithmic',
+        afterBuildTicks: setTicks((a, b) => pow2Ticks(a, b, 9)),
+        ticks: label(formatBytes),
+      };
     case 'ms':
-      return { ...common, type: 'logarithmic', afterBuildTicks: setTicks((a, b) => ticks125(a, b)), ticks: label(formatMs) };
+      return {
+        ...common,
+        type: 'logarithmic',
+        afterBuildTicks: setTicks((a, b) => ticks125(a, b)),
+        ticks: label(formatMs),
+      };
     case 'flops':
-      return { ...common, type: 'logarithmic', afterBuildTicks: setTicks((a, b) => ticks125(a, b)), ticks: label((v) => formatSi(v, 'FLOP/s')) };
+      return {
+        ...common,
+        type: 'logarithmic',
+        afterBuildTicks: setTicks((a, b) => ticks125(a, b)),
+        ticks: label((v) => formatSi(v, 'FLOP/s')),
+      };
     case 'world':
-      return { ...common, type: 'linear', ticks: { ...label((v) => (Number.isInteger(v) ? String(v) : '')), stepSize: 1, precision: 0 } };
+      return {
+        ...common,
+        type: 'linear',
+        ticks: { ...label((v) => (Number.isInteger(v) ? String(v) : '')), stepSize: 1, precision: 0 },
+      };
     case 'bytes-linear':
       return { ...common, type: 'linear', beginAtZero: true, ticks: label(formatBytes) };
   }
 }
 
-export function baseOptions(title: string, subtitle: string | null, x: Record<string, unknown>, y: Record<string, unknown>): Record<string, unknown> {
+export function baseOptions(
+  title: string,
+  subtitle: string | null,
+  x: Record<string, unknown>,
+  y: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     animation: false,
     responsive: false,
@@ -153,9 +198,24 @@ export function baseOptions(title: string, subtitle: string | null, x: Record<st
     layout: { padding: { top: 10, right: 30, bottom: 10, left: 10 } },
     font: { family: FONT_FAMILY },
     plugins: {
-      title: { display: true, text: title, color: '#000', font: { size: 24, weight: 'bold', family: FONT_FAMILY }, padding: { top: 8, bottom: subtitle ? 2 : 12 } },
-      subtitle: { display: !!subtitle, text: subtitle ?? '', color: '#333', font: { size: 15, family: FONT_FAMILY }, padding: { bottom: 10 } },
-      legend: { position: 'bottom', labels: { color: '#000', font: { size: 15, family: FONT_FAMILY }, boxWidth: 48, boxHeight: 2, padding: 14 } },
+      title: {
+        display: true,
+        text: title,
+        color: '#000',
+        font: { size: 24, weight: 'bold', family: FONT_FAMILY },
+        padding: { top: 8, bottom: subtitle ? 2 : 12 },
+      },
+      subtitle: {
+        display: !!subtitle,
+        text: subtitle ?? '',
+        color: '#333',
+        font: { size: 15, family: FONT_FAMILY },
+        padding: { bottom: 10 },
+      },
+      legend: {
+        position: 'bottom',
+        labels: { color: '#000', font: { size: 15, family: FONT_FAMILY }, boxWidth: 48, boxHeight: 2, padding: 14 },
+      },
       tooltip: { enabled: false },
     },
     scales: { x, y },

@@ -5,7 +5,16 @@ import { memorySlopeOverN } from './checks.js';
 import { fitLogLog } from './slope.js';
 import { formatSlope } from '../util/format.js';
 import {
-  axis, baseOptions, CHART_HEIGHT, ColourBook, dashFor, errorBars, GUIDE_COLOUR, LOSS_POINT, NOT_RUN_POINT, whiteBackground,
+  axis,
+  baseOptions,
+  CHART_HEIGHT,
+  ColourBook,
+  dashFor,
+  errorBars,
+  GUIDE_COLOUR,
+  LOSS_POINT,
+  NOT_RUN_POINT,
+  whiteBackground,
 } from './chart-style.js';
 import { distinct, isOk, seriesOverN, varying, type Row, type Series } from './series.js';
 
@@ -44,7 +53,12 @@ const NOT_RUN_SUFFIX = 'not run';
 function styleOf(s: Series, colours: ColourBook, colourBy: ColourBy) {
   const key = colourBy === 'run' ? (s.run ?? '') : s.label.replace(` ${s.impl}`, '');
   const colour = colours.get(key);
-  return { borderColor: colour, backgroundColor: colour, borderDash: dashFor(s.impl), pointStyle: LOSS_POINT[s.loss] ?? 'circle' };
+  return {
+    borderColor: colour,
+    backgroundColor: colour,
+    borderDash: dashFor(s.impl),
+    pointStyle: LOSS_POINT[s.loss] ?? 'circle',
+  };
 }
 
 function dataDataset(label: string, style: ReturnType<typeof styleOf>, data: ChartPoint[], showLine = true): Dataset {
@@ -55,8 +69,14 @@ function dataDataset(label: string, style: ReturnType<typeof styleOf>, data: Cha
 function notRunDataset(label: string, style: ReturnType<typeof styleOf>, data: ChartPoint[]): Dataset {
   return {
     label: `${label}: ${NOT_RUN_SUFFIX} (${distinct(data.map((p) => p.status)).join('/')})`,
-    data: data.map((p) => ({ ...p, series: label, colour: style.borderColor })), borderColor: style.borderColor, backgroundColor: style.borderColor,
-    pointStyle: NOT_RUN_POINT, pointRadius: 10, pointBorderWidth: 3, showLine: false, borderDash: [],
+    data: data.map((p) => ({ ...p, series: label, colour: style.borderColor })),
+    borderColor: style.borderColor,
+    backgroundColor: style.borderColor,
+    pointStyle: NOT_RUN_POINT,
+    pointRadius: 10,
+    pointBorderWidth: 3,
+    showLine: false,
+    borderDash: [],
   } as Dataset;
 }
 
@@ -66,15 +86,35 @@ function mergeNotRun(markers: Dataset[], where: string): Dataset[] {
   const data = markers.flatMap((m) => m.data as (ChartPoint & { colour: string })[]);
   const statuses = distinct(data.map((p) => p.status)).join('/');
   const colours = data.map((p) => p.colour);
-  return [{
-    label: `${NOT_RUN_SUFFIX} (${statuses}), ${where}`, data, borderColor: '#000', backgroundColor: '#000',
-    pointBorderColor: colours, pointBackgroundColor: colours,
-    pointStyle: NOT_RUN_POINT, pointRadius: 10, pointBorderWidth: 3, showLine: false, borderDash: [],
-  } as Dataset];
+  return [
+    {
+      label: `${NOT_RUN_SUFFIX} (${statuses}), ${where}`,
+      data,
+      borderColor: '#000',
+      backgroundColor: '#000',
+      pointBorderColor: colours,
+      pointBackgroundColor: colours,
+      pointStyle: NOT_RUN_POINT,
+      pointRadius: 10,
+      pointBorderWidth: 3,
+      showLine: false,
+      borderDash: [],
+    } as Dataset,
+  ];
 }
 
 function guideDataset(label: string, data: ChartPoint[], dash: number[]): Dataset {
-  return { label, data, borderColor: GUIDE_COLOUR, backgroundColor: GUIDE_COLOUR, borderDash: dash, borderWidth: 2, pointRadius: 0, showLine: true, fill: false } as Dataset;
+  return {
+    label,
+    data,
+    borderColor: GUIDE_COLOUR,
+    backgroundColor: GUIDE_COLOUR,
+    borderDash: dash,
+    borderWidth: 2,
+    pointRadius: 0,
+    showLine: true,
+    fill: false,
+  } as Dataset;
 }
 
 function range(values: number[], padLog = 1.3): { min: number; max: number } | undefined {
@@ -96,18 +136,28 @@ function withHeight(spec: Omit<ChartSpec, 'height'>): ChartSpec {
   return { ...spec, height: heightFor(spec.config) };
 }
 
-function config(title: string, subtitle: string | null, x: Record<string, unknown>, y: Record<string, unknown>, datasets: Dataset[], withErrorBars = false): LineConfig {
+function config(
+  title: string,
+  subtitle: string | null,
+  x: Record<string, unknown>,
+  y: Record<string, unknown>,
+  datasets: Dataset[],
+  withErrorBars = false,
+): LineConfig {
   return {
     type: 'line',
     data: { datasets },
     options: baseOptions(title, subtitle, x, y) as LineConfig['options'],
-    plugins: (withErrorBars ? [whiteBackground, errorBars] : [whiteBackground]) as LineConfig["plugins"],
+    plugins: (withErrorBars ? [whiteBackground, errorBars] : [whiteBackground]) as LineConfig['plugins'],
   };
 }
 
 /** Per series: ok points from `value`, and not-run markers at `markAt` (a prediction, or the axis top). */
 function seriesDatasets(
-  series: Series[], colourBy: ColourBy, value: (r: Row) => ChartPoint | null, markAt: (r: Row) => number,
+  series: Series[],
+  colourBy: ColourBy,
+  value: (r: Row) => ChartPoint | null,
+  markAt: (r: Row) => number,
   label: (s: Series) => string = (s) => s.label,
   markX: (r: Row) => number = (r) => r.n,
 ): { datasets: Dataset[]; markers: Dataset[] } {
@@ -116,7 +166,10 @@ function seriesDatasets(
   const markers: Dataset[] = [];
   for (const s of series) {
     const style = styleOf(s, colours, colourBy);
-    const pts = s.rows.filter(isOk).map(value).filter((p): p is ChartPoint => p !== null);
+    const pts = s.rows
+      .filter(isOk)
+      .map(value)
+      .filter((p): p is ChartPoint => p !== null);
     if (pts.length) datasets.push(dataDataset(label(s), style, pts));
     const failed = s.rows.filter((r) => !isOk(r)).map((r) => ({ x: markX(r), y: markAt(r), status: r.status }));
     if (failed.length) markers.push(notRunDataset(s.label, style, failed));
@@ -139,12 +192,16 @@ const notRunNote = 'crosses: scenarios that did not run ok, at their predicted v
 export function memoryVsNChart(rows: readonly Row[], opts: ChartOptions = {}): ChartSpec {
   const colourBy = opts.colourBy ?? 'series';
   const series = seriesOverN(rows, varying(rows));
-  const okY = rows.filter(isOk).map((r) => r.peak_tensor_bytes ?? 0).filter((v) => v > 0);
+  const okY = rows
+    .filter(isOk)
+    .map((r) => r.peak_tensor_bytes ?? 0)
+    .filter((v) => v > 0);
   const predicted = rows.filter((r) => !isOk(r)).map((r) => r.predicted_peak_bytes ?? 0);
   const yr = range([...okY, ...predicted]);
   const top = yr ? yr.max / 1.15 : 1;
   const { datasets, markers } = seriesDatasets(
-    series, colourBy,
+    series,
+    colourBy,
     (r) => (r.peak_tensor_bytes && r.peak_tensor_bytes > 0 ? { x: r.n, y: r.peak_tensor_bytes } : null),
     (r) => (r.predicted_peak_bytes && r.predicted_peak_bytes > 0 ? r.predicted_peak_bytes : top),
     slopeLabel,
@@ -162,11 +219,15 @@ export function memoryVsNChart(rows: readonly Row[], opts: ChartOptions = {}): C
   }
   const title = 'Peak tensor memory vs global batch N';
   return withHeight({
-    name: 'memory-vs-n', title,
-    config: config(title, `log–log; slope = fitted exponent; ${notRunNote}`,
+    name: 'memory-vs-n',
+    title,
+    config: config(
+      title,
+      `log–log; slope = fitted exponent; ${notRunNote}`,
       axis('batch', 'global batch N (pairs, log scale)', range(ns, 1.2)),
       axis('bytes', 'peak tensor memory per device (bytes, log scale)', yr),
-      [...datasets, ...guides, ...mergeNotRun(markers, 'at predicted peak')]),
+      [...datasets, ...guides, ...mergeNotRun(markers, 'at predicted peak')],
+    ),
   });
 }
 
@@ -174,21 +235,41 @@ export function timeVsNChart(rows: readonly Row[], opts: ChartOptions = {}): Cha
   const colourBy = opts.colourBy ?? 'series';
   const series = seriesOverN(rows, varying(rows));
   const ok = rows.filter((r) => isOk(r) && r.step_ms_median !== null && r.step_ms_median > 0);
-  const yr = range(ok.flatMap((r) => [r.step_ms_median!, r.step_ms_p10 ?? r.step_ms_median!, r.step_ms_p90 ?? r.step_ms_median!]));
+  const yr = range(
+    ok.flatMap((r) => [r.step_ms_median!, r.step_ms_p10 ?? r.step_ms_median!, r.step_ms_p90 ?? r.step_ms_median!]),
+  );
   const top = yr ? yr.max / 1.15 : 1;
-  const { datasets, markers } = seriesDatasets(series, colourBy, (r) => {
-    if (r.step_ms_median === null || r.step_ms_median <= 0) return null;
-    const p: ChartPoint = { x: r.n, y: r.step_ms_median };
-    if (r.step_ms_p10 !== null && r.step_ms_p90 !== null) Object.assign(p, { yMin: r.step_ms_p10, yMax: r.step_ms_p90 });
-    return p;
-  }, () => top);
+  const { datasets, markers } = seriesDatasets(
+    series,
+    colourBy,
+    (r) => {
+      if (r.step_ms_median === null || r.step_ms_median <= 0) return null;
+      const p: ChartPoint = { x: r.n, y: r.step_ms_median };
+      if (r.step_ms_p10 !== null && r.step_ms_p90 !== null)
+        Object.assign(p, { yMin: r.step_ms_p10, yMax: r.step_ms_p90 });
+      return p;
+    },
+    () => top,
+  );
   const title = 'Step time (forward + backward) vs global batch N';
   return withHeight({
-    name: 'time-vs-n', title,
-    config: config(title, `median; bars span p10–p90; ${notRunNote}`,
-      axis('batch', 'global batch N (pairs, log scale)', range(rows.map((r) => r.n), 1.2)),
+    name: 'time-vs-n',
+    title,
+    config: config(
+      title,
+      `median; bars span p10–p90; ${notRunNote}`,
+      axis(
+        'batch',
+        'global batch N (pairs, log scale)',
+        range(
+          rows.map((r) => r.n),
+          1.2,
+        ),
+      ),
       axis('ms', 'step time, median (ms, log scale)', yr),
-      [...datasets, ...mergeNotRun(markers, 'at top of axis')], true),
+      [...datasets, ...mergeNotRun(markers, 'at top of axis')],
+      true,
+    ),
   });
 }
 
@@ -196,20 +277,45 @@ export function measuredVsPredictedChart(rows: readonly Row[], opts: ChartOption
   const colourBy = opts.colourBy ?? 'series';
   const withPred = rows.filter((r) => r.predicted_peak_bytes !== null && r.predicted_peak_bytes > 0);
   const series = seriesOverN(withPred, varying(rows));
-  const all = withPred.flatMap((r) => [r.predicted_peak_bytes!, ...(isOk(r) && r.peak_tensor_bytes ? [r.peak_tensor_bytes] : [])]);
+  const all = withPred.flatMap((r) => [
+    r.predicted_peak_bytes!,
+    ...(isOk(r) && r.peak_tensor_bytes ? [r.peak_tensor_bytes] : []),
+  ]);
   const r = range(all);
   const top = r ? r.max / 1.15 : 1;
-  const { datasets, markers } = seriesDatasets(series, colourBy,
-    (q) => (q.peak_tensor_bytes && q.peak_tensor_bytes > 0 ? { x: q.predicted_peak_bytes!, y: q.peak_tensor_bytes } : null),
-    () => top, undefined, (q) => q.predicted_peak_bytes!);
+  const { datasets, markers } = seriesDatasets(
+    series,
+    colourBy,
+    (q) =>
+      q.peak_tensor_bytes && q.peak_tensor_bytes > 0 ? { x: q.predicted_peak_bytes!, y: q.peak_tensor_bytes } : null,
+    () => top,
+    undefined,
+    (q) => q.predicted_peak_bytes!,
+  );
   for (const d of datasets) Object.assign(d, { showLine: false });
-  const diag = r ? [guideDataset('measured = predicted (y = x)', [{ x: r.min, y: r.min }, { x: r.max, y: r.max }], [8, 6])] : [];
+  const diag = r
+    ? [
+        guideDataset(
+          'measured = predicted (y = x)',
+          [
+            { x: r.min, y: r.min },
+            { x: r.max, y: r.max },
+          ],
+          [8, 6],
+        ),
+      ]
+    : [];
   const title = 'Measured vs predicted peak tensor memory';
   return withHeight({
-    name: 'measured-vs-predicted', title,
-    config: config(title, `points above the line use more than predicted; ${notRunNote.replace('at their predicted value (or the top of the axis)', 'at the top, x = predicted')}`,
-      axis('bytes', 'predicted peak (bytes, log scale)', r), axis('bytes', 'measured peak tensor bytes (log scale)', r),
-      [...datasets, ...diag, ...mergeNotRun(markers, 'at top, x = predicted')]),
+    name: 'measured-vs-predicted',
+    title,
+    config: config(
+      title,
+      `points above the line use more than predicted; ${notRunNote.replace('at their predicted value (or the top of the axis)', 'at the top, x = predicted')}`,
+      axis('bytes', 'predicted peak (bytes, log scale)', r),
+      axis('bytes', 'measured peak tensor bytes (log scale)', r),
+      [...datasets, ...diag, ...mergeNotRun(markers, 'at top, x = predicted')],
+    ),
   });
 }
 
@@ -234,16 +340,27 @@ export function commVsWorldChart(rows: readonly Row[], opts: ChartOptions = {}):
     const label = `${v.run && r0.run ? r0.run + ': ' : ''}${r0.loss} ${r0.strategy} ${r0.impl}${multiB ? ` b=${r0.local_batch}` : ''}${v.dim ? ` D=${r0.dim}` : ''}`;
     const s: Series = { key: label, label, loss: r0.loss, impl: r0.impl, strategy: r0.strategy, run: r0.run, rows: g };
     const style = styleOf(s, colours, colourBy);
-    const pts = g.filter(isOk).sort((a, b) => a.world - b.world).map((r) => ({ x: r.world, y: r.comm_bytes_sent! }));
+    const pts = g
+      .filter(isOk)
+      .sort((a, b) => a.world - b.world)
+      .map((r) => ({ x: r.world, y: r.comm_bytes_sent! }));
     if (pts.length) datasets.push(dataDataset(label, style, pts));
-    const failed = g.filter((r) => !isOk(r)).map((r) => ({ x: r.world, y: r.predicted_comm_bytes ?? top, status: r.status }));
+    const failed = g
+      .filter((r) => !isOk(r))
+      .map((r) => ({ x: r.world, y: r.predicted_comm_bytes ?? top, status: r.status }));
     if (failed.length) markers.push(notRunDataset(label, style, failed));
   }
   const title = 'Bytes sent per device per step vs world size W';
   return withHeight({
-    name: 'comm-vs-w', title,
-    config: config(title, 'counted on the collectives\' byte ledger (simulated devices); no time is shown: communication time is only modelled',
-      axis('world', 'world size W (devices)'), axis('bytes-linear', 'bytes sent per device per step'), [...datasets, ...mergeNotRun(markers, 'at predicted bytes')]),
+    name: 'comm-vs-w',
+    title,
+    config: config(
+      title,
+      "counted on the collectives' byte ledger (simulated devices); no time is shown: communication time is only modelled",
+      axis('world', 'world size W (devices)'),
+      axis('bytes-linear', 'bytes sent per device per step'),
+      [...datasets, ...mergeNotRun(markers, 'at predicted bytes')],
+    ),
   });
 }
 
@@ -253,19 +370,41 @@ export function flopsVsNChart(rows: readonly Row[], opts: ChartOptions = {}): Ch
   const ok = rows.filter((r) => isOk(r) && r.achieved_flops_per_s !== null && r.achieved_flops_per_s > 0);
   const yr = range(ok.map((r) => r.achieved_flops_per_s!));
   const top = yr ? yr.max / 1.15 : 1;
-  const { datasets, markers } = seriesDatasets(series, colourBy,
-    (r) => (r.achieved_flops_per_s && r.achieved_flops_per_s > 0 ? { x: r.n, y: r.achieved_flops_per_s } : null), () => top);
+  const { datasets, markers } = seriesDatasets(
+    series,
+    colourBy,
+    (r) => (r.achieved_flops_per_s && r.achieved_flops_per_s > 0 ? { x: r.n, y: r.achieved_flops_per_s } : null),
+    () => top,
+  );
   const title = 'Achieved FLOP/s vs global batch N';
   return withHeight({
-    name: 'flops-vs-n', title,
-    config: config(title, `FLOPs the implementation performs per step ÷ median step time; ${notRunNote.replace('at their predicted value (or the top of the axis)', 'at the top of the axis')}`,
-      axis('batch', 'global batch N (pairs, log scale)', range(rows.map((r) => r.n), 1.2)),
-      axis('flops', 'achieved FLOP/s (log scale)', yr), [...datasets, ...mergeNotRun(markers, 'at top of axis')]),
+    name: 'flops-vs-n',
+    title,
+    config: config(
+      title,
+      `FLOPs the implementation performs per step ÷ median step time; ${notRunNote.replace('at their predicted value (or the top of the axis)', 'at the top of the axis')}`,
+      axis(
+        'batch',
+        'global batch N (pairs, log scale)',
+        range(
+          rows.map((r) => r.n),
+          1.2,
+        ),
+      ),
+      axis('flops', 'achieved FLOP/s (log scale)', yr),
+      [...datasets, ...mergeNotRun(markers, 'at top of axis')],
+    ),
   });
 }
 
 /** All charts for a set of rows; the comm chart only when W varies. */
 export function buildCharts(rows: readonly Row[], opts: ChartOptions = {}): ChartSpec[] {
   const comm = commVsWorldChart(rows, opts);
-  return [memoryVsNChart(rows, opts), timeVsNChart(rows, opts), measuredVsPredictedChart(rows, opts), ...(comm ? [comm] : []), flopsVsNChart(rows, opts)];
+  return [
+    memoryVsNChart(rows, opts),
+    timeVsNChart(rows, opts),
+    measuredVsPredictedChart(rows, opts),
+    ...(comm ? [comm] : []),
+    flopsVsNChart(rows, opts),
+  ];
 }

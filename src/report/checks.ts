@@ -43,9 +43,17 @@ export function expectedSlopeOverN(impl: string): number {
   return impl === 'naive' ? 2 : 1;
 }
 
-function verdictOf(slope: number | null, points: number, expected: number, tol: number): { verdict: Verdict; note: string } {
-  if (points < MIN_POINTS || slope === null) return { verdict: 'n/a', note: `too few points (${points} < ${MIN_POINTS})` };
-  return Math.abs(slope - expected) <= tol ? { verdict: 'PASS', note: '' } : { verdict: 'FAIL', note: `slope off by ${(slope - expected).toFixed(2)}` };
+function verdictOf(
+  slope: number | null,
+  points: number,
+  expected: number,
+  tol: number,
+): { verdict: Verdict; note: string } {
+  if (points < MIN_POINTS || slope === null)
+    return { verdict: 'n/a', note: `too few points (${points} < ${MIN_POINTS})` };
+  return Math.abs(slope - expected) <= tol
+    ? { verdict: 'PASS', note: '' }
+    : { verdict: 'FAIL', note: `slope off by ${(slope - expected).toFixed(2)}` };
 }
 
 function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
@@ -77,7 +85,10 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
   const out: ScalingCheck[] = [];
   const tol = SLOPE_TOLERANCE;
   // Over N at fixed D, c, W.
-  const overN = groupBy(rows, (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.world}`);
+  const overN = groupBy(
+    rows,
+    (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.world}`,
+  );
   for (const g of overN.values()) {
     const r0 = g[0]!;
     if (distinct(g.map((r) => r.n)).length < 2) continue; // N does not vary: not a sweep over N
@@ -86,23 +97,42 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
     const nPoints = distinct(points.map((p) => p.x)).length;
     out.push({
       series: `${runOf(r0)}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, W=${r0.world}`,
-      loss: r0.loss, impl: r0.impl, strategy: r0.strategy, over: 'N',
-      slope, expected, tolerance: tol, points, ...verdictOf(slope, nPoints, expected, tol),
+      loss: r0.loss,
+      impl: r0.impl,
+      strategy: r0.strategy,
+      over: 'N',
+      slope,
+      expected,
+      tolerance: tol,
+      points,
+      ...verdictOf(slope, nPoints, expected, tol),
     });
   }
   // Over W at fixed local batch b, for ring strategies only (their per-device memory is independent of W).
   const ring = rows.filter((r) => r.strategy.startsWith('ring'));
-  const overW = groupBy(ring, (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.local_batch}`);
+  const overW = groupBy(
+    ring,
+    (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.local_batch}`,
+  );
   for (const g of overW.values()) {
     const r0 = g[0]!;
     if (distinct(g.map((r) => r.world)).length < 2) continue; // W does not vary: nothing to check over W
-    const points = g.filter((r) => isOk(r) && r.peak_tensor_bytes !== null && r.peak_tensor_bytes > 0).map((r) => ({ x: r.world, y: r.peak_tensor_bytes! }));
+    const points = g
+      .filter((r) => isOk(r) && r.peak_tensor_bytes !== null && r.peak_tensor_bytes > 0)
+      .map((r) => ({ x: r.world, y: r.peak_tensor_bytes! }));
     const nPoints = distinct(points.map((p) => p.x)).length;
     const slope = nPoints >= 2 ? (fitLogLog(points)?.slope ?? null) : null;
     out.push({
       series: `${runOf(r0)}${r0.loss} ${r0.impl} ${r0.strategy}, D=${r0.dim}${tiled(r0)}, b=${r0.local_batch}`,
-      loss: r0.loss, impl: r0.impl, strategy: r0.strategy, over: 'W',
-      slope, expected: 0, tolerance: tol, points, ...verdictOf(slope, nPoints, 0, tol),
+      loss: r0.loss,
+      impl: r0.impl,
+      strategy: r0.strategy,
+      over: 'W',
+      slope,
+      expected: 0,
+      tolerance: tol,
+      points,
+      ...verdictOf(slope, nPoints, 0, tol),
     });
   }
   return out.sort((a, b) => a.series.localeCompare(b.series) || a.over.localeCompare(b.over));
@@ -140,7 +170,11 @@ export const DEFAULT_MEMORY_TOLERANCE = 1.1;
  * when they ran ok now too, and a FAILed 'status' check when they no longer run ok (oom, error, timeout, ...).
  * Scenarios in only one run, or not ok in the baseline, are not compared.
  */
-export function regressionChecks(current: readonly Row[], baseline: readonly Row[], opts: RegressionOptions = {}): RegressionCheck[] {
+export function regressionChecks(
+  current: readonly Row[],
+  baseline: readonly Row[],
+  opts: RegressionOptions = {},
+): RegressionCheck[] {
   const tolFor = {
     step_ms_median: opts.timeTolerance ?? DEFAULT_TIME_TOLERANCE,
     peak_tensor_bytes: opts.memoryTolerance ?? DEFAULT_MEMORY_TOLERANCE,
@@ -152,7 +186,16 @@ export function regressionChecks(current: readonly Row[], baseline: readonly Row
     if (!b) continue;
     if (!isOk(r)) {
       const note = `${b.status} → ${r.status}${r.reason ? `: ${r.reason}` : ''}`;
-      out.push({ id: r.id, metric: 'status', baseline: b.status, current: r.status, ratio: null, tolerance: null, verdict: 'FAIL', note });
+      out.push({
+        id: r.id,
+        metric: 'status',
+        baseline: b.status,
+        current: r.status,
+        ratio: null,
+        tolerance: null,
+        verdict: 'FAIL',
+        note,
+      });
       continue;
     }
     for (const metric of ['step_ms_median', 'peak_tensor_bytes'] as const) {
@@ -160,7 +203,16 @@ export function regressionChecks(current: readonly Row[], baseline: readonly Row
       const old = b[metric];
       if (cur === null || old === null || old <= 0) continue;
       const ratio = cur / old;
-      out.push({ id: r.id, metric, baseline: old, current: cur, ratio, tolerance: tolFor[metric], verdict: ratio <= tolFor[metric] ? 'PASS' : 'FAIL', note: '' });
+      out.push({
+        id: r.id,
+        metric,
+        baseline: old,
+        current: cur,
+        ratio,
+        tolerance: tolFor[metric],
+        verdict: ratio <= tolFor[metric] ? 'PASS' : 'FAIL',
+        note: '',
+      });
     }
   }
   return out;

@@ -17,12 +17,17 @@ export function ciSummaryMarkdown(s: ReportSummary, title: string, baseline?: st
         `${failed ? `**${failed} FAIL**` : '0 FAIL'}, ${count('n/a')} n/a (too few points).`,
     },
     { kind: 'list', items: s.answers.map((a) => `**${a.question}** ${a.answer}`) },
-    s.checks.length ? { kind: 'table', head: CHECK_HEAD, rows: s.checks.map(checkRow) } : { kind: 'p', text: 'No series to check.' },
+    s.checks.length
+      ? { kind: 'table', head: CHECK_HEAD, rows: s.checks.map(checkRow) }
+      : { kind: 'p', text: 'No series to check.' },
   ];
   if (baseline !== undefined) {
     const regressed = s.regressions.filter((r) => r.verdict === 'FAIL');
     const verdict = regressed.length ? `**${regressed.length} regressed**` : 'none regressed';
-    blocks.push({ kind: 'p', text: `Against baseline \`${baseline}\`: ${s.regressions.length} comparisons, ${verdict}.` });
+    blocks.push({
+      kind: 'p',
+      text: `Against baseline \`${baseline}\`: ${s.regressions.length} comparisons, ${verdict}.`,
+    });
     if (regressed.length) blocks.push({ kind: 'table', head: REGRESSION_HEAD, rows: regressed.map(regressionRow) });
   }
   return toMarkdown(blocks);

@@ -38,12 +38,19 @@ const looseKey = (r: Row) => `${r.loss}/${r.impl}/${r.strategy}/N${r.n}/W${r.wor
 export function findMismatches(runs: readonly { name: string; rows: readonly Row[] }[]): string[] {
   const out: string[] = [];
   const first = runs[0]!;
-  const dims = (rows: readonly Row[]) => distinct(rows.map((r) => r.dim)).sort((a, b) => a - b).join(',');
+  const dims = (rows: readonly Row[]) =>
+    distinct(rows.map((r) => r.dim))
+      .sort((a, b) => a - b)
+      .join(',');
   for (const r of runs.slice(1)) {
-    if (dims(r.rows) !== dims(first.rows)) out.push(`different D: ${first.name} has D=${dims(first.rows)}, ${r.name} has D=${dims(r.rows)}`);
+    if (dims(r.rows) !== dims(first.rows))
+      out.push(`different D: ${first.name} has D=${dims(first.rows)}, ${r.name} has D=${dims(r.rows)}`);
     const chunkOf = new Map(first.rows.map((x) => [looseKey(x), x.chunk]));
     const diff = r.rows.find((x) => chunkOf.has(looseKey(x)) && chunkOf.get(looseKey(x)) !== x.chunk);
-    if (diff) out.push(`different c for ${looseKey(diff)}: ${first.name} c=${chunkOf.get(looseKey(diff))}, ${r.name} c=${diff.chunk}`);
+    if (diff)
+      out.push(
+        `different c for ${looseKey(diff)}: ${first.name} c=${chunkOf.get(looseKey(diff))}, ${r.name} c=${diff.chunk}`,
+      );
   }
   const ids = runs.map((r) => new Set(r.rows.map((x) => x.id)));
   const common = [...ids[0]!].filter((id) => ids.every((s) => s.has(id)));
@@ -56,7 +63,12 @@ function uniqueNames(runs: LoadedRun[], nameOf: (r: LoadedRun) => string): strin
   return names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n} (${basename(runs[i]!.dir)})` : n));
 }
 
-function cell(r: Row | undefined, f: (r: Row) => number | null, fmt: (v: number) => string, ref: number | null): string {
+function cell(
+  r: Row | undefined,
+  f: (r: Row) => number | null,
+  fmt: (v: number) => string,
+  ref: number | null,
+): string {
   if (!r) return '—';
   if (!isOk(r)) return r.status;
   const v = f(r);
@@ -64,13 +76,27 @@ function cell(r: Row | undefined, f: (r: Row) => number | null, fmt: (v: number)
   return ref !== null && ref > 0 ? `${fmt(v)} (${formatRatio(v / ref)})` : fmt(v);
 }
 
-function sideBySide(names: string[], byRun: Map<string, Row>[], keys: string[], f: (r: Row) => number | null, fmt: (v: number) => string): Block {
+function sideBySide(
+  names: string[],
+  byRun: Map<string, Row>[],
+  keys: string[],
+  f: (r: Row) => number | null,
+  fmt: (v: number) => string,
+): Block {
   const rows = keys.map((k) => {
     const first = byRun[0]!.get(k);
     const ref = first && isOk(first) ? f(first) : null;
-    return [displayId(k), ...byRun.map((m, i) => (i === 0 ? cell(m.get(k), f, fmt, null) : cell(m.get(k), f, fmt, ref)))];
+    return [
+      displayId(k),
+      ...byRun.map((m, i) => (i === 0 ? cell(m.get(k), f, fmt, null) : cell(m.get(k), f, fmt, ref))),
+    ];
   });
-  return { kind: 'table', head: ['scenario', ...names.map((n, i) => (i === 0 ? `${n} (reference)` : `${n} (ratio vs reference)`))], rows, numeric: [false, ...names.map(() => true)] };
+  return {
+    kind: 'table',
+    head: ['scenario', ...names.map((n, i) => (i === 0 ? `${n} (reference)` : `${n} (ratio vs reference)`))],
+    rows,
+    numeric: [false, ...names.map(() => true)],
+  };
 }
 
 function timestamp(): string {
@@ -84,7 +110,8 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
   const short = uniqueNames(runs, shortRunName);
   const named = runs.map((r, i) => ({ name: names[i]!, rows: r.rows.map((x) => ({ ...x, run: names[i]! })) as Row[] }));
   const mismatches = findMismatches(named);
-  if (mismatches.length && !opts.force) throw new UsageError(`runs do not match (${mismatches.join('; ')}); use --force to compare anyway`);
+  if (mismatches.length && !opts.force)
+    throw new UsageError(`runs do not match (${mismatches.join('; ')}); use --force to compare anyway`);
 
   const out = opts.out ?? join('results', `compare-${timestamp()}`);
   if (existsSync(out) && !opts.out) throw new UsageError(`output folder exists: ${out}`);
@@ -99,7 +126,13 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
   keys.sort((a, b) => {
     const x = sample.get(a)!;
     const y = sample.get(b)!;
-    return x.loss.localeCompare(y.loss) || x.impl.localeCompare(y.impl) || x.strategy.localeCompare(y.strategy) || x.world - y.world || x.n - y.n;
+    return (
+      x.loss.localeCompare(y.loss) ||
+      x.impl.localeCompare(y.impl) ||
+      x.strategy.localeCompare(y.strategy) ||
+      x.world - y.world ||
+      x.n - y.n
+    );
   });
   const common = keys.filter((k) => byRun.every((m) => m.has(k))).length;
 
@@ -112,23 +145,50 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: 'lossbench compare' },
-    { kind: 'list', items: runs.map((r, i) => `${names[i]}: \`${r.dir}\` (${r.rows.length} scenarios, ${r.rows.filter(isOk).length} ok; ${r.info?.host?.cpu_model ?? 'cpu unknown'})`) },
+    {
+      kind: 'list',
+      items: runs.map(
+        (r, i) =>
+          `${names[i]}: \`${r.dir}\` (${r.rows.length} scenarios, ${r.rows.filter(isOk).length} ok; ${r.info?.host?.cpu_model ?? 'cpu unknown'})`,
+      ),
+    },
   ];
-  if (mismatches.length) blocks.push({ kind: 'p', text: `**Compared with --force although the settings differ**: ${mismatches.join('; ')}. Scenarios are matched on loss/impl/strategy/N/W.` });
+  if (mismatches.length)
+    blocks.push({
+      kind: 'p',
+      text: `**Compared with --force although the settings differ**: ${mismatches.join('; ')}. Scenarios are matched on loss/impl/strategy/N/W.`,
+    });
   blocks.push(
-    { kind: 'p', text: `${common} scenario(s) present in every run. Ratios are against the first run (the reference): above 1× means slower or larger. Status is shown where a scenario did not run ok. Communication time is not compared here (${all.some((r) => r.comm_ms_measured !== null) ? 'tfjs models it, torch measures it: comm_ms_modelled and comm_ms_measured in combined.csv' : MODELLED_NOTE}).` },
+    {
+      kind: 'p',
+      text: `${common} scenario(s) present in every run. Ratios are against the first run (the reference): above 1× means slower or larger. Status is shown where a scenario did not run ok. Communication time is not compared here (${all.some((r) => r.comm_ms_measured !== null) ? 'tfjs models it, torch measures it: comm_ms_modelled and comm_ms_measured in combined.csv' : MODELLED_NOTE}).`,
+    },
     { kind: 'h', level: 2, text: 'Step time (median)' },
     sideBySide(names, byRun, keys, (r) => r.step_ms_median, formatMs),
     { kind: 'h', level: 2, text: 'Peak tensor memory' },
     sideBySide(names, byRun, keys, (r) => r.peak_tensor_bytes, formatBytes),
     { kind: 'h', level: 2, text: 'Charts' },
-    { kind: 'p', text: 'One colour per machine, one dash pattern per impl (solid naive, dashed chunked), one marker per loss (circle CLIP, triangle SigLIP).' },
-    ...charts.map((c): Block => ({ kind: 'image', alt: c.spec.title, relPath: `charts/${c.spec.name}.png`, png: c.png })),
+    {
+      kind: 'p',
+      text: 'One colour per machine, one dash pattern per impl (solid naive, dashed chunked), one marker per loss (circle CLIP, triangle SigLIP).',
+    },
+    ...charts.map((c): Block => ({
+      kind: 'image',
+      alt: c.spec.title,
+      relPath: `charts/${c.spec.name}.png`,
+      png: c.png,
+    })),
     { kind: 'p', text: `All rows of all runs, with a \`run\` column: \`combined.csv\`.` },
   );
   const markdown = join(out, 'compare.md');
   const html = join(out, 'compare.html');
   writeFileSync(markdown, toMarkdown(blocks));
   writeFileSync(html, toHtml('lossbench compare', blocks));
-  return { out, runs: names, files: { csv, markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) }, common, mismatches };
+  return {
+    out,
+    runs: names,
+    files: { csv, markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
+    common,
+    mismatches,
+  };
 }

@@ -39,7 +39,9 @@ export function escapeHtml(s: string): string {
 
 /** Inline `code` and **bold** only: all the markdown the report's sentences use. */
 function inline(s: string): string {
-  return escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+  return escapeHtml(s)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
 }
 
 const CSS = `body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
@@ -62,7 +64,8 @@ export function toHtml(title: string, blocks: readonly Block[]): string {
         body.push(`<ul>${b.items.map((i) => `<li>${inline(i)}</li>`).join('')}</ul>`);
         break;
       case 'table': {
-        const cls = (i: number, v: string) => (v === 'PASS' || v === 'FAIL' ? ` class="${v}"` : b.numeric?.[i] ? ' class="num"' : '');
+        const cls = (i: number, v: string) =>
+          v === 'PASS' || v === 'FAIL' ? ` class="${v}"` : b.numeric?.[i] ? ' class="num"' : '';
         body.push(
           `<table><thead><tr>${b.head.map((h) => `<th>${inline(h)}</th>`).join('')}</tr></thead><tbody>` +
             b.rows.map((r) => `<tr>${r.map((v, i) => `<td${cls(i, v)}>${inline(v)}</td>`).join('')}</tr>`).join('') +
@@ -71,7 +74,9 @@ export function toHtml(title: string, blocks: readonly Block[]): string {
         break;
       }
       case 'image':
-        body.push(`<figure><img alt="${escapeHtml(b.alt)}" src="data:image/png;base64,${b.png.toString('base64')}"><figcaption>${escapeHtml(b.alt)}</figcaption></figure>`);
+        body.push(
+          `<figure><img alt="${escapeHtml(b.alt)}" src="data:image/png;base64,${b.png.toString('base64')}"><figcaption>${escapeHtml(b.alt)}</figcaption></figure>`,
+        );
         break;
     }
   }

@@ -18,7 +18,10 @@ function index(rows: readonly Row[], key: (r: Row) => string): Map<string, Row> 
 
 function siglipVsClip(rows: readonly Row[]): Finding[] {
   const ok = rows.filter((r) => isOk(r) && r.peak_tensor_bytes !== null && r.strategy === 'single');
-  const clip = index(ok.filter((r) => r.loss === 'clip'), (r) => `${r.impl}|${r.n}|${r.dim}|${r.chunk}`);
+  const clip = index(
+    ok.filter((r) => r.loss === 'clip'),
+    (r) => `${r.impl}|${r.n}|${r.dim}|${r.chunk}`,
+  );
   const out: Finding[] = [];
   for (const impl of distinct(ok.map((r) => r.impl))) {
     const pairs = ok
@@ -26,11 +29,28 @@ function siglipVsClip(rows: readonly Row[]): Finding[] {
       .sort(byN)
       .flatMap((s) => {
         const c = clip.get(`${impl}|${s.n}|${s.dim}|${s.chunk}`);
-        return c && c.peak_tensor_bytes! > 0 ? [{ n: s.n, chunk: s.chunk, siglip: s.peak_tensor_bytes!, clip: c.peak_tensor_bytes!, ratio: s.peak_tensor_bytes! / c.peak_tensor_bytes! }] : [];
+        return c && c.peak_tensor_bytes! > 0
+          ? [
+              {
+                n: s.n,
+                chunk: s.chunk,
+                siglip: s.peak_tensor_bytes!,
+                clip: c.peak_tensor_bytes!,
+                ratio: s.peak_tensor_bytes! / c.peak_tensor_bytes!,
+              },
+            ]
+          : [];
       });
     if (!pairs.length) continue;
-    const parts = pairs.map((p) => `${formatRatio(p.ratio)} at N=${p.n}${impl === 'chunked' ? `, c=${p.chunk}` : ''} (${formatBytes(p.siglip)} vs ${formatBytes(p.clip)})`);
-    out.push({ topic: 'siglip-vs-clip', text: `${impl}: SigLIP's peak memory is ${parts.join(', ')} of CLIP's.`, data: { impl, pairs } });
+    const parts = pairs.map(
+      (p) =>
+        `${formatRatio(p.ratio)} at N=${p.n}${impl === 'chunked' ? `, c=${p.chunk}` : ''} (${formatBytes(p.siglip)} vs ${formatBytes(p.clip)})`,
+    );
+    out.push({
+      topic: 'siglip-vs-clip',
+      text: `${impl}: SigLIP's peak memory is ${parts.join(', ')} of CLIP's.`,
+      data: { impl, pairs },
+    });
   }
   return out;
 }
@@ -51,12 +71,24 @@ function chunkingSaves(rows: readonly Row[]): Finding[] {
         return chunkedRows
           .filter((ch) => key(ch) === key(nv))
           .sort((a, b) => a.chunk - b.chunk)
-          .map((ch) => ({ n: nv.n, chunk: ch.chunk, naive: nv.peak_tensor_bytes!, chunked: ch.peak_tensor_bytes!, ratio: nv.peak_tensor_bytes! / ch.peak_tensor_bytes! }));
+          .map((ch) => ({
+            n: nv.n,
+            chunk: ch.chunk,
+            naive: nv.peak_tensor_bytes!,
+            chunked: ch.peak_tensor_bytes!,
+            ratio: nv.peak_tensor_bytes! / ch.peak_tensor_bytes!,
+          }));
       });
     if (!pairs.length) continue;
     const where = strategy === 'single' ? '' : ` (${strategy}, W=${world})`;
-    const parts = pairs.map((p) => `${formatRatio(p.ratio)} at N=${p.n}, c=${p.chunk} (${formatBytes(p.naive)} → ${formatBytes(p.chunked)})`);
-    out.push({ topic: 'chunking', text: `${loss}${where}: chunking cuts peak memory ${parts.join(', ')}.`, data: { loss, strategy, world: Number(world), pairs } });
+    const parts = pairs.map(
+      (p) => `${formatRatio(p.ratio)} at N=${p.n}, c=${p.chunk} (${formatBytes(p.naive)} → ${formatBytes(p.chunked)})`,
+    );
+    out.push({
+      topic: 'chunking',
+      text: `${loss}${where}: chunking cuts peak memory ${parts.join(', ')}.`,
+      data: { loss, strategy, world: Number(world), pairs },
+    });
   }
   return out;
 }
@@ -70,9 +102,17 @@ function communication(rows: readonly Row[]): Finding[] {
     // Bytes depend on the strategy, not on the impl: one number per loss × strategy.
     const per = distinct(inG.map((r) => `${r.loss} ${r.strategy}`)).map((ls) => {
       const r = inG.find((x) => `${x.loss} ${x.strategy}` === ls)!;
-      return { series: ls, bytes: r.comm_bytes_sent!, rounds: r.comm_rounds, modelled_ms: r.comm_ms_modelled, link: r.comm_link };
+      return {
+        series: ls,
+        bytes: r.comm_bytes_sent!,
+        rounds: r.comm_rounds,
+        modelled_ms: r.comm_ms_modelled,
+        link: r.comm_link,
+      };
     });
-    const parts = per.map((p) => `${p.series} ${formatBytes(p.bytes)}${p.rounds !== null ? ` in ${p.rounds} rounds` : ''}`);
+    const parts = per.map(
+      (p) => `${p.series} ${formatBytes(p.bytes)}${p.rounds !== null ? ` in ${p.rounds} rounds` : ''}`,
+    );
     out.push({
       topic: 'communication',
       text: `W=${world}, b=${b}, D=${dim}: bytes sent per device per step: ${parts.join('; ')}.`,
@@ -92,12 +132,30 @@ function largestBatch(rows: readonly Row[]): Finding[] {
     const failed = inG.filter((r) => !isOk(r) && (!largest || r.n > largest.n));
     const name = `${loss} ${impl}${strategy === 'single' ? '' : ` ${strategy}`}`;
     const w = (r: Row) => (strategy === 'single' ? '' : `W=${r.world}, `);
-    const head = largest ? `${name}: largest N that ran ok is ${largest.n} (${w(largest)}${formatBytes(largest.peak_tensor_bytes)} peak)` : `${name}: nothing ran ok`;
-    const tails = failed.map((r) => `N=${r.n} ${strategy === 'single' ? '' : `(W=${r.world}) `}${r.status}${r.predicted_peak_bytes !== null ? `: predicted ${formatBytes(r.predicted_peak_bytes)}` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+    const head = largest
+      ? `${name}: largest N that ran ok is ${largest.n} (${w(largest)}${formatBytes(largest.peak_tensor_bytes)} peak)`
+      : `${name}: nothing ran ok`;
+    const tails = failed.map(
+      (r) =>
+        `N=${r.n} ${strategy === 'single' ? '' : `(W=${r.world}) `}${r.status}${r.predicted_peak_bytes !== null ? `: predicted ${formatBytes(r.predicted_peak_bytes)}` : ''}${r.reason ? ` (${r.reason})` : ''}`,
+    );
     out.push({
       topic: 'largest-batch',
       text: head + (tails.length ? `; ${tails.join('; ')}.` : '.'),
-      data: { loss, impl, strategy, largest_ok_n: largest?.n ?? null, largest_ok_world: largest?.world ?? null, not_ok: failed.map((r) => ({ n: r.n, world: r.world, status: r.status, predicted_peak_bytes: r.predicted_peak_bytes, reason: r.reason })) },
+      data: {
+        loss,
+        impl,
+        strategy,
+        largest_ok_n: largest?.n ?? null,
+        largest_ok_world: largest?.world ?? null,
+        not_ok: failed.map((r) => ({
+          n: r.n,
+          world: r.world,
+          status: r.status,
+          predicted_peak_bytes: r.predicted_peak_bytes,
+          reason: r.reason,
+        })),
+      },
     });
   }
   return out;

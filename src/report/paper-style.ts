@@ -46,7 +46,10 @@ export function forPaper(config: LineConfig): LineConfig {
       ...plugins,
       title: { ...plugins.title, display: false },
       subtitle: { ...plugins.subtitle, display: false },
-      legend: { ...plugins.legend, labels: { ...plugins.legend?.labels, font: font(12), boxWidth: 30, boxHeight: 2, padding: 6 } },
+      legend: {
+        ...plugins.legend,
+        labels: { ...plugins.legend?.labels, font: font(12), boxWidth: 30, boxHeight: 2, padding: 6 },
+      },
     },
     scales: { x: scale(o.scales?.x), y: scale(o.scales?.y) },
     elements: { line: { borderWidth: 2, tension: 0 }, point: { radius: 3.5, borderWidth: 1.2 } },

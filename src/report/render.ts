@@ -17,7 +17,10 @@ function ensureRegistered(): void {
 
 /** chart.js mutates its config (defaults merged in): each render gets its own shallow copy of the data. */
 function fresh(config: LineConfig): LineConfig {
-  return { ...config, data: { datasets: config.data.datasets.map((d) => ({ ...d, data: d.data.map((p) => ({ ...p })) })) } };
+  return {
+    ...config,
+    data: { datasets: config.data.datasets.map((d) => ({ ...d, data: d.data.map((p) => ({ ...p })) })) },
+  };
 }
 
 /** Draws, lets `encode` read the canvas, then destroys the chart (destroy clears the canvas). */
@@ -54,7 +57,10 @@ export function renderPdf(config: LineConfig, meta: { title?: string } = {}): Bu
   const ctx = doc.beginPage(PAPER_UNITS * PT_PER_UNIT, height * PT_PER_UNIT);
   // chart.js takes its size from ctx.canvas, which a PDF page's context lacks: a stand-in gives it the
   // layout size, and devicePixelRatio scales that layout onto the page (chart.js sets the transform).
-  Object.defineProperty(ctx, 'canvas', { value: { width: PAPER_UNITS, height, getContext: () => ctx }, configurable: true });
+  Object.defineProperty(ctx, 'canvas', {
+    value: { width: PAPER_UNITS, height, getContext: () => ctx },
+    configurable: true,
+  });
   const scaled = { ...config, options: { ...config.options, devicePixelRatio: PT_PER_UNIT } } as LineConfig;
   drawThen(ctx, scaled, () => undefined);
   doc.endPage();

@@ -1,7 +1,14 @@
 // `lossbench report <dir>`: charts, checks, findings, report.md and report.html for one results folder.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECK_RULE, regressionChecks, scalingChecks, type RegressionCheck, type RegressionOptions, type ScalingCheck } from './checks.js';
+import {
+  CHECK_RULE,
+  regressionChecks,
+  scalingChecks,
+  type RegressionCheck,
+  type RegressionOptions,
+  type ScalingCheck,
+} from './checks.js';
 import { buildCharts } from './charts.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
@@ -9,7 +16,16 @@ import { answers as makeAnswers, type Answer } from './answers.js';
 import { formatBytes } from '../util/format.js';
 import { loadRun, runName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk } from './series.js';
-import { CHECK_HEAD, checkRow, MODELLED_NOTE, REGRESSION_HEAD, regressionRow, RESULT_HEAD, RESULT_NUMERIC, resultRow } from './tables.js';
+import {
+  CHECK_HEAD,
+  checkRow,
+  MODELLED_NOTE,
+  REGRESSION_HEAD,
+  regressionRow,
+  RESULT_HEAD,
+  RESULT_NUMERIC,
+  resultRow,
+} from './tables.js';
 import { writeCharts } from './write-charts.js';
 import { writeLatex } from './write-latex.js';
 
@@ -42,15 +58,34 @@ export interface ReportSummary {
 function hardware(run: LoadedRun): string[] {
   const i = run.info;
   if (!i) return ['run.json missing: hardware unknown'];
-  const gpus = i.gpus?.length ? i.gpus.map((g) => `${g.name}${g.memory_total_bytes ? ` (${formatBytes(g.memory_total_bytes)})` : ''}${g.driver ? `, driver ${g.driver}` : ''}`).join('; ') : 'none reported';
+  const gpus = i.gpus?.length
+    ? i.gpus
+        .map(
+          (g) =>
+            `${g.name}${g.memory_total_bytes ? ` (${formatBytes(g.memory_total_bytes)})` : ''}${g.driver ? `, driver ${g.driver}` : ''}`,
+        )
+        .join('; ')
+    : 'none reported';
   return [
     `device: ${i.device_name}`,
     `backend: ${i.backend}${i.backend_notes?.length ? ` (${i.backend_notes.join('; ')})` : ''}`,
-    ...(i.torch ? [`engine: torch ${i.torch.info.torch_version} (${i.torch.python_path}, Python ${i.torch.info.python_version}), device ${i.torch.device}, dtype ${i.torch.dtype}; CUDA ${i.torch.info.cuda_version ?? 'none'}, NCCL ${i.torch.info.nccl_version ?? 'none'}`] : []),
-    ...(i.link_probe ? [`link probe: ${i.link_probe.backend}, W = ${i.link_probe.world}: ${i.link_probe.results.map((r) => `${r.op} ${formatBytes(r.bytes)} ${r.time_us.toFixed(0)} µs (busbw ${r.busbw_GBps.toPrecision(3)} GB/s)`).join('; ')}`] : []),
+    ...(i.torch
+      ? [
+          `engine: torch ${i.torch.info.torch_version} (${i.torch.python_path}, Python ${i.torch.info.python_version}), device ${i.torch.device}, dtype ${i.torch.dtype}; CUDA ${i.torch.info.cuda_version ?? 'none'}, NCCL ${i.torch.info.nccl_version ?? 'none'}`,
+        ]
+      : []),
+    ...(i.link_probe
+      ? [
+          `link probe: ${i.link_probe.backend}, W = ${i.link_probe.world}: ${i.link_probe.results.map((r) => `${r.op} ${formatBytes(r.bytes)} ${r.time_us.toFixed(0)} µs (busbw ${r.busbw_GBps.toPrecision(3)} GB/s)`).join('; ')}`,
+        ]
+      : []),
     `host: ${i.host?.hostname} — ${i.host?.cpu_model}, ${i.host?.cpu_cores} cores, ${formatBytes(i.host?.ram_bytes)} RAM, ${i.host?.os}`,
     `GPUs: ${gpus}`,
-    ...(i.webgpu_adapter ? [`WebGPU adapter: ${i.webgpu_adapter.vendor} ${i.webgpu_adapter.architecture} ${i.webgpu_adapter.description}`.trim()] : []),
+    ...(i.webgpu_adapter
+      ? [
+          `WebGPU adapter: ${i.webgpu_adapter.vendor} ${i.webgpu_adapter.architecture} ${i.webgpu_adapter.description}`.trim(),
+        ]
+      : []),
     `node ${i.node_version}, tfjs ${i.tfjs_version}, lossbench ${i.lossbench_version}${i.git_revision ? ` (git ${i.git_revision})` : ''}`,
     `run created ${i.created_at}`,
   ];
@@ -59,7 +94,9 @@ function hardware(run: LoadedRun): string[] {
 function settings(run: LoadedRun): string[] {
   const rows = run.rows;
   const list = (f: (r: (typeof rows)[number]) => unknown) => distinct(rows.map(f)).map(String).join(', ') || '—';
-  const statuses = distinct(rows.map((r) => r.status)).map((s) => `${s} ${rows.filter((r) => r.status === s).length}`).join(', ');
+  const statuses = distinct(rows.map((r) => r.status))
+    .map((s) => `${s} ${rows.filter((r) => r.status === s).length}`)
+    .join(', ');
   return [
     `preset: ${run.info?.config?.preset ?? '—'}; link preset for modelled communication: ${run.info?.config?.link ?? '—'}`,
     `losses: ${list((r) => r.loss)}; impls: ${list((r) => r.impl)}; strategies: ${list((r) => r.strategy)}`,
@@ -73,7 +110,10 @@ function settings(run: LoadedRun): string[] {
 function answerBlocks(answers: readonly Answer[]): Block[] {
   const blocks: Block[] = [
     { kind: 'h', level: 2, text: 'Answers' },
-    { kind: 'p', text: 'The questions a sweep is run for, answered from this run; the tables and charts below hold every number.' },
+    {
+      kind: 'p',
+      text: 'The questions a sweep is run for, answered from this run; the tables and charts below hold every number.',
+    },
   ];
   for (const a of answers) {
     const see = a.see.map((x) => (x.startsWith('charts/') ? `\`${x}\`` : x)).join(', ');
@@ -107,38 +147,67 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     { kind: 'h', level: 2, text: 'Settings' },
     { kind: 'list', items: settings(run) },
   ];
-  if (run.warnings.length) blocks.push({ kind: 'h', level: 2, text: 'Warnings' }, { kind: 'list', items: run.warnings });
-  if (!okRows) blocks.push({ kind: 'p', text: `**Nothing ran ok**: ${rows.length} scenario(s) recorded, none with status ok. There is nothing to measure or check.` });
+  if (run.warnings.length)
+    blocks.push({ kind: 'h', level: 2, text: 'Warnings' }, { kind: 'list', items: run.warnings });
+  if (!okRows)
+    blocks.push({
+      kind: 'p',
+      text: `**Nothing ran ok**: ${rows.length} scenario(s) recorded, none with status ok. There is nothing to measure or check.`,
+    });
   blocks.push(
     { kind: 'h', level: 2, text: 'Results' },
-    { kind: 'p', text: `Memory is per device (the busiest one for distributed strategies). Step time is forward + backward. Note: ${MODELLED_NOTE}.` },
+    {
+      kind: 'p',
+      text: `Memory is per device (the busiest one for distributed strategies). Step time is forward + backward. Note: ${MODELLED_NOTE}.`,
+    },
     { kind: 'table', head: RESULT_HEAD, rows: rows.map(resultRow), numeric: RESULT_NUMERIC },
   );
   if (charts.length) {
     blocks.push({ kind: 'h', level: 2, text: 'Charts' });
-    for (const c of charts) blocks.push({ kind: 'image', alt: c.spec.title, relPath: `charts/${c.spec.name}.png`, png: c.png });
+    for (const c of charts)
+      blocks.push({ kind: 'image', alt: c.spec.title, relPath: `charts/${c.spec.name}.png`, png: c.png });
     blocks.push({ kind: 'p', text: `Each chart is also in \`charts/\` as SVG.` });
   }
   blocks.push({ kind: 'h', level: 2, text: 'Scaling checks' }, { kind: 'p', text: CHECK_RULE });
-  blocks.push(checks.length ? { kind: 'table', head: CHECK_HEAD, rows: checks.map(checkRow) } : { kind: 'p', text: 'No series to check.' });
+  blocks.push(
+    checks.length
+      ? { kind: 'table', head: CHECK_HEAD, rows: checks.map(checkRow) }
+      : { kind: 'p', text: 'No series to check.' },
+  );
   if (baseline) {
     blocks.push(
       { kind: 'h', level: 2, text: 'Regression against baseline' },
-      { kind: 'p', text: `Baseline: ${baseline.dir} (${runName(baseline)}). Scenarios with the same id that ran ok in the baseline are compared; a ratio above the limit fails, and so does a scenario that no longer runs ok (metric status).` },
-      regressions.length ? { kind: 'table', head: REGRESSION_HEAD, rows: regressions.map(regressionRow) } : { kind: 'p', text: 'No scenario id that ran ok in the baseline is in this run.' },
+      {
+        kind: 'p',
+        text: `Baseline: ${baseline.dir} (${runName(baseline)}). Scenarios with the same id that ran ok in the baseline are compared; a ratio above the limit fails, and so does a scenario that no longer runs ok (metric status).`,
+      },
+      regressions.length
+        ? { kind: 'table', head: REGRESSION_HEAD, rows: regressions.map(regressionRow) }
+        : { kind: 'p', text: 'No scenario id that ran ok in the baseline is in this run.' },
     );
   }
   blocks.push({ kind: 'h', level: 2, text: 'Findings' });
-  blocks.push(found.length ? { kind: 'list', items: found.map((f) => f.text) } : { kind: 'p', text: 'No findings: nothing ran.' });
+  blocks.push(
+    found.length ? { kind: 'list', items: found.map((f) => f.text) } : { kind: 'p', text: 'No findings: nothing ran.' },
+  );
 
   const markdown = join(dir, 'report.md');
   const html = join(dir, 'report.html');
   writeFileSync(markdown, toMarkdown(blocks));
   writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
-  const latex = opts.latex ? writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs }) : [];
+  const latex = opts.latex
+    ? writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs })
+    : [];
   return {
-    dir, runName: runName(run), files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]), latex },
-    rows: rows.length, okRows, checks, regressions, findings: found, answers: answered,
+    dir,
+    runName: runName(run),
+    files: { markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]), latex },
+    rows: rows.length,
+    okRows,
+    checks,
+    regressions,
+    findings: found,
+    answers: answered,
     warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
     failedRegressions: regressions.filter((r) => r.verdict === 'FAIL').length,

@@ -26,7 +26,13 @@ export function varying(rows: readonly Row[]): Varying {
   const many = (f: (r: Row) => unknown, of: readonly Row[] = rows) => distinct(of.map(f)).length > 1;
   // Only chunked rows have a tile width (tile-width.ts): naive rows never make c vary.
   const tiled = rows.filter((r) => tileWidth(r) !== null);
-  return { strategy: many((r) => r.strategy), world: many((r) => r.world), dim: many((r) => r.dim), chunk: many((r) => r.chunk, tiled), run: many((r) => r.run) };
+  return {
+    strategy: many((r) => r.strategy),
+    world: many((r) => r.world),
+    dim: many((r) => r.dim),
+    chunk: many((r) => r.chunk, tiled),
+    run: many((r) => r.run),
+  };
 }
 
 export interface Series {
@@ -51,7 +57,8 @@ export function seriesOverN(rows: readonly Row[], v: Varying = varying(rows)): S
     const label = (v.run && r.run ? `${r.run}: ` : '') + parts.join(' ');
     const key = `${r.run ?? ''}|${parts.join('|')}`;
     let s = groups.get(key);
-    if (!s) groups.set(key, (s = { key, label, loss: r.loss, impl: r.impl, strategy: r.strategy, run: r.run, rows: [] }));
+    if (!s)
+      groups.set(key, (s = { key, label, loss: r.loss, impl: r.impl, strategy: r.strategy, run: r.run, rows: [] }));
     s.rows.push(r);
   }
   for (const s of groups.values()) s.rows.sort((a, b) => a.n - b.n || a.world - b.world);

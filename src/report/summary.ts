@@ -14,17 +14,26 @@ const COLUMNS: Column<ScenarioResult>[] = [
   { header: 'c', align: 'right', cell: (r) => tileWidthCell(r, '-') },
   { header: 'status', cell: (r) => r.status },
   {
-    header: 'step (p10–p90)', align: 'right',
-    cell: (r) => (r.step_ms_median === null ? '-' : `${formatMs(r.step_ms_median)} (${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)})`),
+    header: 'step (p10–p90)',
+    align: 'right',
+    cell: (r) =>
+      r.step_ms_median === null
+        ? '-'
+        : `${formatMs(r.step_ms_median)} (${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)})`,
   },
   { header: 'peak tensors', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
   { header: 'predicted', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
   { header: 'device mem', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
   { header: 'sent/device', align: 'right', cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '-') },
-    {
-    header: 'comm*', align: 'right',
+  {
+    header: 'comm*',
+    align: 'right',
     cell: (r) =>
-      r.comm_ms_measured !== null ? `${formatMs(r.comm_ms_measured)} measured` : r.comm_ms_modelled === null ? '-' : formatMs(r.comm_ms_modelled),
+      r.comm_ms_measured !== null
+        ? `${formatMs(r.comm_ms_measured)} measured`
+        : r.comm_ms_modelled === null
+          ? '-'
+          : formatMs(r.comm_ms_modelled),
   },
   { header: 'achieved', align: 'right', cell: (r) => formatSi(r.achieved_flops_per_s, 'FLOP/s') },
 ];

@@ -5,11 +5,13 @@ import { renderText, stringColumns, type Column } from '../util/table.js';
 import type { Row } from './series.js';
 import { displayId, tileWidthCell } from '../results/tile-width.js';
 
-export const MODELLED_NOTE = 'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
+export const MODELLED_NOTE =
+  'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
 
 export function stepTime(r: Row): string {
   if (r.step_ms_median === null) return '—';
-  const spread = r.step_ms_p10 !== null && r.step_ms_p90 !== null ? ` [${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)}]` : '';
+  const spread =
+    r.step_ms_p10 !== null && r.step_ms_p90 !== null ? ` [${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)}]` : '';
   return formatMs(r.step_ms_median) + spread;
 }
 
@@ -25,10 +27,18 @@ const RESULT_COLUMNS: Column<Row>[] = [
   { header: 'peak tensor memory', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
   { header: 'predicted peak', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
   { header: 'device memory', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
-  { header: 'comm bytes sent / device', align: 'right', cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '—') },
   {
-    header: 'comm time (modelled)', align: 'right',
-    cell: (r) => (r.world > 1 && r.comm_ms_modelled !== null ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})` : '—'),
+    header: 'comm bytes sent / device',
+    align: 'right',
+    cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '—'),
+  },
+  {
+    header: 'comm time (modelled)',
+    align: 'right',
+    cell: (r) =>
+      r.world > 1 && r.comm_ms_modelled !== null
+        ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})`
+        : '—',
   },
   { header: 'FLOP/s', align: 'right', cell: (r) => formatFlopsPerS(r.achieved_flops_per_s) },
 ];
@@ -41,16 +51,34 @@ export const resultRow = (r: Row): string[] => RESULT_COLUMNS.map((c) => c.cell(
 export const CHECK_HEAD = ['series', 'over', 'points', 'slope', 'expected', 'verdict', 'note'];
 
 export function checkRow(c: ScalingCheck): string[] {
-  return [c.series, c.over, String(c.points.length), formatSlope(c.slope), `${c.expected} ± ${c.tolerance}`, c.verdict, c.note];
+  return [
+    c.series,
+    c.over,
+    String(c.points.length),
+    formatSlope(c.slope),
+    `${c.expected} ± ${c.tolerance}`,
+    c.verdict,
+    c.note,
+  ];
 }
 
 export const REGRESSION_HEAD = ['scenario', 'metric', 'baseline', 'current', 'ratio', 'limit', 'verdict', 'note'];
 
 export function regressionRow(r: RegressionCheck): string[] {
-  if (r.metric === 'status') return [displayId(r.id), r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
+  if (r.metric === 'status')
+    return [displayId(r.id), r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
   const f = r.metric === 'step_ms_median' ? formatMs : formatBytes;
   const num = (v: number | string) => (typeof v === 'number' ? f(v) : v);
-  return [displayId(r.id), r.metric, num(r.baseline), num(r.current), formatRatio(r.ratio), `≤ ${formatRatio(r.tolerance)}`, r.verdict, r.note];
+  return [
+    displayId(r.id),
+    r.metric,
+    num(r.baseline),
+    num(r.current),
+    formatRatio(r.ratio),
+    `≤ ${formatRatio(r.tolerance)}`,
+    r.verdict,
+    r.note,
+  ];
 }
 
 /** Fixed-width plain-text table for the terminal. */

@@ -28,18 +28,29 @@ const header = (run: string, needs: string) => `% lossbench report --latex: ${ru
 function resultsTable(rows: readonly Row[]): { head: string[]; rows: string[][]; columns: string[] } {
   const distributed = rows.some((r) => r.world > 1);
   const pick: [string, string, string][] = [
-    ['scenario', 'scenario', 'l'], ['N', 'N', 'r'],
-    ...(distributed ? ([['W', 'W', 'r'], ['b', 'b', 'r']] as [string, string, string][]) : []),
+    ['scenario', 'scenario', 'l'],
+    ['N', 'N', 'r'],
+    ...(distributed
+      ? ([
+          ['W', 'W', 'r'],
+          ['b', 'b', 'r'],
+        ] as [string, string, string][])
+      : []),
     ...(distinct(rows.map((r) => r.dim)).length > 1 ? ([['D', 'D', 'r']] as [string, string, string][]) : []),
-    ['c', 'c', 'r'], ['status', 'status', 'l'], ['step time median [p10–p90]', 'step, median [p10–p90]', 'r'],
-    ['peak tensor memory', 'peak memory', 'r'], ['predicted peak', 'predicted', 'r'],
+    ['c', 'c', 'r'],
+    ['status', 'status', 'l'],
+    ['step time median [p10–p90]', 'step, median [p10–p90]', 'r'],
+    ['peak tensor memory', 'peak memory', 'r'],
+    ['predicted peak', 'predicted', 'r'],
     ...(distributed ? ([['comm bytes sent / device', 'sent / device', 'r']] as [string, string, string][]) : []),
   ];
   const at = pick.map(([name]) => RESULT_HEAD.indexOf(name));
   return {
     head: pick.map(([, label]) => label),
     // The status word only: reasons are sentences, in report.md.
-    rows: rows.map((r) => at.map((i) => resultRow(r)[i]!).map((v, j) => (pick[j]![0] === 'status' ? v.split(':')[0]! : v))),
+    rows: rows.map((r) =>
+      at.map((i) => resultRow(r)[i]!).map((v, j) => (pick[j]![0] === 'status' ? v.split(':')[0]! : v)),
+    ),
     columns: pick.map(([, , align]) => align),
   };
 }
@@ -57,25 +68,55 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
   const booktabsOnly = '\\usepackage{booktabs}';
 
   const results = resultsTable(input.rows);
-  write('results.tex', header(input.runName, booktabsOnly) + booktabs({
-    ...results, wide: true, size: '\\footnotesize', colsep: '4pt', label: 'tab:lossbench-results',
-    caption:
-      `Measured on ${input.runName}. Peak tensor memory per device (the busiest one for distributed ` +
-      'strategies); a step is forward + backward. Naive implementations have no tile width c.',
-  }) + '\n');
+  write(
+    'results.tex',
+    header(input.runName, booktabsOnly) +
+      booktabs({
+        ...results,
+        wide: true,
+        size: '\\footnotesize',
+        colsep: '4pt',
+        label: 'tab:lossbench-results',
+        caption:
+          `Measured on ${input.runName}. Peak tensor memory per device (the busiest one for distributed ` +
+          'strategies); a step is forward + backward. Naive implementations have no tile width c.',
+      }) +
+      '\n',
+  );
 
-  write('checks.tex', header(input.runName, booktabsOnly) + booktabs({
-    head: CHECK_HEAD, rows: input.checks.map(checkRow), columns: ['l', 'l', 'r', 'r', 'r', 'l', 'l'], wide: true, size: '\\footnotesize',
-    label: 'tab:lossbench-checks',
-    caption: 'Scaling checks: the fitted log–log slope of peak memory over N (or W) against the implementation\'s promise.',
-  }) + '\n');
+  write(
+    'checks.tex',
+    header(input.runName, booktabsOnly) +
+      booktabs({
+        head: CHECK_HEAD,
+        rows: input.checks.map(checkRow),
+        columns: ['l', 'l', 'r', 'r', 'r', 'l', 'l'],
+        wide: true,
+        size: '\\footnotesize',
+        label: 'tab:lossbench-checks',
+        caption:
+          "Scaling checks: the fitted log–log slope of peak memory over N (or W) against the implementation's promise.",
+      }) +
+      '\n',
+  );
 
-  write('answers.tex', header(input.runName, booktabsOnly) + booktabs({
-    head: ['question', 'answer'],
-    rows: input.answers.map((a) => [a.question, `${a.answer}${a.basis.length ? ` Rests on: ${a.basis.join('; ')}.` : ''}`]),
-    columns: ['p{0.22\\linewidth}', 'p{0.74\\linewidth}'], wide: true, size: '\\footnotesize', label: 'tab:lossbench-answers',
-    caption: `What the sweep on ${input.runName} answers.`,
-  }) + '\n');
+  write(
+    'answers.tex',
+    header(input.runName, booktabsOnly) +
+      booktabs({
+        head: ['question', 'answer'],
+        rows: input.answers.map((a) => [
+          a.question,
+          `${a.answer}${a.basis.length ? ` Rests on: ${a.basis.join('; ')}.` : ''}`,
+        ]),
+        columns: ['p{0.22\\linewidth}', 'p{0.74\\linewidth}'],
+        wide: true,
+        size: '\\footnotesize',
+        label: 'tab:lossbench-answers',
+        caption: `What the sweep on ${input.runName} answers.`,
+      }) +
+      '\n',
+  );
 
   const floats: string[] = [];
   for (const c of input.charts) {
@@ -86,14 +127,21 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
   }
   write('figures.tex', header(input.runName, '\\usepackage{graphicx}') + floats.join('\n\n') + '\n');
 
-  write('preview.tex', [
-    '% All of lossbench\'s LaTeX on pages to look at: pdflatex preview.tex (in this folder).',
-    '\\documentclass[twocolumn]{article}',
-    '\\usepackage[margin=0.75in]{geometry}',
-    '\\usepackage{booktabs,graphicx}',
-    '\\begin{document}',
-    '\\input{answers}', '\\input{checks}', '\\input{results}', '\\input{figures}',
-    '\\end{document}', '',
-  ].join('\n'));
+  write(
+    'preview.tex',
+    [
+      "% All of lossbench's LaTeX on pages to look at: pdflatex preview.tex (in this folder).",
+      '\\documentclass[twocolumn]{article}',
+      '\\usepackage[margin=0.75in]{geometry}',
+      '\\usepackage{booktabs,graphicx}',
+      '\\begin{document}',
+      '\\input{answers}',
+      '\\input{checks}',
+      '\\input{results}',
+      '\\input{figures}',
+      '\\end{document}',
+      '',
+    ].join('\n'),
+  );
   return written;
 }

@@ -4,8 +4,15 @@
 import { UsageError } from './errors.js';
 
 const UNITS: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
 };
 
 /** Bytes from "80", "80GB", "80 GiB", "1.5TiB" (units case-insensitive); a bare number is GiB. */
@@ -14,6 +21,8 @@ export function parseByteSize(field: string, v: string): number {
   const unit = m?.[2] ? UNITS[m[2].toLowerCase()] : 2 ** 30;
   const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
   if (!Number.isFinite(bytes) || bytes <= 0)
-    throw new UsageError(`${field}: expected a positive size such as 80 (GiB), 80GB or 80GiB, got ${JSON.stringify(v)}`);
+    throw new UsageError(
+      `${field}: expected a positive size such as 80 (GiB), 80GB or 80GiB, got ${JSON.stringify(v)}`,
+    );
   return Math.floor(bytes);
 }

@@ -16,7 +16,8 @@ export function makeFolder(field: string, path: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // ENOTDIR: some level above is a file; walking up finds it and says so.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UsageError(`${field}: cannot make the folder ${path}: ${p} cannot be read (${code})`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        throw new UsageError(`${field}: cannot make the folder ${path}: ${p} cannot be read (${code})`);
       missing.unshift(p);
       const parent = dirname(p);
       if (parent === p) break;
@@ -32,7 +33,9 @@ export function makeFolder(field: string, path: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && statSync(level).isDirectory()) continue; // made meanwhile by someone else
-      throw new UsageError(`${field}: cannot make the folder ${path}: mkdir ${level} failed (${code ?? (err as Error).message})`);
+      throw new UsageError(
+        `${field}: cannot make the folder ${path}: mkdir ${level} failed (${code ?? (err as Error).message})`,
+      );
     }
   }
 }

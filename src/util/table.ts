@@ -10,7 +10,10 @@ export interface Column<R> {
 }
 
 /** Columns over rows already formatted as strings: column i shows cell i. */
-export function stringColumns(head: readonly string[], rightAligned: readonly boolean[] = []): Column<readonly string[]>[] {
+export function stringColumns(
+  head: readonly string[],
+  rightAligned: readonly boolean[] = [],
+): Column<readonly string[]>[] {
   return head.map((header, i) => ({ header, align: rightAligned[i] ? 'right' : 'left', cell: (r) => r[i] ?? '' }));
 }
 
@@ -19,7 +22,10 @@ export function renderText<R>(columns: readonly Column<R>[], rows: readonly R[])
   const body = rows.map((r) => columns.map((c) => c.cell(r)));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...body.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 

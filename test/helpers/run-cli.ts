@@ -11,10 +11,15 @@ export interface CliRun {
 }
 
 /** Resolves when the child closes; a child still running after `timeoutMs` is SIGKILLed. */
-export function runBenchCli(args: string[], opts: { env?: Record<string, string>; timeoutMs: number }): Promise<CliRun> {
+export function runBenchCli(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs: number },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', ...args], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env },
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     });
     let stdout = '';
     let stderr = '';

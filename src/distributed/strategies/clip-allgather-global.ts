@@ -12,8 +12,16 @@ import type { StrategyRun } from './types.js';
 export const clipAllgatherGlobal: StrategyRun = (ctx, shards) => {
   const { world, b, tPrime, bias } = ctx;
   const step = lossStep('clip', ctx.impl, ctx.chunk);
-  const xAll = allGather(world, 'fwd', shards.map((s) => s.x));
-  const yAll = allGather(world, 'fwd', shards.map((s) => s.y));
+  const xAll = allGather(
+    world,
+    'fwd',
+    shards.map((s) => s.x),
+  );
+  const yAll = allGather(
+    world,
+    'fwd',
+    shards.map((s) => s.y),
+  );
   return {
     scalars: 'replicated',
     devices: shards.map((_, k) => {

@@ -28,8 +28,16 @@ function direction(ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D): [
 
 export const clipAllgatherLocal: StrategyRun = (ctx, shards) => {
   const { world, b } = ctx;
-  const xAll = allGather(world, 'fwd', shards.map((s) => s.x));
-  const yAll = allGather(world, 'fwd', shards.map((s) => s.y));
+  const xAll = allGather(
+    world,
+    'fwd',
+    shards.map((s) => s.x),
+  );
+  const yAll = allGather(
+    world,
+    'fwd',
+    shards.map((s) => s.y),
+  );
   const local = shards.map(({ x, y }, k) => {
     const dev = world.devices[k]!;
     const [lI, dx, dyAll, dtI] = direction(ctx, k, x, yAll[k]!); // image→text
@@ -39,9 +47,19 @@ export const clipAllgatherLocal: StrategyRun = (ctx, shards) => {
     dev.drop(lI, lT, dtI, dtT);
     return { loss: loss as Scalar, dx, dy, dt: dt as Scalar, dxAll, dyAll };
   });
-  const dxShare = reduceScatter(world, 'bwd', local.map((l) => l.dxAll), b);
+  const dxShare = reduceScatter(
+    world,
+    'bwd',
+    local.map((l) => l.dxAll),
+    b,
+  );
   local.forEach((l, k) => world.devices[k]!.drop(l.dxAll));
-  const dyShare = reduceScatter(world, 'bwd', local.map((l) => l.dyAll), b);
+  const dyShare = reduceScatter(
+    world,
+    'bwd',
+    local.map((l) => l.dyAll),
+    b,
+  );
   local.forEach((l, k) => world.devices[k]!.drop(l.dyAll));
   return {
     scalars: 'sum',

@@ -13,7 +13,12 @@
 // Keeping the received blocks instead of re-sending them would save 2(W−1)·E but hold all N·D.
 import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D } from '../../engine/tf.js';
 import {
-  rowDots, softmaxBlockGrads, softmaxInit, softmaxPairLoss, softmaxUpdate, type DiagonalOffset,
+  rowDots,
+  softmaxBlockGrads,
+  softmaxInit,
+  softmaxPairLoss,
+  softmaxUpdate,
+  type DiagonalOffset,
   type SoftmaxState,
 } from '../../losses/blocks.js';
 import { ringShift } from '../collectives.js';
@@ -49,7 +54,11 @@ export const clipRing: StrategyRun = (ctx, shards) => {
   const state = shards.map(({ x, y }, k) => fold(k, null, x, y, 0));
   let cur: Tensor[][] = shards.map(({ x, y }) => [x, y]);
   const lap = (phase: 'fwd' | 'bwd', r: number, extra: Tensor[][] = []) => {
-    const next = ringShift(world, phase, cur.map((p, k) => [...p, ...(extra[k] ?? [])]));
+    const next = ringShift(
+      world,
+      phase,
+      cur.map((p, k) => [...p, ...(extra[k] ?? [])]),
+    );
     if (r > 1) cur.forEach((p, k) => dev(k).drop(...p)); // own blocks stay
     cur = next.map((p) => p.slice(0, 2));
     return next.map((p) => p.slice(2));

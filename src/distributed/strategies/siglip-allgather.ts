@@ -10,7 +10,11 @@ import type { StrategyRun } from './types.js';
 
 export const siglipAllgather: StrategyRun = (ctx, shards) => {
   const { world, n, b, tPrime, bias } = ctx;
-  const yAll = allGather(world, 'fwd', shards.map((s) => s.y));
+  const yAll = allGather(
+    world,
+    'fwd',
+    shards.map((s) => s.y),
+  );
   const local = shards.map(({ x }, k) => {
     const dev = world.devices[k]!;
     // One pass over y_all; the positives (rows k·b.. of y_all) are negated inside their tiles.
@@ -22,7 +26,12 @@ export const siglipAllgather: StrategyRun = (ctx, shards) => {
     dev.drop(yAll[k]);
     return { loss, dx, dyAll, dt, db };
   });
-  const dyShare = reduceScatter(world, 'bwd', local.map((l) => l.dyAll), b);
+  const dyShare = reduceScatter(
+    world,
+    'bwd',
+    local.map((l) => l.dyAll),
+    b,
+  );
   return {
     scalars: 'sum',
     devices: local.map((l, k) => {

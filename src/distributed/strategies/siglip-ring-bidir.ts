@@ -52,7 +52,11 @@ export const siglipRingBidir: StrategyRun = (ctx, shards) => {
     partL[i] = compute(fromRight);
   }
   if (oneWay) {
-    const fromLeft = ringShift(world, 'fwd', toRight.map((t) => [t])).map(([t]) => t!);
+    const fromLeft = ringShift(
+      world,
+      'fwd',
+      toRight.map((t) => [t]),
+    ).map(([t]) => t!);
     partR[bidirRounds + 1] = compute(fromLeft);
     drop(fromLeft);
   }
@@ -73,7 +77,12 @@ export const siglipRingBidir: StrategyRun = (ctx, shards) => {
     });
   if (oneWay) {
     accR = partR[bidirRounds + 1]!;
-    const back = ringShift(world, 'bwd', accR.map((t) => [t]), -1).map(([t]) => t!);
+    const back = ringShift(
+      world,
+      'bwd',
+      accR.map((t) => [t]),
+      -1,
+    ).map(([t]) => t!);
     drop(accR);
     accR = bidirRounds > 0 ? addInto(back, partR[bidirRounds]!) : back;
   } else if (bidirRounds > 0) accR = partR[bidirRounds]!;

@@ -20,7 +20,11 @@ import type { DeviceResult, StrategyContext, StrategyRun } from './types.js';
  * for the own block (j = k: its diagonal holds the positives), null for any other.
  */
 export function siglipBlock(
-  ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D, offset: DiagonalOffset,
+  ctx: StrategyContext,
+  k: number,
+  A: Tensor2D,
+  B: Tensor2D,
+  offset: DiagonalOffset,
 ): SigmoidBlock {
   const { tPrime, bias, n } = ctx;
   return ctx.world.devices[k]!.compute(() =>
@@ -31,9 +35,19 @@ export function siglipBlock(
 }
 
 /** Running sums of one device: loss share, dx_k, dt', dβ. Adds a block's shares and drops them. */
-export function accumulate(ctx: StrategyContext, k: number, acc: DeviceResult, [loss, dA, , dt, db]: SigmoidBlock): DeviceResult {
+export function accumulate(
+  ctx: StrategyContext,
+  k: number,
+  acc: DeviceResult,
+  [loss, dA, , dt, db]: SigmoidBlock,
+): DeviceResult {
   const dev = ctx.world.devices[k]!;
-  const [l2, dx2, dt2, db2] = dev.compute(() => [tf.add(acc.loss, loss), tf.add(acc.dx, dA), tf.add(acc.dtPrime, dt), tf.add(acc.dBias!, db)]);
+  const [l2, dx2, dt2, db2] = dev.compute(() => [
+    tf.add(acc.loss, loss),
+    tf.add(acc.dx, dA),
+    tf.add(acc.dtPrime, dt),
+    tf.add(acc.dBias!, db),
+  ]);
   dev.drop(acc.loss, acc.dx, acc.dtPrime, acc.dBias, loss, dA, dt, db);
   return { loss: l2 as Scalar, dx: dx2 as Tensor2D, dy: acc.dy, dtPrime: dt2 as Scalar, dBias: db2 as Scalar };
 }
@@ -49,10 +63,21 @@ export const siglipRing: StrategyRun = (ctx, shards) => {
   let cur: Tensor[] = shards.map((s) => s.y); // the y block each device holds now
   let acc: Tensor[] = [];
   for (let r = 1; r < W; r++) {
-    const next = ringShift(world, 'fwd', cur.map((t) => [t])).map(([t]) => t!);
+    const next = ringShift(
+      world,
+      'fwd',
+      cur.map((t) => [t]),
+    ).map(([t]) => t!);
     if (r > 1) cur.forEach((t, k) => world.devices[k]!.drop(t)); // own y blocks stay
     cur = next;
-    const arrived = r > 1 ? ringShift(world, 'bwd', acc.map((t) => [t])).map(([t]) => t!) : [];
+    const arrived =
+      r > 1
+        ? ringShift(
+            world,
+            'bwd',
+            acc.map((t) => [t]),
+          ).map(([t]) => t!)
+        : [];
     acc.forEach((t, k) => world.devices[k]!.drop(t));
     acc = shards.map(({ x }, k) => {
       const block = siglipBlock(ctx, k, x, cur[k] as Tensor2D, null);
@@ -68,7 +93,11 @@ export const siglipRing: StrategyRun = (ctx, shards) => {
   if (W > 1) {
     cur.forEach((t, k) => world.devices[k]!.drop(t));
     // The accumulator on k holds d y_{k+1}: one last hop home.
-    const home = ringShift(world, 'bwd', acc.map((t) => [t])).map(([t]) => t!);
+    const home = ringShift(
+      world,
+      'bwd',
+      acc.map((t) => [t]),
+    ).map(([t]) => t!);
     acc.forEach((t, k) => world.devices[k]!.drop(t));
     res.forEach((r, k) => {
       const dev = world.devices[k]!;

@@ -8,7 +8,8 @@ import type { Tiling } from './tiling.js';
 const rowAt = (f: (typeof CLIP_ROW_FIELDS)[number]) => `${CLIP_ROW_FIELDS.indexOf(f)} * n`;
 const colAt = (f: (typeof CLIP_COL_FIELDS)[number]) => `${CLIP_COL_FIELDS.indexOf(f)} * n`;
 /** Start of partial array `p` (blocks·n floats each) after the five row fields. */
-const partAt = (p: (typeof CLIP_PARTIALS)[number]) => `${CLIP_ROW_FIELDS.length} * n + ${CLIP_PARTIALS.indexOf(p)} * blocks * n`;
+const partAt = (p: (typeof CLIP_PARTIALS)[number]) =>
+  `${CLIP_ROW_FIELDS.length} * n + ${CLIP_PARTIALS.indexOf(p)} * blocks * n`;
 
 /** softplus((m − l_ii) + log(sOff)); 0 when nothing lies off the diagonal (never log(0)). */
 const MASKED_TERM = `

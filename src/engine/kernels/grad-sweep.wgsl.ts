@@ -87,13 +87,17 @@ ${computeTile(role === 'dx' ? 'x' : 'y')}
       }
     }
   }
-${role === 'dx' ? `  var dtBlock = 0.0;
+${
+  role === 'dx'
+    ? `  var dtBlock = 0.0;
   treeSum(dtThread, tid, &dtBlock);
   ${withBias ? 'var dbBlock = 0.0;\n  treeSum(dbThread, tid, &dbBlock);' : ''}
   if (tid == 0 && sliceIndex == 0) {
     result[n * d + b] = dtBlock;
     ${withBias ? 'result[n * d + blocks + b] = dbBlock;' : ''}
-  }` : '  // the dy sweep writes no partials: the dx sweep already summed every G once'}
+  }`
+    : '  // the dy sweep writes no partials: the dx sweep already summed every G once'
+}
 }
 `;
 }

@@ -26,7 +26,12 @@ export interface TfjsWebGpuProgram {
 
 /** The part of WebGPUBackend (dist/backend_webgpu.d.ts) the wrapper calls. */
 export interface WebGpuBackendLike {
-  runWebGPUProgram(program: TfjsWebGpuProgram, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
+  runWebGPUProgram(
+    program: TfjsWebGpuProgram,
+    inputs: tf.TensorInfo[],
+    outputDtype: 'float32',
+    uniforms?: { type: string; data: number[] }[],
+  ): tf.TensorInfo;
 }
 
 class FusedProgram implements TfjsWebGpuProgram {
@@ -67,7 +72,8 @@ function programFor(spec: KernelSpec): FusedProgram {
 /** Runs a launch on the active tfjs backend (it must be webgpu); the output is a tensor tracked by tidy. */
 export const launchOnTfjs: Launch<Tensor> = (spec, inputs) => {
   const backend = tf.backend() as unknown as Partial<WebGpuBackendLike>;
-  if (typeof backend.runWebGPUProgram !== 'function') throw new Error(`fused kernels need the webgpu backend, not ${tf.getBackend()}`);
+  if (typeof backend.runWebGPUProgram !== 'function')
+    throw new Error(`fused kernels need the webgpu backend, not ${tf.getBackend()}`);
   const uniforms = spec.uniforms.map((u) => ({ type: u.type, data: [u.value] }));
   return tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(programFor(spec), inputs, 'float32', uniforms));
 };

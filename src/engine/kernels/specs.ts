@@ -36,15 +36,27 @@ const nd = (n: number, d: number): Uniform[] => [
 
 export function clipRowSweepSpec(n: number, d: number, t: Tiling): KernelSpec {
   return {
-    name: 'ClipRowSweep', key: `clipRowSweep_${tilingKey(t)}`, source: clipRowSweepSource(t), inputs: ['x', 'y', 'tPrime'],
-    outputFloats: clipRowSweepFloats(n, t), workgroups: blocksOf(n, t), threads: workgroupSize(t), uniforms: nd(n, d),
+    name: 'ClipRowSweep',
+    key: `clipRowSweep_${tilingKey(t)}`,
+    source: clipRowSweepSource(t),
+    inputs: ['x', 'y', 'tPrime'],
+    outputFloats: clipRowSweepFloats(n, t),
+    workgroups: blocksOf(n, t),
+    threads: workgroupSize(t),
+    uniforms: nd(n, d),
   };
 }
 
 export function clipColumnCombineSpec(n: number, d: number, t: Tiling): KernelSpec {
   return {
-    name: 'ClipColumnCombine', key: `clipColumnCombine_${t.block}`, source: clipColumnCombineSource(t), inputs: ['rowState'],
-    outputFloats: CLIP_COL_FIELDS.length * n, workgroups: Math.ceil(n / COMBINE_THREADS), threads: COMBINE_THREADS, uniforms: nd(n, d),
+    name: 'ClipColumnCombine',
+    key: `clipColumnCombine_${t.block}`,
+    source: clipColumnCombineSource(t),
+    inputs: ['rowState'],
+    outputFloats: CLIP_COL_FIELDS.length * n,
+    workgroups: Math.ceil(n / COMBINE_THREADS),
+    threads: COMBINE_THREADS,
+    uniforms: nd(n, d),
   };
 }
 
@@ -64,15 +76,27 @@ export function gradSweepSpec(loss: 'clip' | 'siglip', role: SweepRole, n: numbe
 
 export function siglipLossSweepSpec(n: number, d: number, t: Tiling): KernelSpec {
   return {
-    name: 'SiglipLossSweep', key: `siglipLossSweep_${tilingKey(t)}`, source: siglipLossSweepSource(t), inputs: ['x', 'y', 'tPrime', 'bias'],
-    outputFloats: blocksOf(n, t), workgroups: blocksOf(n, t), threads: workgroupSize(t), uniforms: nd(n, d),
+    name: 'SiglipLossSweep',
+    key: `siglipLossSweep_${tilingKey(t)}`,
+    source: siglipLossSweepSource(t),
+    inputs: ['x', 'y', 'tPrime', 'bias'],
+    outputFloats: blocksOf(n, t),
+    workgroups: blocksOf(n, t),
+    threads: workgroupSize(t),
+    uniforms: nd(n, d),
   };
 }
 
 /** Σ values[offset .. offset + count) · scale (scale rounded to float32 here, as the model does). */
 export function sumReduceSpec(offset: number, count: number, scale: number): KernelSpec {
   return {
-    name: 'SumReduce', key: 'sumReduce', source: sumReduceSource(), inputs: ['values'], outputFloats: 1, workgroups: 1, threads: REDUCE_THREADS,
+    name: 'SumReduce',
+    key: 'sumReduce',
+    source: sumReduceSource(),
+    inputs: ['values'],
+    outputFloats: 1,
+    workgroups: 1,
+    threads: REDUCE_THREADS,
     uniforms: [
       { decl: 'count : i32', type: 'int32', value: count },
       { decl: 'offset : i32', type: 'int32', value: offset },

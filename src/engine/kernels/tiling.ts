@@ -119,7 +119,10 @@ export function globalBuffers(loss: 'clip' | 'siglip', n: number, d: number, t: 
   const b = blocksOf(n, t);
   if (loss === 'clip')
     return [
-      { name: 'clipRowSweep: rows (max, 1/sum, off-diagonal mass, diagonal logit, row term) + column partials', floats: 5 * n + 3 * b * n },
+      {
+        name: 'clipRowSweep: rows (max, 1/sum, off-diagonal mass, diagonal logit, row term) + column partials',
+        floats: 5 * n + 3 * b * n,
+      },
       { name: 'clipColumnCombine: columns (max, 1/sum, off-diagonal mass, row + column term)', floats: 4 * n },
       { name: 'sumReduce: loss', floats: 1 },
       { name: "clipGradSweep dx: dx + dt' partials", floats: n * d + b },
@@ -137,9 +140,17 @@ export function globalBuffers(loss: 'clip' | 'siglip', n: number, d: number, t: 
 }
 
 /** The buffers (inputs included) that exceed one storage binding, with their sizes; empty when N fits. */
-export function oversizeBindings(loss: 'clip' | 'siglip', n: number, d: number, t: Tiling, limits: KernelLimits): string[] {
+export function oversizeBindings(
+  loss: 'clip' | 'siglip',
+  n: number,
+  d: number,
+  t: Tiling,
+  limits: KernelLimits,
+): string[] {
   const all = [{ name: 'x, y inputs', floats: n * d }, ...globalBuffers(loss, n, d, t)];
-  return all.filter((g) => 4 * g.floats > limits.maxStorageBufferBindingSize).map((g) => `${g.name}: ${4 * g.floats} B`);
+  return all
+    .filter((g) => 4 * g.floats > limits.maxStorageBufferBindingSize)
+    .map((g) => `${g.name}: ${4 * g.floats} B`);
 }
 
 /** What run.json records about the choice. */
