@@ -95,15 +95,26 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') (row.push(field), (field = ''));
-    else if (ch === '\n') (row.push(field), rows.push(row), (row = []), (field = ''));
-    else if (ch !== '\r') field += ch;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else if (ch !== '\r') field += ch;
   }
-  if (field !== '' || row.length) (row.push(field), rows.push(row));
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -204,7 +215,8 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
     const v = (c: keyof ScenarioResult) => Number(col(row, c));
     assert.ok(v('step_ms_p10') <= v('step_ms_median') && v('step_ms_median') <= v('step_ms_p90'), 'p10 ≤ median ≤ p90');
     assert.ok(v('step_samples') >= 5);
-    // Units: milliseconds (a tiny step is well under a second, and more than a microsecond), bytes (near the prediction).
+    // Units: milliseconds (a tiny step is well under a second, and more than a microsecond), bytes (near
+    // the prediction).
     assert.ok(
       v('step_ms_median') > 0.001 && v('step_ms_median') < 1000,
       `step_ms_median ${v('step_ms_median')} is in ms`,

@@ -187,7 +187,7 @@ function jobOf(spec: ScenarioSpec, opts: SweepOptions): WorkerJob {
     : { protocol: PROTOCOL_VERSION, spec, engine: 'tfjs', backend: b.name, ...inputs };
 }
 
-/** The command that serves one job: the CLI's hidden __worker for tfjs, `python -m lossbench_torch worker` for torch. */
+/** The command that serves one job: the CLI's hidden __worker (tfjs), `python -m lossbench_torch worker` (torch). */
 function workerCommand(target: EngineTarget): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
   if (isTorch(target)) return { cmd: target.python, args: ['-m', 'lossbench_torch', 'worker'], env: torchEnv() };
   const entry = workerEntry();

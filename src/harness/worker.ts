@@ -157,7 +157,7 @@ function exitWithParent(): void {
   setInterval(() => process.ppid !== parent && process.exit(1), 500).unref();
 }
 
-/** Child entry: the job comes in LOSSBENCH_JOB, the report goes to the file LOSSBENCH_REPORT names (stdout without it). */
+/** Child entry: the job comes in LOSSBENCH_JOB, the report goes to the file LOSSBENCH_REPORT names (else stdout). */
 export async function workerMain(): Promise<void> {
   exitWithParent();
   const report = await runJob(readJob());

@@ -4,10 +4,11 @@
 // The constants count the live tensors of this project's implementations (src/losses, src/distributed):
 // how many L- and F-sized tensors are alive at the busiest moment (naive autodiff keeps ~19 N×N tensors
 // for CLIP, 16 for SigLIP since it differentiates tfjs's Softplus kernel). The SigLIP naive rows were
-// refitted then (wasm, D = 64, b = 128..256, W = 1..8; within 18 %). tfjs's tensor accounting is backend-independent, so they hold on any
-// backend. Measured with measureTensorPeak / measureDistributed on wasm (D = 32 and 64, c = 64 and 128,
-// N = 256..4096 single, b = 128..256 × W = 2..8 distributed) and fitted by least squares per
-// loss/strategy/impl (max error ≈ 5 % naive, ≤ 27 % chunked where lower-order terms dominate small N).
+// refitted then (wasm, D = 64, b = 128..256, W = 1..8; within 18 %). tfjs's tensor accounting is
+// backend-independent, so they hold on any backend. Measured with measureTensorPeak / measureDistributed
+// on wasm (D = 32 and 64, c = 64 and 128, N = 256..4096 single, b = 128..256 × W = 2..8 distributed) and
+// fitted by least squares per loss/strategy/impl (max error ≈ 5 % naive, ≤ 27 % chunked where lower-order
+// terms dominate small N).
 // `plan --calibrate` replaces them by a fit to a results folder of the user's own backend.
 import type { ImplName } from '../losses/types.js';
 import { stepSize, strategyOf, type StrategyKey } from '../distributed/registry.js';

@@ -16,7 +16,6 @@ import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
 import {
   isMemoryKey,
-  MEMORY_CONSTANTS,
   memoryTerms,
   predictPeakBytes,
   type MemoryConstants,

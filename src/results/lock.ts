@@ -29,7 +29,8 @@ function parseOwner(text: string): LockOwner | null {
 
 function me(): LockOwner {
   const start = readProcessStat(process.pid)?.startTicks;
-  return { pid: process.pid, ...(start !== undefined && Number.isFinite(start) ? { start } : {}), host: os.hostname(), since: new Date().toISOString() };
+  const known = start !== undefined && Number.isFinite(start);
+  return { pid: process.pid, ...(known ? { start } : {}), host: os.hostname(), since: new Date().toISOString() };
 }
 
 /** Why the owner still counts, or null when its lock is stale. */

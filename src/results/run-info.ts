@@ -12,7 +12,13 @@ export interface RunInfo extends Fingerprint {
   /** Human-readable name of the compute device (GPU adapter or CPU model). */
   device_name: string;
   /** WebGPU adapter info and limits, when that backend ran. */
-  webgpu_adapter?: { vendor: string; architecture: string; device: string; description: string; limits: Record<string, number> };
+  webgpu_adapter?: {
+    vendor: string;
+    architecture: string;
+    device: string;
+    description: string;
+    limits: Record<string, number>;
+  };
   /** The engine of every scenario; absent in runs made before the torch engine (tfjs). */
   engine?: EngineName;
   /** torch runs: the Python and package that served them, device, dtype, and `lossbench_torch info`. */
