@@ -62,6 +62,12 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /(?:^|[\\/])(cli\.(?:ts|js|cjs)|lossbench(?:\.c?js)?)$/.test(process.argv[1]);
 if (isEntry || process.env.LOSSBENCH_CLI === '1') {
+  // A reader that stops early (`lossbench report … | head`) closes the pipe: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    console.error(`lossbench: stdout: ${err.message}`);
+    process.exit(1);
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -72,6 +72,14 @@ const flags = (f: Partial<SweepFlags>): SweepFlags => ({
   ...f,
 });
 
+test('buildScenarios: a naive scenario runs once, whatever the tile widths; chunked once per width', () => {
+  const specs = buildScenarios(flags({ batch: '32', impl: 'naive,chunked', chunk: '8,16' }), 'quick');
+  assert.deepEqual(
+    specs.map((s) => `${s.impl}/c${s.chunk}`),
+    ['naive/c8', 'chunked/c8', 'chunked/c16'],
+  );
+});
+
 test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
   assert.equal(buildScenarios(flags({ batch: '32,64', impl: 'naive,chunked' }), 'quick').length, 4);
   throwsUsage(() => buildScenarios(flags({ batch: '0' }), 'quick'), /^batch: expected a positive integer, got "0"/);

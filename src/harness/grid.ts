@@ -49,7 +49,9 @@ export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[
           // "ring" applies to every loss that has it; "clip/ring" to CLIP only.
           const [only, strategy] = entry.includes('/') ? (entry.split('/') as [string, string]) : [loss, entry];
           if (only !== loss || !hasStrategy(loss, strategy)) continue;
-          for (const impl of axes.impls)
+          for (const impl of axes.impls) {
+            // c applies to chunked only: a naive scenario runs once, not once per tile width.
+            if (impl === 'naive' && chunk !== axes.chunks[0]) continue;
             for (const world of strategy === 'single' ? [1] : axes.worlds)
               for (const batch of axes.batches) {
                 let localBatch = batch;
@@ -78,6 +80,7 @@ export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[
                   }),
                 );
               }
+          }
         }
   return dedupe(out);
 }

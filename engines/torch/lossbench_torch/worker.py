@@ -11,6 +11,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from types import FrameType
 from typing import Optional
 
@@ -25,6 +27,19 @@ def _on_sigterm(signum: int, _frame: Optional[FrameType]) -> None:
     if launch is not None:
         launch.kill_children()  # type: ignore[attr-defined]
     os._exit(128 + signum)
+
+
+def _exit_with_parent() -> None:
+    """The runner's process group is not ours: if the runner dies (even by SIGKILL) nothing would stop
+    this worker, so it watches for being orphaned and then stops its ranks and itself."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        _on_sigterm(signal.SIGTERM, None)
+
+    threading.Thread(target=watch, name="lossbench-parent-watch", daemon=True).start()
 
 
 def main() -> int:
@@ -49,6 +64,7 @@ def main() -> int:
     env = torchrun_env()
     if env is not None:
         return scenario.run_torchrun(job, report_path, env)
+    _exit_with_parent()
     report = scenario.run_job(job)
     if report["status"] != "ok":
         sys.stderr.write(f"lossbench_torch worker: {report['status']}: {report['reason']}\n")
