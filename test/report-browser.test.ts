@@ -28,6 +28,7 @@ test(
   { timeout: 180_000 },
   async (t) => {
     const chromium = findChromium();
+    if (!chromium && process.env.CI === 'true') assert.fail('chromium not found in CI: .ci/run installs it');
     if (!chromium) return t.skip('chromium not found: apt-get install chromium (CI installs it), or set $CHROMIUM');
     const { default: puppeteer } = await import('puppeteer-core');
 

@@ -31,6 +31,11 @@ const skip = (() => {
   if (!existsSync(join(PKG, 'lossbench_torch'))) return `no lossbench_torch in ${PKG}: set LOSSBENCH_TORCH_PATH`;
   return false;
 })();
+// In CI (.ci/run installs python3-torch) these tests must run: a skip there is a failure.
+test('CI runs the torch-engine tests (torch found)', { skip: process.env.CI !== 'true' && 'outside CI' }, () => {
+  assert.equal(skip, false, String(skip));
+});
+
 const ENV = { LOSSBENCH_PYTHON: PY };
 // Tiny sizes: the cost is Python and torch starting, once per worker and once per rank.
 const TINY = [
