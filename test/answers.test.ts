@@ -10,51 +10,12 @@ import { writeReport } from '../src/report/index.js';
 import { loadRun } from '../src/results/load.js';
 import { predictedComm } from '../src/distributed/formulas.js';
 import type { ScenarioResult } from '../src/results/row.js';
+import { resultRow } from './helpers/result-row.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'report');
 const of = (list: Answer[], topic: Answer['topic']) => list.find((a) => a.topic === topic)!;
 
-function row(p: Partial<ScenarioResult> & Pick<ScenarioResult, 'loss' | 'impl' | 'n'>): ScenarioResult {
-  const r: ScenarioResult = {
-    id: '',
-    strategy: 'single',
-    world: 1,
-    local_batch: p.n,
-    dim: 64,
-    chunk: 64,
-    backend: 'wasm',
-    device_name: 'test',
-    status: 'ok',
-    reason: '',
-    loss_value: 1,
-    step_ms_median: 10,
-    step_ms_p10: 9,
-    step_ms_p90: 11,
-    step_samples: 5,
-    peak_tensor_bytes: 1,
-    predicted_peak_bytes: null,
-    device_mem_bytes: null,
-    host_rss_peak_bytes: null,
-    comm_bytes_sent: null,
-    comm_bytes_received: null,
-    comm_rounds: null,
-    predicted_comm_bytes: null,
-    comm_ms_modelled: null,
-    comm_link: '',
-    flops: null,
-    achieved_flops_per_s: null,
-    wall_ms: 1,
-    finished_at: '',
-    engine: 'tfjs',
-    dtype: 'fp32',
-    dist_backend: 'none',
-    comm_ms_measured: null,
-    memory_probe: '',
-    ...p,
-  };
-  r.id = `${r.loss}/${r.impl}/${r.strategy}/N${r.n}/W${r.world}/D${r.dim}/c${r.chunk}`;
-  return r;
-}
+const row = resultRow;
 
 /** Every strategy of both losses at W = 2, 4, 8, b = 64, D = 64, with the ledger equal to the formulas. */
 function distributedRows(): ScenarioResult[] {

@@ -16,51 +16,21 @@ import { compareRuns } from '../src/report/compare.js';
 import { loadRun, parseResultsJsonl } from '../src/results/load.js';
 import { formatBytes } from '../src/util/format.js';
 import type { ScenarioResult } from '../src/results/row.js';
+import { resultRow, type RowFields } from './helpers/result-row.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'report');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-report-'));
 
-function row(p: Partial<ScenarioResult> & Pick<ScenarioResult, 'loss' | 'impl' | 'n'>): ScenarioResult {
-  const r: ScenarioResult = {
-    id: '',
-    strategy: 'single',
-    world: 1,
-    local_batch: p.n,
-    dim: 64,
+const row = (p: RowFields): ScenarioResult =>
+  resultRow({
     chunk: 32,
     backend: 'cpu',
-    device_name: 'test',
-    status: 'ok',
-    reason: '',
-    loss_value: 1,
     step_ms_median: 1,
     step_ms_p10: 0.9,
     step_ms_p90: 1.2,
     step_samples: 10,
-    peak_tensor_bytes: 1,
-    predicted_peak_bytes: null,
-    device_mem_bytes: null,
-    host_rss_peak_bytes: null,
-    comm_bytes_sent: null,
-    comm_bytes_received: null,
-    comm_rounds: null,
-    predicted_comm_bytes: null,
-    comm_ms_modelled: null,
-    comm_link: '',
-    flops: null,
-    achieved_flops_per_s: null,
-    wall_ms: 1,
-    finished_at: '',
-    engine: 'tfjs',
-    dtype: 'fp32',
-    dist_backend: 'none',
-    comm_ms_measured: null,
-    memory_probe: '',
     ...p,
-  };
-  r.id = `${r.loss}/${r.impl}/${r.strategy}/N${r.n}/W${r.world}/D${r.dim}/c${r.chunk}`;
-  return r;
-}
+  });
 
 const NS = [256, 512, 1024, 2048, 4096];
 
