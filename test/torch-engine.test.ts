@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { runBenchCli } from './helpers/run-cli.js';
-import { torchEnv, torchPackagePath } from '../src/engine/torch.js';
+import { pythonOf, torchEnv, torchPackagePath } from '../src/engine/torch.js';
 import { predictedComm } from '../src/distributed/formulas.js';
 import { scenarioId } from '../src/harness/spec.js';
 import type { ScenarioResult } from '../src/results/row.js';
@@ -23,15 +23,15 @@ import { relativeError, TOLERANCE } from '../src/losses/accuracy.js';
 import { REFERENCES } from '../src/losses/reference.js';
 import type { ImplName, LossName } from '../src/losses/types.js';
 
-const PY = process.env.LOSSBENCH_PYTHON || '/usr/bin/python3';
+const PY = pythonOf();
 const PKG = torchPackagePath();
 const skip = (() => {
   if (spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
-    return `no torch in ${PY}: apt-get install python3-torch (or set LOSSBENCH_PYTHON to a Python with torch)`;
+    return `no torch in ${PY}: run scripts/setup-python.sh (or set LOSSBENCH_PYTHON to a Python with torch)`;
   if (!existsSync(join(PKG, 'lossbench_torch'))) return `no lossbench_torch in ${PKG}: set LOSSBENCH_TORCH_PATH`;
   return false;
 })();
-// In CI (.ci/run installs python3-torch) these tests must run: a skip there is a failure.
+// In CI (.ci/run runs scripts/setup-python.sh) these tests must run: a skip there is a failure.
 test('CI runs the torch-engine tests (torch found)', { skip: process.env.CI !== 'true' && 'outside CI' }, () => {
   assert.equal(skip, false, String(skip));
 });

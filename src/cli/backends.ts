@@ -11,7 +11,7 @@ export function registerBackends(program: Command): void {
       'list the tfjs backends that work on this machine, in the order --backend auto tries them (--engine torch: the torch engine)',
     )
     .option('--engine <name>', `${ENGINES.join(' | ')}`, 'tfjs')
-    .option('--python <path>', 'torch: the Python to ask (default: env LOSSBENCH_PYTHON, else python3)')
+    .option('--python <path>', 'torch: the Python to ask (default: env LOSSBENCH_PYTHON, else .venv, else python3)')
     .option('--json', 'print JSON')
     .action(async (opts: { engine: string; python?: string; json?: boolean }) => {
       const choice = chooseEngine(opts);

@@ -68,7 +68,7 @@ export function registerBench(program: Command): void {
     .option('--engine <name>', `${ENGINES.join(' | ')} (default tfjs, or the config file's "engine")`)
     .option('--device <name>', `torch: ${TORCH_DEVICES.join(' | ')} (default cuda when available)`)
     .option('--dtype <name>', `torch: ${TORCH_DTYPES.join(' | ')} (default fp32)`)
-    .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else python3)')
+    .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else .venv, else python3)')
     .option('--no-link-probe', 'torch: do not measure the link (lossbench_torch linkprobe) before a sweep with W > 1')
     .option('--out <dir>', 'where the results folder is made', 'results')
     .option(

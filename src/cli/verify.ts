@@ -25,7 +25,7 @@ export function registerVerify(program: Command): void {
       '--dtype <name>',
       `torch: ${TORCH_DTYPES.join(' | ')} (default fp32; tolerance 1e-4 fp32, 1e-2 tf32, 5e-2 bf16)`,
     )
-    .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else python3)')
+    .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else .venv, else python3)')
     .option('--seed <n>', 'tfjs: seed of the random inputs', '1')
     .option('--json', 'print JSON rows')
     .action(async (opts: VerifyOptions) => {

@@ -20,9 +20,20 @@ export function torchPackagePath(): string {
   return process.env.LOSSBENCH_TORCH_PATH || join(repoRoot(), 'engines', 'torch');
 }
 
-/** The Python that runs the engine: --python, then env LOSSBENCH_PYTHON, then python3 on PATH. */
+/** The project's own virtual environment (scripts/setup-python.sh): <repo>/.venv/bin/python. */
+export function projectPython(): string {
+  return join(repoRoot(), '.venv', 'bin', 'python');
+}
+
+/**
+ * The Python that runs the engine: --python, then env LOSSBENCH_PYTHON, then the project's .venv (made by
+ * scripts/setup-python.sh) where it exists, then python3 on PATH.
+ */
 export function pythonOf(flag?: string): string {
-  return flag || process.env.LOSSBENCH_PYTHON || 'python3';
+  if (flag) return flag;
+  if (process.env.LOSSBENCH_PYTHON) return process.env.LOSSBENCH_PYTHON;
+  const venv = projectPython();
+  return existsSync(venv) ? venv : 'python3';
 }
 
 /** A command name resolved on PATH (as the shell would), for messages and run.json; as given if not found. */
@@ -102,7 +113,7 @@ const lastLine = (s: string) =>
 
 /**
  * The engine's self-description, or an Error whose message says why not in one line and what to do:
- * "no torch in /usr/bin/python3: apt-get install python3-torch", a missing package path, no such Python.
+ * "no torch in python3: run scripts/setup-python.sh", a missing package path, no such Python.
  */
 export async function torchInfo(python: string): Promise<TorchInfo> {
   const where = whichPython(python);
@@ -122,7 +133,7 @@ export async function torchInfo(python: string): Promise<TorchInfo> {
   const t = await runPython(python, ['-c', 'import torch'], 60_000);
   if (t.code !== 0)
     throw new Error(
-      `no torch in ${where}: apt-get install python3-torch (or pip install torch), or give --python <a Python with torch>`,
+      `no torch in ${where}: run scripts/setup-python.sh (torch into .venv), or give --python <a Python with torch>`,
     );
   const pkg = torchPackagePath();
   if (!existsSync(join(pkg, 'lossbench_torch')))

@@ -50,12 +50,17 @@ def _profiler_peak(step: Callable[[], Any]) -> Optional[int]:
     if not events:
         return None
     live = peak = 0
-    for e in sorted(events, key=lambda e: e.start_us()):
+    for e in sorted(events, key=_start_ns):
         if e.device_type() != torch.autograd.DeviceType.CPU:
             continue
         live += e.nbytes()
         peak = max(peak, live)
     return peak
+
+
+def _start_ns(e: Any) -> int:
+    """An event's start: start_ns() on torch ≥ 2.4, start_us() before."""
+    return e.start_ns() if hasattr(e, "start_ns") else e.start_us() * 1000
 
 
 def _read_status(field: str) -> Optional[int]:
