@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answers, type Answer } from '../src/report/answers.js';
+import { answers, type Answer } from '../src/report/answers/index.js';
 import { writeReport } from '../src/report/index.js';
 import { loadRun } from '../src/results/load.js';
 import { predictedComm } from '../src/distributed/formulas.js';

@@ -12,7 +12,7 @@ import {
 import { buildCharts } from './charts.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
-import { answers as makeAnswers, type Answer } from './answers.js';
+import { answers as makeAnswers, type Answer } from './answers/index.js';
 import { formatBytes } from '../util/format.js';
 import { loadRun, runName, type LoadedRun } from '../results/load.js';
 import { distinct, isOk } from './series.js';
@@ -208,7 +208,11 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     regressions,
     findings: found,
     answers: answered,
-    warnings: [...run.warnings, ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`)],
+    warnings: [
+      ...run.warnings,
+      ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`),
+      ...answered.filter((a) => a.data.error !== undefined).map((a) => `answer not worked out: ${a.question}`),
+    ],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,
     failedRegressions: regressions.filter((r) => r.verdict === 'FAIL').length,
   };

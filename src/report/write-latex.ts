@@ -3,7 +3,7 @@
 // with a float per chart, and preview.tex that puts them all on pages to look at.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Answer } from './answers.js';
+import type { Answer } from './answers/index.js';
 import type { ScalingCheck } from './checks.js';
 import type { ChartSpec } from './charts.js';
 import { booktabs, figure } from './latex.js';
