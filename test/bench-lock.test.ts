@@ -113,3 +113,45 @@ describe('results folder lock', () => {
     );
   });
 });
+
+describe('results folder lock: atomic take-over', () => {
+  it('two processes taking over the same stale lock at the same instant: exactly one wins, 150 times', async () => {
+    // A dead owner: a process that has exited (its pid, with a start time no live process has).
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => gone.once('exit', r));
+    const stale = JSON.stringify({ pid: gone.pid, start: 1, host: os.hostname() });
+    const racer = join(import.meta.dirname, 'helpers', 'lock-racer.ts');
+    const racers = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', racer], { stdio: 'pipe' }));
+    const answers = racers.map((p) => {
+      const queue: string[] = [];
+      let buf = '';
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        queue.push(...lines);
+      });
+      return queue;
+    });
+    try {
+      const rounds = 150;
+      for (let i = 0; i < rounds; i++) {
+        const dir = tmp();
+        writeFileSync(join(dir, '.lock'), stale);
+        const at = Date.now() + (i === 0 ? 3000 : 15); // the first round waits for tsx to load
+        for (const p of racers) p.stdin.write(`${dir} ${at}\n`);
+        await until(`round ${i}'s answers`, () => answers.every((q) => q.length > i), 30_000);
+        const got = answers.map((q) => q[i]).sort();
+        assert.deepEqual(got, ['refused', 'won'], `round ${i}: ${got.join(', ')}`);
+        const owner = JSON.parse(readFileSync(join(dir, '.lock'), 'utf8'));
+        assert.ok(
+          racers.some((p) => p.pid === owner.pid),
+          'the winner owns the lock',
+        );
+      }
+    } finally {
+      for (const p of racers) p.kill('SIGKILL');
+      await Promise.all(racers.map((p) => new Promise((r) => p.once('exit', r))));
+    }
+  });
+});
