@@ -51,11 +51,21 @@ export function whichPython(python: string): string {
   return python;
 }
 
-/** The environment of every lossbench_torch process: the package on PYTHONPATH, output unbuffered. */
+/**
+ * The environment of every lossbench_torch process: the package on PYTHONPATH, output unbuffered, and this
+ * checkout's contract/strategies.json (the engine's own default is the file beside its package).
+ */
 export function torchEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const pkg = torchPackagePath();
   const prior = process.env.PYTHONPATH;
-  return { ...process.env, PYTHONPATH: prior ? `${pkg}${delimiter}${prior}` : pkg, PYTHONUNBUFFERED: '1', ...extra };
+  const contract = join(repoRoot(), 'contract', 'strategies.json');
+  return {
+    ...(existsSync(contract) ? { LOSSBENCH_CONTRACT: contract } : {}),
+    ...process.env,
+    PYTHONPATH: prior ? `${pkg}${delimiter}${prior}` : pkg,
+    PYTHONUNBUFFERED: '1',
+    ...extra,
+  };
 }
 
 export interface PyRun {

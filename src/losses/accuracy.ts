@@ -1,10 +1,14 @@
 // Distance between a float32 step and the float64 reference: the check behind the tests and `verify`.
 import { tf } from '../engine/tf.js';
+import type { TorchDtype } from '../engine/engines.js';
 import { randomInputs, toReference, toTensors, disposeInputs, type HostInputs } from './inputs.js';
 import { REFERENCES } from './reference.js';
 import type { LossName, LossStep, StepResult } from './types.js';
 
 export const TOLERANCE = 1e-4;
+
+/** Per dtype of the torch engine: fp32 is the project's TOLERANCE; tf32 and bf16 round the matmul inputs. */
+export const TOLERANCES: Record<TorchDtype, number> = { fp32: TOLERANCE, tf32: 1e-2, bf16: 5e-2 };
 
 /**
  * ‖a − ref‖ / max(‖ref‖, floor). The floor (1e-2 for matrices, 1 for scalars) makes outputs whose exact

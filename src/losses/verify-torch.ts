@@ -6,8 +6,8 @@ import type { TorchDevice, TorchDtype } from '../engine/engines.js';
 import type { ImplName, LossName } from './types.js';
 import type { VerifyRow } from './verify.js';
 
-/** The torch engine's tolerance per dtype (engines/torch/lossbench_torch/compare.py); fp32 is the project's 1e-4. */
-export const TORCH_TOLERANCE: Record<TorchDtype, number> = { fp32: 1e-4, tf32: 1e-2, bf16: 5e-2 };
+/** The torch engine's tolerance per dtype (contract/strategies.json carries it to compare.py). */
+export { TOLERANCES as TORCH_TOLERANCE } from './accuracy.js';
 
 /** One line of lossbench_torch verify's output. Non-finite errors arrive as the strings "inf" / "nan". */
 interface TorchVerifyLine {

@@ -11,7 +11,12 @@ export interface ScenarioSpec extends ScenarioShape {
   link: string;
 }
 
+/** The id's format, {field} for a field of the spec (contract/strategies.json carries it to the torch engine). */
+export const SCENARIO_ID_FORMAT = '{loss}/{impl}/{strategy}/N{n}/W{world}/D{dim}/c{chunk}';
+
+type IdFields = Pick<ScenarioSpec, 'loss' | 'impl' | 'strategy' | 'n' | 'world' | 'dim' | 'chunk'>;
+
 /** Stable key of a scenario; resume skips ids already present in results.jsonl. */
-export function scenarioId(s: Pick<ScenarioSpec, 'loss' | 'impl' | 'strategy' | 'n' | 'world' | 'dim' | 'chunk'>): string {
-  return `${s.loss}/${s.impl}/${s.strategy}/N${s.n}/W${s.world}/D${s.dim}/c${s.chunk}`;
+export function scenarioId(s: IdFields): string {
+  return SCENARIO_ID_FORMAT.replace(/\{(\w+)\}/g, (_, k: string) => String(s[k as keyof IdFields]));
 }

@@ -6,9 +6,10 @@ from typing import Dict, Optional
 
 import torch
 
+from .contract import contract
 from .losses.types import StepResult
 
-TOLERANCE = {"fp32": 1e-4, "tf32": 1e-2, "bf16": 5e-2}
+TOLERANCE: Dict[str, float] = dict(contract()["tolerance"])  # per dtype, src/losses/accuracy.ts
 
 
 def relative_error(a: Optional[torch.Tensor], ref: torch.Tensor) -> float:

@@ -1,23 +1,22 @@
-"""The scenario spec and the worker job (protocol 1), validated as the TypeScript side does (spec.ts)."""
+"""The scenario spec and the worker job (protocol 1), validated as the TypeScript side does (spec.ts);
+names, initial scalars and the id format come from the contract (contract.py)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
-LOSSES = ("clip", "siglip")
-IMPLS = ("naive", "chunked")
-STRATEGIES: Dict[str, tuple] = {
-    "clip": ("single", "allgather-global", "allgather-local", "ring"),
-    "siglip": ("single", "allgather", "ring", "ring-bidir"),
-}
+from .contract import contract, strategy_names
+from .contract import scenario_id as contract_scenario_id
+
+LOSSES: Tuple[str, ...] = tuple(contract()["losses"])
+IMPLS: Tuple[str, ...] = tuple(contract()["impls"])
+STRATEGIES: Dict[str, Tuple[str, ...]] = {loss: strategy_names(loss) for loss in LOSSES}
 DEVICES = ("cpu", "cuda")
 DTYPES = ("fp32", "tf32", "bf16")
 
-# Initial scalars (src/losses/types.ts): CLIP t' = log(1/0.07); SigLIP t' = log 10, β = −10.
+# Initial scalars (the contract's, from src/losses/types.ts): CLIP t' = log(1/0.07); SigLIP t' = log 10, β = −10.
 INIT: Dict[str, Dict[str, float]] = {
-    "clip": {"t_prime": math.log(1 / 0.07), "bias": 0.0},
-    "siglip": {"t_prime": math.log(10), "bias": -10.0},
+    loss: {"t_prime": v["tPrime"], "bias": v["bias"]} for loss, v in contract()["init"].items()
 }
 
 
@@ -55,7 +54,7 @@ class Job:
 
 
 def scenario_id(loss: str, impl: str, strategy: str, n: int, world: int, dim: int, chunk: int) -> str:
-    return f"{loss}/{impl}/{strategy}/N{n}/W{world}/D{dim}/c{chunk}"
+    return contract_scenario_id(loss=loss, impl=impl, strategy=strategy, n=n, world=world, dim=dim, chunk=chunk)
 
 
 def _int(d: Dict[str, Any], key: str, minimum: int, default: Optional[int] = None) -> int:

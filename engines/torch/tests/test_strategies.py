@@ -1,6 +1,6 @@
 """Every strategy × impl at W = 1, 2, 3, 4 (gloo on CPU; one spawned set of 4 ranks serves W = 2, 3, 4
 through sub-groups, all cases in one go): the assembled gradients equal the float64 reference, and every rank's counted traffic equals
-the formula table, kind by kind and phase by phase."""
+the contract's formulas, kind by kind and phase by phase."""
 from __future__ import annotations
 
 import unittest
@@ -11,7 +11,7 @@ import support  # noqa: F401
 from lossbench_torch.cases import T100, hard_inputs
 from lossbench_torch.compare import passes, step_errors
 from lossbench_torch.distributed.cases import Case, CaseResult, run_case_sets
-from lossbench_torch.distributed.formulas import comm_formula
+from lossbench_torch.contract import comm_formula
 from lossbench_torch.reference import reference_step
 
 STRATEGIES = {"clip": ("allgather-global", "allgather-local", "ring"), "siglip": ("allgather", "ring", "ring-bidir")}

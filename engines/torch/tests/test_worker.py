@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import support
 
-from lossbench_torch.distributed.formulas import predicted_comm
+from lossbench_torch.contract import predicted_comm
 from lossbench_torch.report import FIELDS
 from lossbench_torch.spec import SpecError, parse_job, scenario_id
 

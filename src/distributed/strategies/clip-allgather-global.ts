@@ -2,8 +2,8 @@
 // single-device implementation and keeps its own rows of dx and dy. Nothing flows back: the loss and
 // dt' are replicated.
 //
-// Bytes per device (E = s·b·D): two ring all-gathers, (W−1)·E each: 2(W−1)·E fwd in 2(W−1) rounds,
-// 0 bwd. Memory: x_all, y_all (2·N·D) plus the single-device peak at N — it grows as N².
+// Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
+// Memory: x_all, y_all (2·N·D) plus the single-device peak at N — it grows as N².
 import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
 import { lossStep } from '../../losses/index.js';
 import { allGather } from '../collectives.js';

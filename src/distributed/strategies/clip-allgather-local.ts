@@ -4,10 +4,9 @@
 // images, so own texts against all gathered images) — plus its positives. Summed over devices this is
 // exactly the single-device loss over N. Backward: d(y_all) and d(x_all) partials are reduce-scattered.
 //
-// Bytes per device (E = s·b·D): fwd two ring all-gathers 2(W−1)·E in 2(W−1) rounds; bwd two ring
-// reduce-scatters 2(W−1)·E in 2(W−1) rounds: 4(W−1)·E in all. Memory: x_all, y_all, d(x_all),
-// d(y_all) (4·N·D) + one b×N direction at a time. The positives of x_k (rows k·b.. of y_all) are masked
-// inside each direction (src/losses/blocks.ts): no separate diagonal term.
+// Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
+// Memory: x_all, y_all, d(x_all), d(y_all) (4·N·D) + one b×N direction at a time. The positives of x_k (rows k·b.. of
+// y_all) are masked inside each direction (src/losses/blocks.ts): no separate diagonal term.
 import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
 import { softmaxRows, softmaxRowsNaive } from '../../losses/blocks.js';
 import { allGather, reduceScatter } from '../collectives.js';

@@ -5,11 +5,7 @@
 // partials d y_j = t·Pᵀ·x_k/2N and d x_j ride along with their blocks in accumulators that start on
 // j+1 and make one last hop home. No device holds more than one foreign x, y and accumulator pair.
 //
-// Bytes per device (E = s·b·D):
-//   fwd: [x_j, y_j] shifted right W−1 times                                  2(W−1)·E, W−1 rounds
-//   bwd: [x_j, y_j] again W−1 times, + [d x_j, d y_j] accumulators W−1 hops    4(W−1)·E, W rounds
-//        (the accumulators ride with the blocks from round 2; round W carries them home alone)
-//   total 6(W−1)·E sent and received, 2W−1 rounds (0 for W = 1).
+// Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
 // Keeping the received blocks instead of re-sending them would save 2(W−1)·E but hold all N·D.
 import { tf, type Scalar, type Tensor, type Tensor1D, type Tensor2D } from '../../engine/tf.js';
 import {

@@ -1,8 +1,7 @@
 // siglip / allgather: all-gather y; device k computes its b×N logits x_k·y_allᵀ; reduce-scatter d(y_all).
 //
-// Bytes per device (E = s·b·D): the ring all-gather forwards one block per round, W−1 rounds:
-// (W−1)·E fwd; the ring reduce-scatter of the N×D partial d(y_all) likewise: (W−1)·E bwd.
-// Total 2(W−1)·E sent (and received), 2(W−1) rounds. Memory: y_all and d(y_all) (2·N·D) + b×N logits.
+// Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
+// Memory: y_all and d(y_all) (2·N·D) + b×N logits.
 import type { Tensor2D } from '../../engine/tf.js';
 import { sigmoidBlock, sigmoidBlockNaive } from '../../losses/blocks.js';
 import { allGather, reduceScatter } from '../collectives.js';

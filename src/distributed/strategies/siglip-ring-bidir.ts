@@ -6,10 +6,7 @@
 // meet far from home, so each device keeps its partial d y_j (b×D) of each received block until the
 // returning accumulator collects it: O(W·b·D) per device, the price of ⌈(W−1)/2⌉ rounds.
 //
-// Bytes per device (E = s·b·D), h = ⌈(W−1)/2⌉ rounds each way:
-//   fwd: ⌊(W−1)/2⌋ bidirectional rounds of 2E + (W−1 mod 2) one-way rounds of E = (W−1)·E
-//   bwd: the same rounds reversed, carrying accumulators instead of blocks        = (W−1)·E
-//   total 2(W−1)·E. (Kind 'ring-bidir' for the two-way rounds, 'ring' for the odd one.)
+// Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
 import { tf, type Tensor, type Tensor2D } from '../../engine/tf.js';
 import { bidirShift, ringShift } from '../collectives.js';
 import { accumulate, siglipBlock } from './siglip-ring.js';

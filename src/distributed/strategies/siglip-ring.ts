@@ -5,11 +5,7 @@
 // so no device ever holds more than one foreign block and one accumulator (memory O(b·D + b·c),
 // independent of W; autodiff through the ring would keep all W blocks).
 //
-// Bytes per device (E = s·b·D):
-//   fwd: y shifted to the right neighbour W−1 times                       (W−1)·E, W−1 rounds
-//   bwd: d y_j's accumulator starts on j+1, rides along to j−1 (W−2 hops)
-//        and hops home (1):                                              (W−1)·E, W−1 rounds
-//   total 2(W−1)·E sent and received.
+// Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../../engine/tf.js';
 import { sigmoidBlock, sigmoidBlockNaive, type DiagonalOffset, type SigmoidBlock } from '../../losses/blocks.js';
 import { ringShift } from '../collectives.js';

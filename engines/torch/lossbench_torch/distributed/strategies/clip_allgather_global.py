@@ -1,6 +1,6 @@
 """clip/allgather-global: all-gather x and y; every rank computes the whole N×N step with the
 single-device implementation and keeps its own rows of dx, dy. Loss and dt' are replicated.
-Traffic: two all-gathers, 2(W−1)·E in 2(W−1) rounds, nothing backward. Memory grows as N²."""
+Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it). Memory grows as N²."""
 from __future__ import annotations
 
 from ...inputs import Inputs

@@ -2,7 +2,7 @@
 autograd; rank k computes its b rows against all N both ways — image→text x_k·y_allᵀ and text→image
 y_k·x_allᵀ (its columns of the global logits) — so the shares sum to the single-device loss. The
 backward of each gather reduce-scatters d x_all, d y_all to their owners.
-Traffic: fwd 2(W−1)·E in 2(W−1) rounds; bwd 2(W−1)·E in 2(W−1) rounds."""
+Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it)."""
 from __future__ import annotations
 
 import torch

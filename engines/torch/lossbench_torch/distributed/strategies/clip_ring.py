@@ -4,8 +4,7 @@ x_k, y_k. Its image→text rows need the log-sum-exp over all y, its text→imag
 log-sum-exp before any gradient, so the backward makes a second lap: the blocks travel again, every
 tile is recomputed, and the partials d x_j, d y_j ride along with their blocks in accumulators that
 start on j+1 and make one last hop home. No rank holds more than one foreign block pair.
-Traffic: fwd 2(W−1)·E in W−1 rounds; bwd 4(W−1)·E in W rounds (the accumulators join from the second
-hop; the last round carries them home alone)."""
+Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it)."""
 from __future__ import annotations
 
 from typing import List, Optional, Tuple

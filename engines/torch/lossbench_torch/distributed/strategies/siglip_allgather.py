@@ -1,6 +1,6 @@
 """siglip/allgather: all-gather y; rank k computes its b×N block x_k·y_allᵀ (its positives at
 columns k·b + i) fused with its gradient; reduce-scatter d y_all.
-Traffic: (W−1)·E fwd in W−1 rounds, (W−1)·E bwd in W−1 rounds."""
+Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it)."""
 from __future__ import annotations
 
 from ...inputs import Inputs

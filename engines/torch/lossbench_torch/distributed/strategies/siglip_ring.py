@@ -2,7 +2,7 @@
 on rank k when y_j is there, forward and backward in one pass (no normaliser). The partial d y_j
 rides the ring with y_j in an accumulator and hops home at the end, so no rank holds more than one
 foreign block and one accumulator.
-Traffic: fwd (W−1)·E in W−1 rounds; bwd (W−1)·E in W−1 rounds (W−2 ride-alongs and the hop home)."""
+Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it)."""
 from __future__ import annotations
 
 from typing import Optional

@@ -3,8 +3,7 @@ round i = 1..⌊(W−1)/2⌋ rank k receives y_{k−i} from the left and y_{k+i}
 odd one more rightward shift brings y_{k−h}. The gradient partials return the way their blocks came,
 in reverse round order, each rank adding its partial as the accumulator passes (what autograd does
 through open_clip's exchanges), so each rank keeps its partial of every received block until then.
-Traffic: ⌊(W−1)/2⌋ two-way rounds of 2E each way of the step (kind ring-bidir) and, when W−1 is odd,
-one one-way round of E (kind ring): (W−1)·E fwd and (W−1)·E bwd."""
+Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it)."""
 from __future__ import annotations
 
 from typing import Dict
