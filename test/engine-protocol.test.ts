@@ -18,7 +18,7 @@ import { linkFromProbe } from '../src/model/link-fit.js';
 import type { LinkProbe } from '../src/engine/torch.js';
 import { runPlan } from '../src/cli/plan.js';
 import { predictScenario } from '../src/model/predict.js';
-import { TORCH_MEMORY_CONSTANTS } from '../src/model/memory-torch.js';
+import { TORCH_CPU_MEMORY_CONSTANTS } from '../src/model/memory-torch.js';
 import { tf } from '../src/engine/tf.js';
 import { lossStep } from '../src/losses/index.js';
 
@@ -225,8 +225,8 @@ test('plan --engine torch uses the torch constants; --calibrate fits a torch fol
     (r: { loss: string; strategy: string; impl: string }) =>
       r.loss === 'clip' && r.strategy === 'single' && r.impl === 'naive',
   );
-  assert.equal(row.perDeviceBytes, predictScenario(shape, 'torch').peakBytes);
-  const k = TORCH_MEMORY_CONSTANTS['clip/single/naive']!;
+  assert.equal(row.perDeviceBytes, predictScenario(shape, { engine: 'torch' }).peakBytes);
+  const k = TORCH_CPU_MEMORY_CONSTANTS['clip/single/naive']!;
   assert.equal(row.perDeviceBytes, 4 * (k.kLogit * 4096 * 4096 + k.kFeature * 4096 * 64));
 
   const dir = tmp();

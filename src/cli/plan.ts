@@ -4,7 +4,7 @@ import { addLinkOptions } from './link-options.js';
 import { UsageError } from '../util/errors.js';
 import { oneOf, positiveInt, positiveNumber } from '../util/validate.js';
 import { parseByteSize } from '../util/byte-size.js';
-import { ENGINES } from '../engine/engines.js';
+import { ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
 
 interface PlanOptions {
   /** Global batch N; --batch is its synonym (bench's flags: --global-batch, --local-batch). */
@@ -21,6 +21,7 @@ interface PlanOptions {
   linkLatencyUs?: string;
   calibrate?: string;
   engine?: string;
+  device?: string;
   linkFrom?: string;
   json?: boolean;
 }
@@ -57,26 +58,34 @@ export async function runPlan(o: PlanOptions): Promise<string> {
   const n = globalBatch(o, world);
   const dim = positiveInt('dim', o.dim);
   const chunk = positiveInt('chunk', o.chunk);
-  if (o.dtype !== 'fp32' && o.dtype !== 'bf16')
-    throw new UsageError(`dtype: expected fp32 or bf16, got ${JSON.stringify(o.dtype)}`);
+  const dtype = oneOf('dtype', o.dtype, TORCH_DTYPES);
   const deviceMemoryBytes = parseByteSize('device-memory', required('device-memory', o.deviceMemory));
   const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
   const latencyUs = o.linkLatencyUs === undefined ? undefined : nonNegativeNumber('link-latency-us', o.linkLatencyUs);
   const engine = o.engine === undefined ? undefined : oneOf('engine', o.engine, ENGINES);
+  const device = o.device === undefined ? undefined : oneOf('device', o.device, TORCH_DEVICES);
+  if (device !== undefined && engine !== 'torch' && o.calibrate === undefined)
+    throw new UsageError('device: --device picks the torch constants; give --engine torch');
   if (o.linkFrom !== undefined && (gbps !== undefined || latencyUs !== undefined))
     throw new UsageError('link-from: the measured link replaces --link-gbps/--link-latency-us; give one or the other');
   const { resolveLink } = await import('../model/comm.js');
   const plan = await import('../plan/plan.js');
   const link = o.linkFrom !== undefined ? plan.measuredLink(o.linkFrom) : resolveLink(o.link, { gbps, latencyUs });
-  const cal = o.calibrate ? plan.calibrate(o.calibrate, engine) : undefined;
+  const cal = o.calibrate ? plan.calibrate(o.calibrate, engine, dtype) : undefined;
+  if (cal && device !== undefined && cal.target.device !== undefined && cal.target.device !== device)
+    throw new UsageError(
+      `device: ${o.calibrate} is a torch ${cal.target.device} run; give --device ${cal.target.device}`,
+    );
+  const resolvedEngine = cal?.target.engine ?? engine ?? 'tfjs';
   const input = {
     n,
     world,
     dim,
     chunk,
     link,
-    engine: cal?.engine ?? engine ?? 'tfjs',
-    bytesPerElement: o.dtype === 'bf16' ? 2 : 4,
+    engine: resolvedEngine,
+    device: resolvedEngine === 'torch' ? (cal?.target.device ?? device ?? 'cpu') : undefined,
+    dtype,
     deviceMemoryBytes,
     constants: cal?.constants,
   };
@@ -96,7 +105,12 @@ export async function runPlan(o: PlanOptions): Promise<string> {
     ([k, c]) => `${k} (kLogit ${c.kLogit.toFixed(2)}, kFeature ${c.kFeature.toFixed(2)})`,
   );
   const note = cal
-    ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others ${input.engine === 'torch' ? "the torch engine's" : 'analytic'}`
+    ? `\nmemory constants fitted to ${o.calibrate}: ${shown.join(', ')}; the others ${input.engine === 'torch' ? `the torch engine's (${input.device})` : 'analytic'}` +
+      `\nto make them the defaults, put these in ${input.engine === 'torch' ? `src/model/memory-torch.ts (the ${input.device} table)` : 'src/model/memory.ts'} with their source:\n` +
+      `// fitted by plan --calibrate ${o.calibrate} (${dtype})\n` +
+      Object.entries(fitted)
+        .map(([k, c]) => `'${k}': { kLogit: ${c.kLogit.toFixed(2)}, kFeature: ${c.kFeature.toFixed(2)} },`)
+        .join('\n')
     : '';
   return plan.formatTable(input, rows) + note;
 }
@@ -112,7 +126,11 @@ export function registerPlan(program: Command): void {
     .option('--world <W>', 'devices W')
     .option('--dim <D>', 'embedding dimension', '768')
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
-    .option('--dtype <dtype>', 'fp32 | bf16 (bytes per element of the model)', 'fp32')
+    .option(
+      '--dtype <dtype>',
+      'fp32 | tf32 | bf16 (torch: bf16 matmuls, float32 logits and features; tfjs: what-if of 2-byte tensors)',
+      'fp32',
+    )
     .option(
       '--device-memory <size>',
       'memory per device: GiB (2^30 bytes, as bench --memory-limit) or with a unit, 80GB (10^9) or 80GiB',
@@ -121,6 +139,10 @@ export function registerPlan(program: Command): void {
     .option(
       '--engine <name>',
       `whose implementations the memory model describes: ${ENGINES.join(' | ')} (default tfjs, or the --calibrate folder's)`,
+    )
+    .option(
+      '--device <kind>',
+      `torch: whose constants, ${TORCH_DEVICES.join(' | ')} (default cpu, or the --calibrate folder's)`,
     )
     .option('--calibrate <dir>', 'fit memory constants to a results folder (results.jsonl; tfjs or torch)')
     .option(

@@ -115,7 +115,11 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
 /** Runs one spec in a child; never throws: every outcome becomes a row. */
 export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promise<ScenarioResult> {
   const started = Date.now();
-  const pred = predictScenario(spec, isTorch(opts.backend) ? 'torch' : 'tfjs');
+  const b = opts.backend;
+  const pred = predictScenario(
+    spec,
+    isTorch(b) ? { engine: 'torch', device: b.name, dtype: b.dtype } : { engine: 'tfjs' },
+  );
   const row = baseRow(spec, opts.backend, pred);
   const finish = (status: Status, reason: string) => {
     row.status = status;

@@ -1,32 +1,35 @@
-// The memory model's constants per engine. The form is the same for both (memory.ts: per device,
-// s·(kLogit·L + kFeature·F)); the constants differ because they count live tensors, and PyTorch's
-// autograd keeps other intermediates than tfjs's (fused softmax/log-softmax and binary-cross-entropy
-// kernels, views that share storage, gradients accumulated in place): CLIP naive keeps ~6.5 N×N tensors
-// on torch against ~20 on tfjs.
+// The torch engine's memory constants, per device kind. The form is memory.ts' (per device,
+// s·(kLogit·L + kFeature·F), s = 4: a bf16 tensor counts half an element); the constants differ from
+// tfjs's because PyTorch's autograd keeps other intermediates (fused softmax/log-softmax kernels, views
+// that share storage, gradients accumulated in place). Which table a prediction uses is chosen in
+// memory-constants.ts.
 //
-// Fitted from the torch engine on the CPU (torch 1.13, fp32, peak_tensor_bytes from the torch profiler's
-// allocation events, busiest rank): `lossbench bench --engine torch --device cpu` over single N = 256..2048
-// with D = 32 and 128, c = 64 (and c = 256 at N = 512, 2048, chunked), and every distributed strategy ×
-// impl at b = 128, 256, W = 2, 4, D = 32, 128, c = 64 (136 scenarios, all ok: `--config
-// scripts/torch-memory-fit.json`, kept in results/samples/torch-cpu-memory-fit); then `plan --calibrate`
-// on that folder (least squares per loss/strategy/impl of peak_tensor_bytes/4 against L and F). Largest
-// error over the fitted rows: single ≤ 8 %, allgather ≤ 17 %, rings ≤ 20 % (their per-round buffers are
-// not exactly b×D-shaped). `plan --calibrate <your torch run>` refits them for another machine or GPU.
-import type { EngineName } from '../engine/engines.js';
-import { MEMORY_CONSTANTS } from './memory.js';
+// Naive is the textbook step (logits materialised, autograd through cross-entropy or log-sigmoid): what
+// the H200 table of issue 17 measured. Chunked is lossbench_torch's own (losses/clip.py, siglip.py,
+// blocks.py: one N×c tile alive at a time, exponentials and sigmoids in place).
+//
+// Single device, both kinds: counted, not fitted to timings: `scripts/torch-cuda-memory.py` runs each step
+// under the torch profiler's memory events (every allocation and free of the ATen ops, in order) at
+// N = 512..4096, D = 16..512, c = 256..1024, and fits the running peak by least squares (worst error over
+// the counted sizes < 1 %). The caching allocator on CUDA sees the same ops allocate the same tensors, but
+// for log_sigmoid_forward's buffer (input-sized on the CPU, empty on CUDA): one L less for SigLIP naive on
+// CUDA. The bf16 mode counts the same as fp32 (its matmuls run in bf16, but their outputs are cast back
+// to float32 for the reductions, so every N² or N×c tensor held at the peak is float32).
+//
+// Distributed strategies: the torch profiler's peak on the busiest CPU rank (gloo), fitted per
+// strategy × impl by `plan --calibrate` over `--config scripts/torch-memory-fit.json` (b = 128, 256,
+// W = 2, 4, D = 32, 128, c = 64; torch 2.11, after the in-place tiles); the same ATen ops run on CUDA, so
+// the CUDA table takes them as they are until a CUDA run refits them (`plan --calibrate <cuda run>`).
+import type { MemoryConstants, MemoryKey } from './memory.js';
 
-/** loss/strategy/impl → constants of lossbench_torch on PyTorch. */
-export const TORCH_MEMORY_CONSTANTS: typeof MEMORY_CONSTANTS = {
-  'clip/single/naive': { kLogit: 6.5, kFeature: 1.01 },
-  'clip/single/chunked': { kLogit: 4.58, kFeature: 4.34 },
+/** Strategy rows shared by both device kinds (see the header). */
+const TORCH_DISTRIBUTED: Record<Exclude<MemoryKey, `${string}/single/${string}`>, MemoryConstants> = {
   'clip/allgather-global/naive': { kLogit: 6.52, kFeature: 3.72 },
   'clip/allgather-global/chunked': { kLogit: 4.54, kFeature: 6.96 },
   'clip/allgather-local/naive': { kLogit: 6.48, kFeature: 3.65 },
   'clip/allgather-local/chunked': { kLogit: 2.99, kFeature: 7.72 },
   'clip/ring/naive': { kLogit: 2.79, kFeature: 15.71 },
   'clip/ring/chunked': { kLogit: 2.69, kFeature: 16.77 },
-  'siglip/single/naive': { kLogit: 5.0, kFeature: 1.0 },
-  'siglip/single/chunked': { kLogit: 3.5, kFeature: 5.44 },
   'siglip/allgather/naive': { kLogit: 3.76, kFeature: 3.74 },
   'siglip/allgather/chunked': { kLogit: 1.97, kFeature: 5.87 },
   'siglip/ring/naive': { kLogit: 3.73, kFeature: 9.19 },
@@ -35,7 +38,23 @@ export const TORCH_MEMORY_CONSTANTS: typeof MEMORY_CONSTANTS = {
   'siglip/ring-bidir/chunked': { kLogit: 4.85, kFeature: 3.17 },
 };
 
-/** The constants of an engine's implementations. */
-export function memoryConstantsOf(engine: EngineName): typeof MEMORY_CONSTANTS {
-  return engine === 'torch' ? TORCH_MEMORY_CONSTANTS : MEMORY_CONSTANTS;
-}
+/** torch on the CPU: the profiler's count (scripts/torch-cuda-memory.py, no CUDA correction). */
+export const TORCH_CPU_MEMORY_CONSTANTS: Record<MemoryKey, MemoryConstants> = {
+  'clip/single/naive': { kLogit: 4.0, kFeature: 1.01 },
+  'clip/single/chunked': { kLogit: 3.0, kFeature: 2.9 },
+  'siglip/single/naive': { kLogit: 5.0, kFeature: 1.0 },
+  'siglip/single/chunked': { kLogit: 2.99, kFeature: 2.89 },
+  ...TORCH_DISTRIBUTED,
+};
+
+/** torch on CUDA, fp32, tf32 and bf16 alike (see the header). */
+export const TORCH_CUDA_MEMORY_CONSTANTS: Record<MemoryKey, MemoryConstants> = {
+  ...TORCH_CPU_MEMORY_CONSTANTS,
+  'siglip/single/naive': { kLogit: 4.0, kFeature: 1.0 },
+};
+
+/** Where each table comes from, for the plan's header and run notes. */
+export const TORCH_CONSTANTS_SOURCE = {
+  cpu: 'torch CPU: single device counted (scripts/torch-cuda-memory.py), strategies fitted to CPU ranks',
+  cuda: 'torch CUDA: single device counted (scripts/torch-cuda-memory.py, CUDA kernels), strategies as on the CPU',
+} as const;

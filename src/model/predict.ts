@@ -1,7 +1,6 @@
 // The analytic predictions recorded beside each measurement, gathered for one scenario.
 import { logitElements, predictPeakBytes } from './memory.js';
-import { memoryConstantsOf } from './memory-torch.js';
-import type { EngineName } from '../engine/engines.js';
+import { memoryProfile, type MemoryTarget } from './memory-constants.js';
 import { commTimeMs, resolveLink } from './comm.js';
 import { predictedComm } from '../distributed/formulas.js';
 import { stepSize, strategyOf } from '../distributed/registry.js';
@@ -38,9 +37,10 @@ export function linkOfSpec(name: string) {
   return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
 }
 
-/** `engine` picks the memory constants (its implementations keep different tensors alive). */
-export function predictScenario(s: PredictionQuery, engine: EngineName = 'tfjs'): Prediction {
+/** `target` picks the memory constants: on each kind of device, an engine keeps other tensors alive. */
+export function predictScenario(s: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): Prediction {
   const link = linkOfSpec(s.link);
+  const profile = memoryProfile(target);
   return {
     peakBytes: predictPeakBytes(
       {
@@ -52,9 +52,9 @@ export function predictScenario(s: PredictionQuery, engine: EngineName = 'tfjs')
         localBatch: s.localBatch,
         dim: s.dim,
         chunk: s.chunk,
-        bytesPerElement: FLOAT32,
+        bytesPerElement: profile.bytesPerElement,
       },
-      memoryConstantsOf(engine),
+      profile.constants,
     ),
     flops: flopsOf(s.loss, s.impl, s.strategy, s.world, s.localBatch, s.dim, s.chunk),
     commBytes: predictedComm(s.loss, s.strategy, s.world, s.localBatch, s.dim, FLOAT32).bytesSent,

@@ -10,8 +10,8 @@ import { files, readResults, readRunInfo } from '../results/store.js';
 import { STRATEGY_LIST, type StrategyName } from '../distributed/registry.js';
 import { commTimeMs, type Link } from '../model/comm.js';
 import { linkFromProbe } from '../model/link-fit.js';
-import { memoryConstantsOf } from '../model/memory-torch.js';
-import type { EngineName } from '../engine/engines.js';
+import { memoryProfile, type MemoryTarget } from '../model/memory-constants.js';
+import type { EngineName, TorchDevice, TorchDtype } from '../engine/engines.js';
 import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
 import {
@@ -29,13 +29,23 @@ export interface PlanInput {
   world: number;
   dim: number;
   chunk: number;
-  bytesPerElement: number;
   deviceMemoryBytes: number;
   link: Link;
   /** Whose implementations the memory constants describe (default tfjs). */
   engine?: EngineName;
+  /** torch: the device kind whose constants apply (default cpu). */
+  device?: TorchDevice;
+  /** Numeric mode (default fp32); memory-constants.ts says what it does to the bytes. */
+  dtype?: TorchDtype;
   constants?: MemoryConstantTable;
 }
+
+/** The memory target of a plan's input. */
+export const targetOf = (p: Pick<PlanInput, 'engine' | 'device' | 'dtype'>): MemoryTarget => ({
+  engine: p.engine ?? 'tfjs',
+  device: p.device,
+  dtype: p.dtype,
+});
 
 export interface PlanRow {
   loss: LossName;
@@ -57,6 +67,7 @@ export interface PlanRow {
 
 export function planRows(p: PlanInput): PlanRow[] {
   const rows: PlanRow[] = [];
+  const profile = memoryProfile(targetOf(p));
   for (const { loss, name: strategy, run } of STRATEGY_LIST)
     for (const impl of IMPLS) {
       const W = run === 'one-device' ? 1 : p.world;
@@ -72,12 +83,12 @@ export function planRows(p: PlanInput): PlanRow[] {
             localBatch,
             dim: p.dim,
             chunk: p.chunk,
-            bytesPerElement: p.bytesPerElement,
+            bytesPerElement: profile.bytesPerElement,
           },
-          p.constants ?? memoryConstantsOf(p.engine ?? 'tfjs'),
+          { ...profile.constants, ...p.constants },
         );
       const perDeviceBytes = bytesAt(b);
-      const comm = predictedComm(loss, strategy, W, b, p.dim, p.bytesPerElement);
+      const comm = predictedComm(loss, strategy, W, b, p.dim, profile.commBytesPerElement);
       rows.push({
         loss,
         impl,
@@ -118,22 +129,24 @@ export function measuredLink(dir: string): Link {
 /**
  * Fits the memory constants to a results folder (results.jsonl rows with status ok), read through the
  * project's one reader (readResults → results/load.ts: shape-checked, missing fields normalised, a torn
- * last line dropped): per loss/strategy/impl, peak_tensor_bytes/4 (both engines compute in float32;
- * torch's bf16 mode only casts the logit matmuls) ≈ kLogit·L + kFeature·F. Groups with no rows keep the
- * engine's constants: the folder's engine (its rows' `engine` column), which must be `engine` when given.
- * A folder with no usable ok row, rows of two engines, or a fit that gives a non-finite or negative
- * constant, is a UsageError.
+ * last line dropped): per loss/strategy/impl, peak_tensor_bytes/4 (float32 elements; torch's bf16 mode
+ * keeps float32 logits) ≈ kLogit·L + kFeature·F. Only the rows of one device kind and dtype are fitted:
+ * the folder's (its rows' `engine`, `backend` — cpu or cuda for torch — and `dtype` columns), `dtype`
+ * picking among several. Groups with no rows keep that target's constants. A folder with no usable ok
+ * row, rows of two engines or two torch devices, or a fit that gives a non-finite or negative constant,
+ * is a UsageError.
  */
 export function calibrate(
   dir: string,
   engine?: EngineName,
-): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[]; engine: EngineName } {
+  dtype?: TorchDtype,
+): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[]; target: MemoryTarget } {
   const jsonl = files(dir).jsonl;
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new UsageError(`calibrate: results folder not found: ${dir}`);
   if (!existsSync(jsonl)) throw new UsageError(`calibrate: no results.jsonl in ${dir}`);
-  const rows = readResults(dir);
-  const engines = [...new Set(rows.map((r) => r.engine))];
+  const all = readResults(dir);
+  const engines = [...new Set(all.map((r) => r.engine))];
   if (engines.length > 1)
     throw new UsageError(
       `calibrate: ${jsonl} holds rows of engines ${engines.join(' and ')}; calibrate one engine at a time`,
@@ -143,7 +156,18 @@ export function calibrate(
     throw new UsageError(
       `calibrate: ${dir} is a ${folderEngine} run; give --engine ${folderEngine} (or leave --engine out)`,
     );
-  const base = memoryConstantsOf(folderEngine);
+  const devices = [...new Set(all.map((r) => (r.backend === 'cuda' ? 'cuda' : 'cpu')))];
+  if (folderEngine === 'torch' && devices.length > 1)
+    throw new UsageError(`calibrate: ${jsonl} holds torch rows of cpu and cuda; calibrate one device at a time`);
+  const dtypes = [...new Set(all.map((r) => r.dtype as TorchDtype))];
+  const fitDtype = dtype ?? (dtypes.length === 1 ? dtypes[0] : 'fp32');
+  const rows = all.filter((r) => r.dtype === fitDtype);
+  const target: MemoryTarget = {
+    engine: folderEngine,
+    device: folderEngine === 'torch' ? (devices[0] as TorchDevice | undefined) : undefined,
+    dtype: fitDtype,
+  };
+  const base = memoryProfile(target).constants;
   const groups = new Map<MemoryKey, { u: number[]; v: number[]; y: number[] }>();
   for (const r of rows) {
     if (r.status !== 'ok' || r.peak_tensor_bytes === null || !(r.peak_tensor_bytes > 0)) continue;
@@ -168,7 +192,9 @@ export function calibrate(
     groups.set(key, g);
   }
   if (groups.size === 0)
-    throw new UsageError(`calibrate: no usable ok rows (status ok with peak_tensor_bytes) in ${jsonl}`);
+    throw new UsageError(
+      `calibrate: no usable ok rows (status ok with peak_tensor_bytes${dtypes.length > 1 ? `, dtype ${fitDtype}` : ''}) in ${jsonl}`,
+    );
   const constants: Record<MemoryKey, MemoryConstants> = { ...base };
   for (const [key, g] of groups) {
     const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
@@ -178,7 +204,7 @@ export function calibrate(
       );
     constants[key] = { kLogit, kFeature };
   }
-  return { constants, fitted: [...groups.keys()].sort(), engine: folderEngine };
+  return { constants, fitted: [...groups.keys()].sort(), target };
 }
 
 // ---------- text output ----------
@@ -201,12 +227,14 @@ const PLAN_COLUMNS: Column<PlanRow>[] = [
 ];
 
 export function formatTable(p: PlanInput, rows: PlanRow[]): string {
-  const dtype = p.bytesPerElement === 2 ? 'bf16' : 'fp32';
+  const t = targetOf(p);
+  const dtype = t.dtype ?? 'fp32';
+  const engine = t.engine === 'torch' ? `torch on ${t.device ?? 'cpu'}` : 'tfjs';
   const gib = p.deviceMemoryBytes / 2 ** 30;
   const memory = Number.isInteger(gib) ? `${gib} GiB` : formatBytes(p.deviceMemoryBytes); // as given: --device-memory 80 → "80 GiB"
   return [
     `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${memory}, link ${p.link.name}`,
-    `memory: loss step only (features, logits, gradients) of the ${p.engine ?? 'tfjs'} engine's implementations; communication time is modelled (rounds·α + bytes/β), not measured`,
+    `memory: loss step only (features, logits, gradients) of the ${engine} engine's implementations (${memoryProfile(t).note}); communication time is modelled (rounds·α + bytes/β), not measured`,
     '',
     renderText(PLAN_COLUMNS, rows),
   ].join('\n');

@@ -107,14 +107,15 @@ def softmax_rows_grads(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, lse: t
     for start, size in tiles(B.shape[0], tile):
         Bj = B[start : start + size]
         logits = mm(As, Bj.T)
-        G = torch.exp(logits - lse[:, None])
+        G = (logits - lse[:, None]).exp_()  # in place: logits and G are the tile's only r×w tensors
         span = diag_span(A.shape[0], start, size, offset)
         if span is not None:
             G.diagonal(span[0]).copy_(-off[span[1]])
-        G = G * coef
+        G *= coef
         dA += mm(G, Bj)
         dB.append(mm(G.T, A))
-        dt += (G * logits).sum()
+        dt += torch.dot(G.flatten(), logits.flatten())  # ΣG∘l without an r×w product
+        del logits, G  # before the next tile's
     return dA * t, torch.cat(dB) * t, dt
 
 
@@ -151,14 +152,16 @@ def sigmoid_block(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, bias: torch
             u.diagonal(span[0]).neg_()
         loss += F.softplus(u).sum()
         if grads:
-            G = torch.sigmoid(u)
+            G = u.sigmoid_()  # in place: scaled and G are the tile's only r×w tensors
             if span is not None:
                 G.diagonal(span[0]).neg_()
-            G = G * grad_coef
+            G *= grad_coef
             dA += mm(G, Bj)
             dB.append(mm(G.T, A))
-            dt += (G * scaled).sum()
+            dt += torch.dot(G.flatten(), scaled.flatten())  # ΣG∘(l − β) without an r×w product
             db += G.sum()
+            del G
+        del scaled, u  # before the next tile's
     if not grads:
         return SigmoidOut(loss * loss_coef, None, None, None, None)
     return SigmoidOut(loss * loss_coef, dA * t, torch.cat(dB) * t, dt, db)

@@ -50,6 +50,7 @@ class ClipChunked(torch.autograd.Function):
             cst = row_state(size, x.device)
             fold_rows(cst, logits.T, diag_span(size, 0, n, start))
             cols.append(finish_rows(cst))
+            del logits  # before the next tile's: one N×c strip alive at a time
         lse_r, off_r, loss_r = finish_rows(rows)
         lse_c, off_c, loss_c = (torch.cat(v) for v in zip(*cols))
         ctx.c = c
@@ -70,13 +71,17 @@ class ClipChunked(torch.autograd.Function):
             yj = y[start : start + size]
             logits = mm(xs, yj.T)
             # G = (P + Q)/2N off the diagonal, −[(1 − P_ii) + (1 − Q_ii)]/2N on it
-            G = torch.exp(logits - lse_r[:, None]) + torch.exp(logits - lse_c[None, start : start + size])
+            # In place where autograd need not keep anything: logits and G are the only N×c tensors
+            # alive at once, besides one transient (the second exponential) before it is added in.
+            G = (logits - lse_r[:, None]).exp_()
+            G += (logits - lse_c[None, start : start + size]).exp_()
             k, rs = diag_span(n, start, size, 0)  # type: ignore[misc]
             G.diagonal(k).copy_(-(off_r[rs] + off_c[start : start + size]))
-            G = G * coef
+            G *= coef
             dx += mm(G, yj)
             dy.append(mm(G.T, x))
-            dt += (G * logits).sum()
+            dt += torch.dot(G.flatten(), logits.flatten())  # ΣG∘l without an N×c product
+            del logits, G  # before the next tile's
         return dx * t, torch.cat(dy) * t, dt, None
 
 
