@@ -112,10 +112,51 @@ test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
     [[63, 3, 21]],
   );
   // A strategy the loss lacks selects nothing for it: that is an error only when nothing is left.
-  throwsUsage(() => buildScenarios(flags({ strategy: 'ring-bidir', world: '2' }), 'quick'), /^no scenarios/);
+  throwsUsage(
+    () => buildScenarios(flags({ strategy: 'ring-bidir', world: '2' }), 'quick'),
+    /^strategy: ring-bidir is SigLIP's strategy, and this sweep's losses are clip: CLIP's are single, allgather-global/,
+  );
   throwsUsage(() => presetSweeps('nope'), /^preset: /);
   assert.deepEqual(parseSizes('batch', '256..2048'), [256, 512, 1024, 2048]);
 });
+
+test('input is used or refused, never dropped or bent silently (issue 19 item 9, issue 16 item 7)', () => {
+  // A strategy of the other loss: says whose it is and lists the sweep's loss's own.
+  throwsUsage(
+    () =>
+      buildScenarios(
+        flags({ loss: 'siglip', strategy: 'allgather-local', world: '2', batch: undefined, localBatch: '8' }),
+        'q',
+      ),
+    /^strategy: allgather-local is CLIP's strategy, .*SigLIP's are single, allgather, ring, ring-bidir$/,
+  );
+  throwsUsage(
+    () =>
+      buildScenarios(
+        flags({ loss: 'clip', strategy: 'siglip/ring', world: '2', batch: undefined, localBatch: '8' }),
+        'q',
+      ),
+    /^strategy: siglip\/ring is SigLIP's strategy/,
+  );
+  // A strategy one of two losses has still runs for that one.
+  const bidir = buildScenarios(
+    flags({ loss: 'clip,siglip', strategy: 'ring-bidir', world: '2', batch: undefined, localBatch: '8' }),
+    'q',
+  );
+  assert.deepEqual(distinctLosses(bidir), ['siglip']);
+  // N that one W of several does not divide: refused, not run at the others only.
+  throwsUsage(
+    () => buildScenarios(flags({ strategy: 'ring', world: '2,3', batch: undefined, globalBatch: '64' }), 'q'),
+    /^batch: N = 64 is not divisible by world 3: .*give N a multiple of every W, or --local-batch/,
+  );
+  // Ranges are powers of two: an end that is not one is refused.
+  throwsUsage(() => parseSizes('batch', '3..100'), /^batch: a range runs over powers of two .* 3 is not one/);
+  throwsUsage(() => parseSizes('batch', '256..1000'), /1000 is not one; give powers of two, or a list/);
+  // Every preset builds whole (nothing dropped).
+  for (const preset of ['smoke', 'quick', 'paper', 'full']) buildScenarios({ link: 'nvlink4', preset }, 'quick');
+});
+
+const distinctLosses = (specs: ScenarioSpec[]) => [...new Set(specs.map((s) => s.loss))];
 
 test('loadConfig: malformed files are UsageErrors that name the file and field', () => {
   const dir = tmp();
@@ -149,6 +190,17 @@ test('loadConfig: malformed files are UsageErrors that name the file and field',
     /: batchIs: expected one of global, local/,
   );
   throwsUsage(() => loadConfig(file('preset.json', '{"preset": "huge"}')), /^preset: /);
+  // Fields beside "preset" or "sweeps" would be ignored: refused.
+  throwsUsage(
+    () => loadConfig(file('beside.json', '{"preset": "smoke", "losses": ["nope"]}')),
+    /beside\.json: "preset" stands alone .* also has "losses", which would be ignored/,
+  );
+  throwsUsage(
+    () => loadConfig(file('beside2.json', '{"sweeps": [{"batches": [64]}], "dims": [16]}')),
+    /"sweeps" stands alone .* also has "dims".*move them into each sweep/,
+  );
+  throwsUsage(() => loadConfig(file('sweeps0.json', '{"sweeps": []}')), /sweeps must be a non-empty array/);
+  assert.equal(loadConfig(file('engine.json', '{"preset": "smoke", "engine": "tfjs"}')).length, 2);
   throwsUsage(
     () => loadConfig(file('sweeps.json', '{"sweeps": [{"batches": [64]}, {"batches": [64], "chunk": [16]}]}')),
     /sweeps\[1\]: unknown field "chunk"/,

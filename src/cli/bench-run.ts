@@ -107,6 +107,13 @@ async function probeLink(
   }
 }
 
+/** The torch engine's environment settings, checked before a folder is made (each worker reads them). */
+function checkTorchEnv(target: EngineTarget): void {
+  const timeout = process.env.LOSSBENCH_DIST_TIMEOUT_S;
+  if (isTorch(target) && timeout !== undefined && timeout.trim() !== '')
+    positiveNumber('LOSSBENCH_DIST_TIMEOUT_S (seconds)', timeout);
+}
+
 export async function runBench(o: BenchOptions): Promise<number> {
   const memoryLimitBytes =
     o.memoryLimit === undefined ? null : Math.floor(positiveNumber('memory-limit', o.memoryLimit) * 2 ** 30);
@@ -133,6 +140,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     specs = info.config.scenarios.map(validateSpec);
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     backend = await targetOfRun(info);
+    checkTorchEnv(backend);
   } else {
     timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
     const link = linkOf(o);
@@ -147,6 +155,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
       o.config ? configEngine(o.config) : {},
     );
     backend = choice.engine === 'torch' ? await selectTorch(choice) : await selectBackend(o.backend as never);
+    checkTorchEnv(backend);
     specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     const fp = await fingerprint();

@@ -6,14 +6,18 @@ export function registerCeiling(program: Command): void {
     .command('ceiling')
     .description("time a plain N×D by D×N matMul: the backend's own FLOP/s ceiling")
     .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', 'auto')
-    .option('--batch <N>', 'N (lowered to the largest power of two whose N×N output the backend can bind)', '4096')
+    .option(
+      '--batch <N>',
+      'N (default 4096, lowered to the largest power of two whose N×N output the backend can bind; ' +
+        'a given N that cannot be bound is refused)',
+    )
     .option('--dim <D>', 'D', '512')
     .option('--out <dir>', 'also write ceiling.json into this results folder')
-    .action(async (opts: { backend: string; batch: string; dim: string; out?: string }) => {
+    .action(async (opts: { backend: string; batch?: string; dim: string; out?: string }) => {
       const { BACKENDS } = await import('../engine/backend.js');
       const { oneOf, positiveInt } = await import('../util/validate.js');
       const backendName = oneOf('backend', opts.backend, BACKENDS);
-      const n = positiveInt('batch', opts.batch);
+      const n = positiveInt('batch', opts.batch ?? '4096');
       const dim = positiveInt('dim', opts.dim);
       if (opts.out) {
         const { existsSync, statSync } = await import('node:fs');
@@ -23,8 +27,9 @@ export function registerCeiling(program: Command): void {
         }
       }
       const { selectBackend } = await import('../engine/backend.js');
-      const { matmulCeiling } = await import('../probes/matmul.js');
+      const { checkCeilingSize, matmulCeiling } = await import('../probes/matmul.js');
       const ready = await selectBackend(backendName);
+      checkCeilingSize(n, dim, ready, opts.batch !== undefined);
       const c = await matmulCeiling(ready, n, dim);
       // the device's datasheet fp32 FMA peak where the table knows it: the second ceiling beside matMul's
       const { computesOnGpu, peakForBackend } = await import('../probes/gpu-peaks.js');

@@ -109,7 +109,11 @@ export function registerReport(program: Command): void {
           if (s.checks.length) console.log('\n' + textTable(CHECK_HEAD, s.checks.map(checkRow)));
           if (o.baseline) {
             const failed = s.regressions.filter((r) => r.verdict === 'FAIL');
-            console.log(`\nbaseline ${o.baseline}: ${s.regressions.length} comparisons, ${failed.length} regressed`);
+            console.log(
+              s.regressions.length
+                ? `\nbaseline ${o.baseline}: ${s.regressions.length} comparisons, ${failed.length} regressed`
+                : `\nbaseline ${o.baseline}: nothing compared (no scenario that ran ok there is in this run)`,
+            );
             if (failed.length) console.log(textTable(REGRESSION_HEAD, failed.map(regressionRow)));
           }
         }
@@ -129,6 +133,7 @@ export function registerReport(program: Command): void {
     .action(async (dirs: string[], o: { out?: string; force?: boolean }) => {
       const { compareRuns } = await import('../report/compare.js');
       const s = await compareRuns(dirs, { out: o.out, force: o.force });
+      for (const w of s.warnings) console.error(`warning: ${w}`);
       for (const m of s.mismatches) console.log(`warning (--force): ${m}`);
       console.log(`compared ${s.runs.length} runs (${s.common} common scenarios): ${s.runs.join(' | ')}`);
       console.log(

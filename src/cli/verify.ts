@@ -26,7 +26,7 @@ export function registerVerify(program: Command): void {
       `torch: ${TORCH_DTYPES.join(' | ')} (default fp32; tolerance 1e-4 fp32, 1e-2 tf32, 5e-2 bf16)`,
     )
     .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else .venv, else python3)')
-    .option('--seed <n>', 'tfjs: seed of the random inputs', '1')
+    .option('--seed <n>', 'seed of the random inputs', '1')
     .option('--json', 'print JSON rows')
     .action(async (opts: VerifyOptions) => {
       const choice = chooseEngine(opts);
@@ -39,17 +39,18 @@ export function registerVerify(program: Command): void {
         const { selectTorch } = await import('../engine/torch.js');
         const { runTorchVerify, TORCH_TOLERANCE } = await import('../losses/verify-torch.js');
         const ready = await selectTorch(choice);
-        rows = await runTorchVerify(ready.python, ready.name, ready.dtype);
+        rows = await runTorchVerify(ready.python, ready.name, ready.dtype, seed);
         json = {
           engine: 'torch',
           device: ready.name,
           dtype: ready.dtype,
+          seed,
           device_name: ready.deviceName,
           torch: ready.info.torch_version,
           rows,
         };
         header = [
-          `engine torch ${ready.info.torch_version} (${ready.pythonPath}) on ${ready.deviceName}, ${ready.dtype}; lossbench_torch's cases (random, correlated and duplicate rows; strategies at W = 2 on real ranks)`,
+          `engine torch ${ready.info.torch_version} (${ready.pythonPath}) on ${ready.deviceName}, ${ready.dtype}; seed ${seed}; lossbench_torch's cases (random, correlated and duplicate rows; strategies at W = 2 on real ranks)`,
           `max relative error per output against the float64 reference (tolerance ${TORCH_TOLERANCE[ready.dtype]}; norms under 1e-2, scalars under 1, compared absolutely)\n`,
         ];
       } else {

@@ -23,6 +23,13 @@ export function parseSizes(field: string, text: string): number[] {
     const from = positiveInt(field, range[1]);
     const to = positiveInt(field, range[2]);
     if (to < from) throw new UsageError(`${field}: range ${t} runs backwards`);
+    // A range doubles from its start: 3..100 would run 3, 6, …, 96, neither powers of two nor ending at 100.
+    const odd = [from, to].find((v) => !isPowerOfTwo(v));
+    if (odd !== undefined)
+      throw new UsageError(
+        `${field}: a range runs over powers of two (like 256..4096), and ${odd} is not one; ` +
+          `give powers of two, or a list (${from},${2 * from},${4 * from})`,
+      );
     const out: number[] = [];
     for (let v = from; v <= to; v *= 2) out.push(v);
     return out;
@@ -34,6 +41,8 @@ export function parseSizes(field: string, text: string): number[] {
     );
   return parts.map((p) => positiveInt(field, p));
 }
+
+const isPowerOfTwo = (v: number) => v > 0 && 2 ** Math.round(Math.log2(v)) === v;
 
 export function parseList<T extends string>(field: string, text: string, allowed: readonly T[]): T[] {
   return text.split(',').map((s) => oneOf(field, s.trim(), allowed));
@@ -144,7 +153,22 @@ export function loadConfig(path: string): SweepAxes[] {
   const obj = Object.fromEntries(
     Object.entries(readConfig(path)).filter(([k]) => !(ENGINE_KEYS as readonly string[]).includes(k)),
   );
-  if (typeof obj.preset === 'string') return presetSweeps(obj.preset);
+  // A config is one of three shapes; a field beside "preset" or "sweeps" would be ignored: refused instead.
+  for (const whole of ['preset', 'sweeps'] as const) {
+    const beside = Object.keys(obj).filter((k) => k !== whole);
+    if (obj[whole] !== undefined && beside.length)
+      throw new UsageError(
+        `config ${path}: "${whole}" stands alone (with "engine", "device", "dtype"), but the file also has ` +
+          `${beside.map((k) => `"${k}"`).join(', ')}, which would be ignored: ` +
+          (whole === 'preset'
+            ? 'drop them, or give the sweep\'s fields without "preset" (flags such as --batch override a preset)'
+            : 'move them into each sweep of "sweeps"'),
+      );
+  }
+  if (obj.preset !== undefined)
+    return presetSweeps(typeof obj.preset === 'string' ? obj.preset : JSON.stringify(obj.preset));
+  if (obj.sweeps !== undefined && (!Array.isArray(obj.sweeps) || obj.sweeps.length === 0))
+    throw new UsageError(`config ${path}: sweeps must be a non-empty array of sweeps`);
   const sweeps = Array.isArray(obj.sweeps) ? obj.sweeps : [obj];
   return sweeps.map((s, i) => checkAxes(`config ${path}${Array.isArray(obj.sweeps) ? ` sweeps[${i}]` : ''}`, s));
 }
@@ -243,11 +267,34 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
   });
 }
 
+const LOSS_NAME: Record<LossName, string> = { clip: 'CLIP', siglip: 'SigLIP' };
+
+/** Every strategy given applies to some loss of the sweep: one that none has is refused, naming whose it is. */
+function checkStrategies(s: SweepAxes): void {
+  for (const entry of s.strategies) {
+    const [only, name] = entry.includes('/') ? (entry.split('/') as [string, string]) : [null, entry];
+    const losses = s.losses.filter((l) => (only === null || only === l) && hasStrategy(l, name));
+    if (losses.length) continue;
+    const owners = LOSSES.filter((l) => (only === null || only === l) && hasStrategy(l, name));
+    const whose = owners.map((l) => `${LOSS_NAME[l]}'s`).join(' and ');
+    const theirs = s.losses.map((l) => `${LOSS_NAME[l]}'s are ${STRATEGIES[l].join(', ')}`).join('; ');
+    throw new UsageError(
+      `strategy: ${entry} is ${whose} strategy, and this sweep's losses are ${s.losses.join(', ')}: ${theirs}`,
+    );
+  }
+}
+
 export function buildScenarios(f: SweepFlags, defaultPreset: string): ScenarioSpec[] {
   const dropped: string[] = [];
-  const specs = dedupe(sweepsFromFlags(f, defaultPreset).flatMap((s) => expand(s, f.link, 1, dropped)));
-  if (specs.length === 0 && dropped.length)
-    throw new UsageError(`${dropped[0]}: no scenarios left (give --local-batch, or N a multiple of W)`);
+  const sweeps = sweepsFromFlags(f, defaultPreset);
+  sweeps.forEach(checkStrategies);
+  const specs = dedupe(sweeps.flatMap((s) => expand(s, f.link, 1, dropped)));
+  // N = W·b needs N a multiple of each W: a W that N does not divide is refused, never dropped unsaid.
+  if (dropped.length)
+    throw new UsageError(
+      `${dropped[0]}: a global batch is split evenly over W devices; give N a multiple of every W, ` +
+        'or --local-batch b (N = W·b)',
+    );
   if (specs.length === 0)
     throw new UsageError('no scenarios: the losses, strategies and batch sizes given select nothing');
   return specs;

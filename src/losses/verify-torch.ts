@@ -52,8 +52,14 @@ export function toVerifyRow(l: TorchVerifyLine): VerifyRow {
 }
 
 /** Runs the engine's verify; an Error when it printed no row (it could not run at all). */
-export async function runTorchVerify(python: string, device: TorchDevice, dtype: TorchDtype): Promise<VerifyRow[]> {
-  const r = await runTorchCommand(python, ['verify', '--device', device, '--dtype', dtype], 900_000);
+export async function runTorchVerify(
+  python: string,
+  device: TorchDevice,
+  dtype: TorchDtype,
+  seed = 1,
+): Promise<VerifyRow[]> {
+  const args = ['verify', '--device', device, '--dtype', dtype, '--seed', String(seed)];
+  const r = await runTorchCommand(python, args, 900_000);
   const rows = r.stdout
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))

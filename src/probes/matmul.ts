@@ -1,8 +1,11 @@
 // The backend's own ceiling: a plain N×D by D×N matMul, timed like a loss step (synchronised on the
 // device queue, never reading the N×N result back: that would time the copy to the host instead).
+import os from 'node:os';
 import { tf } from '../engine/tf.js';
 import type { BackendReady } from '../engine/backend.js';
 import { timeStep, type StepTiming } from './timing.js';
+import { formatBytes } from '../util/format.js';
+import { UsageError } from '../util/errors.js';
 
 export interface MatmulCeiling {
   n: number;
@@ -13,11 +16,33 @@ export interface MatmulCeiling {
   note: string;
 }
 
-/** Largest power of two ≤ want whose N×N float32 output fits one buffer binding of the backend. */
+/** `want` when its N×N float32 output fits one buffer binding, else the largest power of two below it that does. */
 export function largestBindableN(want: number, maxTensorBytes: number | null): number {
-  let n = want;
-  while (maxTensorBytes !== null && n * n * 4 > maxTensorBytes && n > 1) n /= 2;
+  if (maxTensorBytes === null || want * want * 4 <= maxTensorBytes) return want;
+  let n = 2 ** Math.floor(Math.log2(want));
+  while (n > 1 && n * n * 4 > maxTensorBytes) n /= 2;
   return n;
+}
+
+/**
+ * The matMul must fit: its N×N output one buffer binding (a given N that does not is refused, naming the
+ * largest power of two that does; the default N is lowered to it), and all three tensors the memory here.
+ */
+export function checkCeilingSize(n: number, dim: number, ready: BackendReady, given: boolean): void {
+  const fits = largestBindableN(n, ready.maxTensorBytes);
+  const out = formatBytes(4 * n * n);
+  if (given && fits !== n)
+    throw new UsageError(
+      `batch: the ${n}×${n} float32 output (${out}) exceeds the largest tensor ${ready.name} can hold ` +
+        `(${formatBytes(ready.maxTensorBytes)}); the largest power of two that fits is ${fits}: give --batch ${fits} or less`,
+    );
+  const total = 4 * (fits * fits + 2 * fits * dim);
+  const memory = Math.min(os.totalmem(), ready.name === 'wasm' ? 4 * 2 ** 30 : Infinity);
+  if (total > memory)
+    throw new UsageError(
+      `batch: a ${fits}×${dim} by ${dim}×${fits} matMul needs ${formatBytes(total)}, more than the ` +
+        `${formatBytes(memory)} ${ready.name === 'wasm' ? 'wasm32 can address' : 'of RAM here'}; give a smaller --batch or --dim`,
+    );
 }
 
 export async function matmulCeiling(

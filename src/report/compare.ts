@@ -30,6 +30,8 @@ export interface CompareSummary {
   common: number;
   /** Mismatches found (empty when the settings match); with --force they are listed in compare.md. */
   mismatches: string[];
+  /** What a reader should know about the runs read, e.g. a torn last line that was left out. */
+  warnings: string[];
 }
 
 /** Scenario key without D and c, so settings can be compared for "the same scenario". */
@@ -106,6 +108,11 @@ function timestamp(): string {
 export async function compareRuns(dirs: readonly string[], opts: CompareOptions = {}): Promise<CompareSummary> {
   if (dirs.length < 2) throw new UsageError('compare needs at least two results folders');
   const runs = dirs.map(loadRun);
+  const empty = runs.find((r) => r.rows.length === 0);
+  if (empty)
+    throw new UsageError(
+      `${empty.dir} has no scenario in results.jsonl (an empty run): nothing to compare; run its sweep or leave it out`,
+    );
   const names = uniqueNames(runs, runName);
   const short = uniqueNames(runs, shortRunName);
   const named = runs.map((r, i) => ({ name: names[i]!, rows: r.rows.map((x) => ({ ...x, run: names[i]! })) as Row[] }));
@@ -153,6 +160,8 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
       ),
     },
   ];
+  if (runs.some((r) => r.warnings.length))
+    blocks.push({ kind: 'list', items: runs.flatMap((r) => r.warnings.map((w) => `Warning: ${w}`)) });
   if (mismatches.length)
     blocks.push({
       kind: 'p',
@@ -190,5 +199,6 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
     files: { csv, markdown, html, charts: charts.flatMap((c) => [c.pngPath, c.svgPath]) },
     common,
     mismatches,
+    warnings: runs.flatMap((r) => r.warnings),
   };
 }

@@ -14,7 +14,8 @@ import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
 import { answers as makeAnswers, type Answer } from './answers/index.js';
 import { formatBytes } from '../util/format.js';
-import { loadRun, runName, type LoadedRun } from '../results/load.js';
+import { engineLabel, loadRun, runName, type LoadedRun } from '../results/load.js';
+import { UsageError } from '../util/errors.js';
 import { distinct, isOk } from './series.js';
 import {
   CHECK_HEAD,
@@ -127,10 +128,24 @@ function answerBlocks(answers: readonly Answer[]): Block[] {
   return blocks;
 }
 
+/**
+ * A regression check sets a run against a baseline measured the same way: another engine, backend or
+ * dtype measures different things under the same scenario ids (compare sets such runs side by side).
+ */
+function sameMeasurement(run: LoadedRun, baseline: LoadedRun): void {
+  const [mine, theirs] = [engineLabel(run), engineLabel(baseline)];
+  if (mine !== theirs)
+    throw new UsageError(
+      `baseline: ${baseline.dir} was measured with ${theirs} and ${run.dir} with ${mine}; a regression check ` +
+        'needs a baseline of the same engine, backend and dtype (lossbench compare sets different ones side by side)',
+    );
+}
+
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportSummary> {
   const run = loadRun(dir);
   const rows = run.rows;
   const baseline = opts.baseline ? loadRun(opts.baseline) : null;
+  if (baseline) sameMeasurement(run, baseline);
   const checks = scalingChecks(rows);
   const regressions = baseline ? regressionChecks(rows, baseline.rows, opts) : [];
   const found = makeFindings(rows);
@@ -211,6 +226,9 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     warnings: [
       ...run.warnings,
       ...(baseline?.warnings ?? []).map((w) => `baseline: ${w}`),
+      ...(baseline && !regressions.length
+        ? [`baseline ${baseline.dir}: nothing compared (no common scenario ok)`]
+        : []),
       ...answered.filter((a) => a.data.error !== undefined).map((a) => `answer not worked out: ${a.question}`),
     ],
     failedChecks: checks.filter((c) => c.verdict === 'FAIL').length,

@@ -19,6 +19,12 @@ def _sizes(text: str) -> List[int]:
     return sizes
 
 
+def _seed(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python3 -m lossbench_torch", description="lossbench's PyTorch engine")
     sub = p.add_subparsers(dest="command", required=True)
@@ -27,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="every loss × impl × strategy against the float64 reference")
     v.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     v.add_argument("--dtype", choices=("fp32", "tf32", "bf16"), default="fp32")
+    v.add_argument("--seed", type=_seed, default=1, help="seed of the random inputs (default 1)")
     lp = sub.add_parser("linkprobe", help="all-gather and send/recv bandwidth between W ranks")
     lp.add_argument("--world", type=int, required=True)
     lp.add_argument("--bytes", type=_sizes, required=True, help="message sizes, e.g. 4096,1048576")
@@ -62,7 +69,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "verify":
             from .commands.verify import main as verify_main
 
-            return verify_main(args.device, args.dtype)
+            return verify_main(args.device, args.dtype, args.seed)
         if args.command == "linkprobe":
             from .commands.linkprobe import main as probe_main
 

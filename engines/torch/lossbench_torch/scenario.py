@@ -2,7 +2,6 @@
 (rank 0 writes the report). Imported by worker.py once the job has been parsed."""
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, Dict, List
 
@@ -12,6 +11,7 @@ from . import precision
 from .distributed import group
 from .distributed.comm import Comm
 from .distributed.launch import launch
+from .env import positive_seconds
 from .measure.aggregate import aggregate
 from .measure.device import device_name, resolve
 from .measure.memory import host_rss_peak_bytes
@@ -23,7 +23,7 @@ RANK_TIMEOUT_S = 7 * 24 * 3600.0  # the runner owns the scenario timeout (it kil
 
 
 def _dist_timeout_s() -> float:
-    return float(os.environ.get("LOSSBENCH_DIST_TIMEOUT_S", group.DEFAULT_TIMEOUT_S))
+    return positive_seconds("LOSSBENCH_DIST_TIMEOUT_S", group.DEFAULT_TIMEOUT_S)
 
 
 def run_job(job: Job) -> Dict[str, Any]:
