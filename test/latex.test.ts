@@ -69,12 +69,16 @@ test('writeReport --latex: tables, figures and one-column vector PDFs with embed
     'comm-vs-w.pdf',
   ])
     assert.ok(existsSync(join(latex, f)), f);
-  assert.equal(s.files.latex.length, 5 + 5);
+  assert.equal(
+    s.files.latex.length,
+    5 + s.files.charts.length / 2,
+    'tables, figures.tex, preview.tex and a PDF per chart',
+  );
   const results = readFileSync(join(latex, 'results.tex'), 'utf8');
   assert.match(results, /% needs \\usepackage\{booktabs\}/);
   assert.match(results, /\\toprule[\s\S]*\\midrule[\s\S]*\\bottomrule/);
-  assert.match(results, /^ {4}clip naive single & 256 & 1 & 256 & --- & ok & /m, 'a naive row has no tile width');
-  assert.match(results, /^ {4}clip chunked single & 256 & 1 & 256 & 128 & ok & /m);
+  assert.match(results, /^ {4}clip naive single & 256 & 1 & --- & ok & /m, 'a naive row has no tile width');
+  assert.match(results, /^ {4}clip chunked single & 256 & 1 & 128 & ok & /m);
   assert.match(
     readFileSync(join(latex, 'answers.tex'), 'utf8'),
     /Is SigLIP's memory O\(N\) and CLIP's O\(N\$\^\{2\}\$\)\? & No: naive SigLIP/,
@@ -101,11 +105,22 @@ test('writeReport --latex: tables, figures and one-column vector PDFs with embed
   }
 });
 
-test('preview.tex compiles with pdflatex (where TeX is installed)', async (t) => {
-  if (!has('pdflatex')) return t.skip('pdflatex not installed (apt-get install texlive-latex-recommended)');
-  const dir = join(mkdtempSync(join(tmpdir(), 'lossbench-latex-')), 'runA');
-  cpSync(join(FIX, 'runA'), dir, { recursive: true });
-  await writeReport(dir, { latex: true });
+test('preview.tex compiles with pdflatex into two columns, each figure one column wide (where TeX is installed)', async (t) => {
+  if (!has('pdflatex')) {
+    if (process.env.CI === 'true') assert.fail('pdflatex not found in CI: .ci/run installs it');
+    return t.skip('pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended)');
+  }
+  // The default sweep's figures: one device and W devices.
+  const dir = join(mkdtempSync(join(tmpdir(), 'lossbench-latex-')), 'quick-wasm');
+  cpSync(join(FIX, 'quick-wasm'), dir, { recursive: true });
+  const s = await writeReport(dir, { latex: true });
+  const figures = readFileSync(join(dir, 'latex', 'figures.tex'), 'utf8');
+  assert.match(readFileSync(join(dir, 'latex', 'preview.tex'), 'utf8'), /\\documentclass\[twocolumn\]/);
+  assert.doesNotMatch(figures, /figure\*/, 'no figure spans both columns');
+  assert.equal(
+    figures.match(/\\includegraphics\[width=\\columnwidth\]/g)?.length,
+    s.files.latex.filter((f) => f.endsWith('.pdf')).length,
+  );
   const r = spawnSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'preview.tex'], {
     cwd: join(dir, 'latex'),
     encoding: 'utf8',
@@ -125,4 +140,13 @@ test('preview.tex compiles with pdflatex (where TeX is installed)', async (t) =>
     /Overfull \\hbox \((\d{2,}|[3-9])\.\d+pt/,
     'no table overruns the page by more than 2pt',
   );
+  assert.doesNotMatch(r.stdout, /Float too large/, 'every figure fits its column and page');
+  const column = /lossbench: column ([\d.]+)pt/.exec(r.stdout);
+  assert.ok(column, 'preview.tex reports its column width');
+  for (const f of s.files.latex.filter((p) => p.endsWith('.pdf'))) {
+    const box = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(readFileSync(f).toString('latin1'))!;
+    // PDF points are 72 to the inch, TeX points 72.27: the figure is drawn at most one column wide.
+    assert.ok(Number(box[1]) * (72.27 / 72) <= Number(column[1]) + 0.5, `${f}: ${box[1]}bp > ${column[1]}pt`);
+    assert.ok(Number(box[2]) < 7 * 72, `${f}: ${box[2]}bp tall, under 7 in`);
+  }
 });

@@ -8,8 +8,8 @@ import { loadImage } from '@napi-rs/canvas';
 import { UsageError } from '../src/util/errors.js';
 import { fitLogLog } from '../src/report/slope.js';
 import { scalingChecks, regressionChecks } from '../src/report/checks.js';
-import { memoryVsNChart, timeVsNChart, buildCharts, type ChartPoint } from '../src/report/charts.js';
-import { renderPng, renderSvg } from '../src/report/render.js';
+import { memoryVsNChart, timeVsNChart, buildCharts, type ChartPoint, type ChartSpec } from '../src/report/charts.js';
+import { renderPng, renderSvg, SCREEN } from '../src/report/render.js';
 import { writeReport } from '../src/report/index.js';
 import { main } from '../src/cli.js';
 import { compareRuns } from '../src/report/compare.js';
@@ -178,32 +178,39 @@ test('report prints the torn-line warning on stderr, not in the summary', async 
   assert.match(json.err, /torn last line/);
 });
 
-test('chart configuration: series per loss×impl with slopes, guides, not-run markers, error bars', () => {
+const datasetsOf = (spec: ChartSpec | null) => spec!.panels.flatMap((p) => p.config.data.datasets);
+const labelsOf = (spec: ChartSpec | null) => spec!.legend.map((l) => l.label);
+
+test('chart configuration: a panel per loss, a line per impl, guides, not-run markers at the top, error bars', () => {
   const run = loadRun(join(FIX, 'runA'));
-  const mem = memoryVsNChart(run.rows);
-  const labels = mem.config.data.datasets.map((d) => String(d.label));
-  for (const s of ['clip naive', 'clip chunked', 'siglip naive', 'siglip chunked'])
-    assert.ok(
-      labels.some((l) => l.startsWith(`${s} (slope `)),
-      `${s} in ${labels}`,
-    );
-  assert.match(
-    labels.find((l) => l.startsWith('clip naive'))!,
-    /slope 1\.\d\d\)/,
+  const mem = memoryVsNChart(run.rows)!;
+  assert.deepEqual(
+    mem.panels.map((p) => p.title),
+    ['CLIP', 'SigLIP'],
   );
-  assert.ok(labels.includes('O(N) guide') && labels.includes('O(N²) guide'));
-  const notRun = mem.config.data.datasets.find((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot')!;
-  assert.ok(notRun, 'not-run markers present');
-  const pts = notRun.data as ChartPoint[];
+  for (const p of mem.panels)
+    assert.deepEqual(
+      p.config.data.datasets.filter((d) => (d as { pointRadius?: number }).pointRadius === 5).map((d) => d.label),
+      ['naive', 'chunked'],
+    );
+  const labels = labelsOf(mem);
+  assert.ok(labels.includes('O(N) guide') && labels.includes('O(N²) guide'), labels.join(', '));
+  const notRun = datasetsOf(mem).filter((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot');
+  const pts = notRun.flatMap((d) => d.data as ChartPoint[]);
   assert.deepEqual(pts.map((p) => [p.x, p.status]).sort(), [
     [8192, 'oom'],
     [8192, 'skipped'],
   ]);
+  const yMax = (mem.panels[0]!.config.options as { scales: { y: { max: number } } }).scales.y.max;
   assert.ok(
-    pts.every((p) => p.y > 0),
-    'marked at the predicted bytes',
+    pts.every((p) => p.y === yMax),
+    'marked at the top of the axis',
   );
-  const opts = mem.config.options as {
+  assert.ok(
+    pts.every((p) => /^(oom|skipped): \d.* predicted$/.test(p.note ?? '')),
+    `the predicted peak named: ${pts.map((p) => p.note)}`,
+  );
+  const opts = mem.panels[0]!.config.options as {
     scales: { x: { type: string }; y: { type: string } };
     animation: boolean;
     responsive: boolean;
@@ -212,8 +219,8 @@ test('chart configuration: series per loss×impl with slopes, guides, not-run ma
   assert.equal(opts.scales.y.type, 'logarithmic');
   assert.equal(opts.animation, false);
   assert.equal(opts.responsive, false);
-  const time = timeVsNChart(run.rows);
-  const p0 = time.config.data.datasets[0]!.data[0] as ChartPoint;
+  const time = timeVsNChart(run.rows)!;
+  const p0 = time.panels[0]!.config.data.datasets[0]!.data[0] as ChartPoint;
   assert.ok(p0.yMin! < p0.y && p0.y < p0.yMax!, 'p10–p90 spread carried');
   assert.deepEqual(
     buildCharts(run.rows).map((c) => c.name),
@@ -225,14 +232,14 @@ test('chart configuration: series per loss×impl with slopes, guides, not-run ma
   );
 });
 
-test('charts render as PNG (decodable, expected width) and SVG', async () => {
-  const cfg = memoryVsNChart(loadRun(join(FIX, 'runA')).rows).config;
-  const png = renderPng(cfg, 640, 400);
+test('charts render as PNG (decodable, the screen width) and SVG', async () => {
+  const spec = memoryVsNChart(loadRun(join(FIX, 'runA')).rows)!;
+  const png = renderPng(spec);
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const img = await loadImage(png);
-  assert.equal(img.width, 640);
-  assert.equal(img.height, 400);
-  const svg = renderSvg(cfg, 640, 400);
+  assert.equal(img.width, SCREEN.width);
+  assert.ok(img.height > 300 && img.height < 1200, `height ${img.height}`);
+  const svg = renderSvg(spec);
   assert.match(svg, /^(<\?xml[^>]*\?>\s*)?<svg[\s>]/);
   assert.match(svg, /<\/svg>\s*$/);
   assert.ok(svg.includes('<path'), 'svg has drawn content');
@@ -343,10 +350,10 @@ test('byte formatting', () => {
 test('measured-vs-predicted marks each not-run scenario at its own predicted x', async () => {
   const { measuredVsPredictedChart } = await import('../src/report/charts.js');
   const rows = loadRun(join(FIX, 'runA')).rows;
-  const ds = measuredVsPredictedChart(rows).config.data.datasets.find(
-    (d) => (d as { pointStyle?: string }).pointStyle === 'crossRot',
-  )!;
-  const xs = (ds.data as ChartPoint[]).map((p) => p.x).sort();
+  const xs = datasetsOf(measuredVsPredictedChart(rows))
+    .filter((d) => (d as { pointStyle?: string }).pointStyle === 'crossRot')
+    .flatMap((d) => (d.data as ChartPoint[]).map((p) => p.x))
+    .sort();
   const want = rows
     .filter((r) => r.status !== 'ok')
     .map((r) => r.predicted_peak_bytes!)
@@ -372,15 +379,9 @@ test('naive rows show no tile width: results table, checks, legends, CSV (the JS
     checks.map((k) => k.series).join('\n'),
   );
   assert.ok(checks.some((k) => k.series === 'clip chunked single, D=64, c=64, W=1'));
-  const labels = memoryVsNChart(rows).config.data.datasets.map((d) => String(d.label));
-  assert.ok(
-    labels.some((l) => l.startsWith('clip naive (slope')),
-    labels.join('\n'),
-  );
-  assert.ok(
-    labels.some((l) => l.startsWith('clip chunked c=128')),
-    labels.join('\n'),
-  );
+  const labels = labelsOf(memoryVsNChart(rows));
+  assert.ok(labels.includes('naive'), labels.join('\n'));
+  assert.ok(labels.includes('chunked c=128'), labels.join('\n'));
   assert.ok(!labels.some((l) => /naive c=/.test(l)), labels.join('\n'));
   assert.doesNotMatch(summaryTable(rows.slice(0, 1)), /4096/);
   const dir = tmp();

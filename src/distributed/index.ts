@@ -27,12 +27,13 @@ function runStep(
   spec: DistributedSpec,
   inputs: LossInputs,
   measuring: boolean,
-): { out: DistributedResult; busiestPeakBytes: number } {
+  timed = false,
+): { out: DistributedResult; busiestPeakBytes: number; busiestComputeMs: number } {
   const n = inputs.x.shape[0];
   const W = spec.world;
   if (!Number.isInteger(W) || W < 1 || n % W !== 0) throw new RangeError(`N = ${n} is not a multiple of world ${W}`);
   const b = n / W;
-  const world = new World(W, measuring);
+  const world = new World(W, measuring, timed);
   try {
     const shards = world.devices.map((dev, k) => {
       const [x, y] = dev.compute(() => [
@@ -46,6 +47,7 @@ function runStep(
     return {
       out: { ...result, ledger: world.ledger.busiest(), perDevice: world.ledger.perDevice() },
       busiestPeakBytes: world.busiestPeakBytes(),
+      busiestComputeMs: world.busiestComputeMs(),
     };
   } finally {
     world.dispose();
@@ -101,4 +103,21 @@ export async function measureDistributed(
   // one device: the whole step is its local computation
   const peak = run === 'one-device' ? info.peakBytes - before : busiestPeakBytes;
   return { result, ledger, busiestDevicePeakBytes: peak };
+}
+
+/**
+ * The busiest device's compute time in one step (ms): the wall time of each simulated device's local
+ * computations, added up per device, the largest. Collectives (counted copies) are not in it; they are
+ * modelled (comm_ms_modelled). Meaningful only on backends whose kernels run as they are called (the
+ * caller's job: cpu, wasm, tensorflow). Null for a strategy that runs on one device.
+ */
+export function timeDevices(
+  spec: DistributedSpec,
+  inputs: LossInputs,
+): { result: StepResult; computeMs: number } | null {
+  const { run } = strategyOf(spec.loss, spec.strategy);
+  if (run === 'one-device') return null;
+  const { out, busiestComputeMs } = runStep(run, spec, inputs, false, true);
+  const { ledger: _l, perDevice: _p, ...result } = out;
+  return { result, computeMs: busiestComputeMs };
 }

@@ -11,10 +11,13 @@ export class SimDevice {
   private heldBytes = 0;
   /** Largest (held bytes + transient bytes of a local computation) seen so far. */
   peakBytes = 0;
+  /** Wall time of this device's local computations so far (ms); counted only when the world is timed. */
+  computeMs = 0;
 
   constructor(
     readonly rank: number,
     private readonly measuring: boolean,
+    private readonly timed = false,
   ) {}
 
   /** Takes ownership of tensors: they count towards this device's memory until dropped. */
@@ -56,7 +59,9 @@ export class SimDevice {
     const profiling = this.measuring && state.profiling;
     const before = state.numBytes;
     const k0 = profiling ? state.activeProfile.kernels.length : 0;
+    const t0 = this.timed ? performance.now() : 0;
     const out = tf.tidy(fn);
+    if (this.timed) this.computeMs += performance.now() - t0;
     if (profiling) {
       let peak = state.numBytes - before;
       const kernels = state.activeProfile.kernels;
@@ -77,17 +82,28 @@ export class World {
   readonly devices: SimDevice[];
   readonly ledger: Ledger;
 
+  /**
+   * timed: each device adds up the wall time of its local computations (SimDevice.computeMs). That is its
+   * compute time only where kernels run as they are called (cpu, wasm, tensorflow); on an asynchronous
+   * backend (webgpu) it would be the time to enqueue them, so the caller times only synchronous ones.
+   */
   constructor(
     readonly size: number,
     measuring = false,
+    timed = false,
   ) {
-    this.devices = Array.from({ length: size }, (_, k) => new SimDevice(k, measuring));
+    this.devices = Array.from({ length: size }, (_, k) => new SimDevice(k, measuring, timed));
     this.ledger = new Ledger(size);
   }
 
   /** Ring neighbours: the device `step` places to the right (negative: to the left). */
   neighbour(k: number, step: number): number {
     return (((k + step) % this.size) + this.size) % this.size;
+  }
+
+  /** The largest compute time of any one device in this world (ms): the busiest device's share of a step. */
+  busiestComputeMs(): number {
+    return Math.max(...this.devices.map((d) => d.computeMs));
   }
 
   busiestPeakBytes(): number {

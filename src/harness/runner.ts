@@ -109,6 +109,7 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
     dist_backend: spec.world === 1 ? 'none' : torch ? (backend.name === 'cuda' ? 'nccl' : 'gloo') : 'simulated',
     comm_ms_measured: null,
     memory_probe: torch ? '' : TFJS_MEMORY_PROBE,
+    device_compute_ms: null,
   };
 }
 
@@ -169,6 +170,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
       comm_ms_measured: r.comm_ms_measured ?? null,
       dist_backend: r.dist_backend ?? row.dist_backend,
       memory_probe: r.memory_probe || row.memory_probe,
+      device_compute_ms: r.device_compute_ms ?? null,
     });
     return finish(r.status, withRank(r));
   }

@@ -9,7 +9,7 @@ import { deviceInputs, disposeInputs, toTensors } from '../losses/inputs.js';
 import { readInputsFile } from '../losses/inputs-file.js';
 import type { LossInputs, StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
-import { timeStep } from '../probes/timing.js';
+import { quantile, timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
 import {
   FAULT_ENV,
@@ -46,6 +46,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     comm_bytes_sent: null,
     comm_bytes_received: null,
     comm_rounds: null,
+    device_compute_ms: null,
     host_rss_peak_bytes: 0,
   };
   let inputs: LossInputs | null = null;
@@ -59,6 +60,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     const inp = inputs;
     let step: () => Ledgered;
     let measurePeak: () => Promise<number>;
+    let timeDevices: (() => number | null) | null = null;
     if (spec.strategy === 'single') {
       const f = lossStep(spec.loss, spec.impl, spec.chunk);
       step = () => f(inp);
@@ -76,6 +78,12 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
         tf.dispose(outputsOf(m.result));
         return m.busiestDevicePeakBytes;
       };
+      if (SYNCHRONOUS.includes(ready.name))
+        timeDevices = () => {
+          const t = dist.timeDevices(ds, inp);
+          if (t) tf.dispose(outputsOf(t.result));
+          return t?.computeMs ?? null;
+        };
     }
 
     // First step: the loss value, the ledger, and a NaN check over every output (NaN never passes).
@@ -110,6 +118,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     report.step_ms_p10 = timing.p10Ms;
     report.step_ms_p90 = timing.p90Ms;
     report.step_samples = timing.samples;
+    if (timeDevices) report.device_compute_ms = medianOf(spec.samples, timeDevices);
     report.status = 'ok';
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
@@ -120,6 +129,26 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     report.host_rss_peak_bytes = process.resourceUsage().maxRSS * 1024;
   }
   return report;
+}
+
+/**
+ * Backends whose kernels run as they are called, so the wall time around a simulated device's local
+ * computation is its compute time (on webgpu it would be the time to enqueue them).
+ */
+const SYNCHRONOUS: string[] = ['cpu', 'wasm', 'tensorflow'];
+
+/** The median of `count` (at least 3) calls of `f`; null if any returns null. */
+function medianOf(count: number, f: () => number | null): number | null {
+  const xs: number[] = [];
+  for (let i = 0; i < Math.max(3, count); i++) {
+    const v = f();
+    if (v === null) return null;
+    xs.push(v);
+  }
+  return quantile(
+    xs.sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /**

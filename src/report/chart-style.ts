@@ -1,7 +1,10 @@
 // Look of the charts: print-readable fonts and lines, colour-blind-safe palette, one dash per impl,
 // and the tick makers for log axes (powers of two for N and bytes, 1-2-5 for times and rates).
 import type { Chart, Plugin, Scale } from 'chart.js';
-import { formatBytes, formatMs, formatSi } from '../util/format.js';
+import { formatBytesTick, formatMsTick, formatSiTick } from '../util/format.js';
+import { linear125, pow2Ticks, thin, ticks125 } from './ticks.js';
+
+export { pow2Ticks, ticks125 } from './ticks.js';
 
 export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 760;
@@ -24,8 +27,17 @@ export const PALETTE = [
   '#7F7F7F',
 ];
 
-export const IMPL_DASH: Record<string, number[]> = { naive: [], chunked: [12, 6] };
+export const IMPL_DASH: Record<string, number[]> = {
+  naive: [],
+  chunked: [12, 6],
+  openclip: [3, 4],
+  infcl: [14, 4, 3, 4],
+  'siglip-kernel': [6, 3],
+  memeff: [2, 2],
+};
 export const LOSS_POINT: Record<string, 'circle' | 'triangle' | 'rect'> = { clip: 'circle', siglip: 'triangle' };
+/** Markers by series (colour) index within a figure, so that series stay apart in greyscale too. */
+export const SERIES_POINTS = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'cross'] as const;
 /** Marker of a scenario that did not run ok (oom, limit, skipped, error, timeout). */
 export const NOT_RUN_POINT = 'crossRot';
 export const GUIDE_COLOUR = '#888888';
@@ -91,46 +103,37 @@ export const errorBars: Plugin = {
   },
 };
 
-export function pow2Ticks(min: number, max: number, maxCount = 10): number[] {
-  const lo = Math.ceil(Math.log2(min));
-  const hi = Math.floor(Math.log2(max));
-  const step = Math.max(1, Math.ceil((hi - lo + 1) / maxCount));
-  const out: number[] = [];
-  for (let e = lo; e <= hi; e += step) out.push(2 ** e);
-  return out;
-}
+export type AxisKind = 'batch' | 'bytes' | 'ms' | 'flops' | 'world' | 'bytes-linear' | 'linear';
 
-export function ticks125(min: number, max: number, maxCount = 12): number[] {
-  const lo = Math.floor(Math.log10(min));
-  const hi = Math.ceil(Math.log10(max));
-  const all: number[] = [];
-  for (let e = lo; e <= hi; e++) for (const m of [1, 2, 5]) all.push(m * 10 ** e);
-  const within = (xs: number[]) => xs.filter((v) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9));
-  const inRange = within(all);
-  if (inRange.length > maxCount) return inRange.filter((v) => Math.abs(Math.log10(v) % 1) < 1e-9);
-  if (inRange.length >= 3) return inRange;
-  // A narrow range (less than a decade): every 1..9 × 10^k, thinned to maxCount.
-  const fine: number[] = [];
-  for (let e = lo; e <= hi; e++) for (let m = 1; m <= 9; m++) fine.push(+(m * 10 ** e).toPrecision(6));
-  const f = within(fine);
-  const step = Math.max(1, Math.ceil(f.length / maxCount));
-  return f.filter((_, i) => i % step === 0);
-}
-
-export type AxisKind = 'batch' | 'bytes' | 'ms' | 'flops' | 'world' | 'bytes-linear';
-
+/**
+ * The ticks a scale shows: `values(min, max)`, thinned to every `stride`-th and those above `above` only
+ * (custom scale options that render.ts sets when labels would touch).
+ */
 function setTicks(values: (min: number, max: number) => number[]) {
   return (axis: Scale) => {
-    const v = values(axis.min, axis.max);
-    if (v.length >= 2) axis.ticks = v.map((value) => ({ value }));
+    const o = axis.options as unknown as { stride?: number; above?: number };
+    const stride = Number(o.stride ?? 1);
+    const v = thin(
+      values(axis.min, axis.max).filter((t) => o.above === undefined || t > o.above),
+      stride,
+    );
+    if (v.length >= 2 || (v.length === 1 && stride > 1)) axis.ticks = v.map((value) => ({ value }));
   };
 }
 
 const tickFont = { size: 15, family: FONT_FAMILY };
 const titleFont = { size: 17, weight: 'bold' as const, family: FONT_FAMILY };
 
-/** A chart.js scale for one axis kind, with a unit-carrying title. */
-export function axis(kind: AxisKind, title: string, range?: { min: number; max: number }): Record<string, unknown> {
+/**
+ * A chart.js scale for one axis kind, with a unit-carrying title and round ticks (ticks.ts). `values`:
+ * the tick values of a 'world' axis (the W of the data).
+ */
+export function axis(
+  kind: AxisKind,
+  title: string,
+  range?: { min: number; max: number },
+  values?: readonly number[],
+): Record<string, unknown> {
   const common = {
     title: { display: true, text: title, font: titleFont, color: '#000' },
     grid: { color: '#dddddd' },
@@ -157,33 +160,93 @@ export function axis(kind: AxisKind, title: string, range?: { min: number; max: 
         ...common,
         type: 'logarithmic',
         afterBuildTicks: setTicks((a, b) => pow2Ticks(a, b, 9)),
-        ticks: label(formatBytes),
+        ticks: label(formatBytesTick),
       };
     case 'ms':
       return {
         ...common,
         type: 'logarithmic',
         afterBuildTicks: setTicks((a, b) => ticks125(a, b)),
-        ticks: label(formatMs),
+        ticks: label(formatMsTick),
       };
     case 'flops':
       return {
         ...common,
         type: 'logarithmic',
         afterBuildTicks: setTicks((a, b) => ticks125(a, b)),
-        ticks: label((v) => formatSi(v, 'FLOP/s')),
+        ticks: label((v) => formatSiTick(v, 'FLOP/s')),
       };
-    case 'world':
+    case 'world': {
+      const at = [...new Set(values ?? [])].sort((a, b) => a - b);
       return {
         ...common,
         type: 'linear',
-        ticks: { ...label((v) => (Number.isInteger(v) ? String(v) : '')), stepSize: 1, precision: 0 },
+        afterBuildTicks: setTicks((a, b) => (at.length ? at.filter((w) => w >= a && w <= b) : linear125(a, b, 8))),
+        ticks: label((v) => String(v)),
       };
+    }
     case 'bytes-linear':
-      return { ...common, type: 'linear', beginAtZero: true, ticks: label(formatBytes) };
+      return {
+        ...common,
+        type: 'linear',
+        beginAtZero: true,
+        afterBuildTicks: setTicks((a, b) => linear125(a, b, 6, true)),
+        ticks: label(formatBytesTick),
+      };
+    case 'linear':
+      return {
+        ...common,
+        type: 'linear',
+        beginAtZero: true,
+        afterBuildTicks: setTicks((a, b) => linear125(a, b, 6)),
+        ticks: label((v) => String(v)),
+      };
   }
 }
 
+/** Font of the notes beside not-run markers ("oom: 3.2 GiB predicted"), in canvas units. */
+export const NOTE_FONT_SIZE = 13;
+
+/**
+ * Writes each not-run marker's note (status and predicted value) beside it, below the top of the axis;
+ * notes at the same x are stacked. Left of the marker when it sits in the right half of the plot.
+ */
+export const notRunNotes: Plugin = {
+  id: 'notRunNotes',
+  afterDatasetsDraw(chart: Chart) {
+    const ctx = chart.ctx;
+    const area = chart.chartArea;
+    const size = Number((chart.options as { noteFontSize?: number }).noteFontSize ?? NOTE_FONT_SIZE);
+    const stacked = new Map<number, number>();
+    chart.data.datasets.forEach((ds, i) => {
+      const meta = chart.getDatasetMeta(i);
+      (ds.data as unknown[]).forEach((p, j) => {
+        const note = (p as { note?: string }).note;
+        const el = meta.data[j];
+        if (!note || !el) return;
+        const key = Math.round(el.x);
+        const k = stacked.get(key) ?? 0;
+        stacked.set(key, k + 1);
+        const right = el.x > (area.left + area.right) / 2;
+        ctx.save();
+        ctx.font = `${size}px ${FONT_FAMILY}`;
+        ctx.fillStyle = '#000';
+        ctx.textAlign = right ? 'right' : 'left';
+        ctx.textBaseline = 'top';
+        const x = el.x + (right ? -size * 0.7 : size * 0.7);
+        const y = el.y + size * 0.5 + k * size * 1.2;
+        const w = ctx.measureText(note).width;
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+        ctx.fillRect(right ? x - w - 2 : x - 2, y - 1, w + 4, size * 1.15);
+        ctx.fillStyle = '#000';
+        ctx.fillText(note, x, y);
+        ctx.restore();
+      });
+    });
+  },
+};
+
+/** Options of one panel of a figure: its facet's name as title; legend and subtitle belong to the figure. */
 export function baseOptions(
   title: string,
   subtitle: string | null,
@@ -202,8 +265,8 @@ export function baseOptions(
         display: true,
         text: title,
         color: '#000',
-        font: { size: 24, weight: 'bold', family: FONT_FAMILY },
-        padding: { top: 8, bottom: subtitle ? 2 : 12 },
+        font: { size: 18, weight: 'bold', family: FONT_FAMILY },
+        padding: { top: 4, bottom: subtitle ? 2 : 8 },
       },
       subtitle: {
         display: !!subtitle,
@@ -213,6 +276,7 @@ export function baseOptions(
         padding: { bottom: 10 },
       },
       legend: {
+        display: false,
         position: 'bottom',
         labels: { color: '#000', font: { size: 15, family: FONT_FAMILY }, boxWidth: 48, boxHeight: 2, padding: 14 },
       },

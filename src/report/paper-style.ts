@@ -1,7 +1,8 @@
-// The print look of a chart for a paper: one column wide (3.3 in), text at 7–8 pt, thin lines, no title
-// (the caption carries it). Colours, dashes and markers stay those of chart-style.ts, which are
+// The print look of a figure's panel for a paper: one column wide (3.3 in) for the whole figure, text
+// at 7–8 pt, thin lines, the panel’s facet name as a small title (the caption carries the figure’s).
+// Colours, dashes and markers stay those of chart-style.ts, which are
 // colour-blind safe and, through the dash per impl and the marker per loss, readable in greyscale.
-import type { LineConfig } from './charts.js';
+import type { LineConfig } from './figure.js';
 import { FONT_FAMILY } from './chart-style.js';
 
 /** One column of a two-column paper. */
@@ -10,8 +11,6 @@ export const COLUMN_WIDTH_IN = 3.3;
 export const PAPER_UNITS = 400;
 /** Points per canvas unit: 72 pt to the inch. Text of 13 units is then 7.7 pt. */
 export const PT_PER_UNIT = (COLUMN_WIDTH_IN * 72) / PAPER_UNITS;
-/** Height of the plotting area in canvas units (≈ 1.9 in); axes and legend are added around it. */
-export const PAPER_PLOT_HEIGHT = 230;
 
 const font = (size: number, weight: 'normal' | 'bold' = 'normal') => ({ size, weight, family: FONT_FAMILY });
 
@@ -19,7 +18,7 @@ type Options = Record<string, any>;
 
 /** A long axis title on two lines, its parenthesis (units, scale) on the second: a column is narrow. */
 function twoLines(text: unknown): unknown {
-  if (typeof text !== 'string' || text.length <= 32 || !text.includes(' (')) return text;
+  if (typeof text !== 'string' || text.length <= 24 || !text.includes(' (')) return text;
   const at = text.indexOf(' (');
   return [text.slice(0, at), text.slice(at + 1)];
 }
@@ -28,8 +27,8 @@ function scale(s: Options | undefined): Options | undefined {
   if (!s) return s;
   return {
     ...s,
-    title: { ...s.title, text: twoLines(s.title?.text), font: font(13), padding: 2 },
-    ticks: { ...s.ticks, font: font(12), padding: 2 },
+    title: { ...s.title, text: twoLines(s.title?.text), font: font(12), padding: 1 },
+    ticks: { ...s.ticks, font: font(11.5), padding: 2 },
     border: { ...s.border, width: 1 },
     grid: { ...s.grid, lineWidth: 0.6 },
   };
@@ -41,10 +40,11 @@ export function forPaper(config: LineConfig): LineConfig {
   const plugins = (o.plugins ?? {}) as Options;
   const options: Options = {
     ...o,
-    layout: { padding: { top: 6, right: 14, bottom: 2, left: 2 } },
+    layout: { padding: { top: 2, right: 8, bottom: 2, left: 2 } },
+    noteFontSize: 9,
     plugins: {
       ...plugins,
-      title: { ...plugins.title, display: false },
+      title: { ...plugins.title, font: font(12, 'bold'), padding: { top: 0, bottom: 3 } },
       subtitle: { ...plugins.subtitle, display: false },
       legend: {
         ...plugins.legend,
@@ -52,15 +52,15 @@ export function forPaper(config: LineConfig): LineConfig {
       },
     },
     scales: { x: scale(o.scales?.x), y: scale(o.scales?.y) },
-    elements: { line: { borderWidth: 2, tension: 0 }, point: { radius: 3.5, borderWidth: 1.2 } },
+    elements: { line: { borderWidth: 1.6, tension: 0 }, point: { radius: 3, borderWidth: 1.2 } },
   };
   const datasets = config.data.datasets.map((d) => {
     const x = d as Options;
     const notRun = typeof x.pointRadius === 'number' && x.pointRadius > 5;
     return {
       ...x,
-      ...(x.borderWidth !== undefined ? { borderWidth: Math.min(2, x.borderWidth) } : {}),
-      ...(typeof x.pointRadius === 'number' ? { pointRadius: x.pointRadius === 0 ? 0 : notRun ? 6 : 3.5 } : {}),
+      ...(x.borderWidth !== undefined ? { borderWidth: Math.min(1.6, x.borderWidth) } : {}),
+      ...(typeof x.pointRadius === 'number' ? { pointRadius: x.pointRadius === 0 ? 0 : notRun ? 5 : 3 } : {}),
       ...(x.pointBorderWidth !== undefined ? { pointBorderWidth: 1.6 } : {}),
     } as (typeof config.data.datasets)[number];
   });

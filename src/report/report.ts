@@ -26,6 +26,8 @@ import {
   RESULT_HEAD,
   RESULT_NUMERIC,
   resultRow,
+  simulated,
+  SIMULATED_TIME_NOTE,
 } from './tables.js';
 import { writeCharts } from './write-charts.js';
 import { writeLatex } from './write-latex.js';
@@ -173,7 +175,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     { kind: 'h', level: 2, text: 'Results' },
     {
       kind: 'p',
-      text: `Memory is per device (the busiest one for distributed strategies). Step time is forward + backward. Note: ${MODELLED_NOTE}.`,
+      text: `Memory is per device (the busiest one for distributed strategies). Step time is forward + backward. Note: ${MODELLED_NOTE}. ${rows.some(simulated) ? `${SIMULATED_TIME_NOTE}.` : ''}`.trim(),
     },
     { kind: 'table', head: RESULT_HEAD, rows: rows.map(resultRow), numeric: RESULT_NUMERIC },
   );

@@ -21,6 +21,11 @@ const COLUMNS: Column<ScenarioResult>[] = [
         ? '-'
         : `${formatMs(r.step_ms_median)} (${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)})`,
   },
+  {
+    header: 'compute/dev',
+    align: 'right',
+    cell: (r) => (r.device_compute_ms === null ? '-' : formatMs(r.device_compute_ms)),
+  },
   { header: 'peak tensors', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
   { header: 'predicted', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
   { header: 'device mem', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
@@ -45,6 +50,11 @@ export function summaryTable(rows: ScenarioResult[]): string {
     rows.some((r) => r.comm_ms_measured !== null)
       ? '* comm: "measured" is the wall time in torch.distributed collectives per step (comm_ms_measured); other values are modelled (α + bytes/β per round on the link in the CSV).'
       : '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',
+    ...(rows.some((r) => r.world > 1 && r.dist_backend === 'simulated')
+      ? [
+          '  simulated devices: "step" runs all W devices one after another in one process; "compute/dev" is the busiest device\'s own compute time (measured).',
+        ]
+      : []),
     ...(notes.length ? ['not ok:', ...notes] : []),
   ].join('\n');
 }

@@ -8,11 +8,30 @@ import { displayId, tileWidthCell } from '../results/tile-width.js';
 export const MODELLED_NOTE =
   'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
 
+/** What the time columns of simulated rows hold. */
+export const SIMULATED_TIME_NOTE =
+  'On simulated devices (tfjs, W > 1) the step time is the whole simulated step, all W devices one after another in one process, not one device’s; "compute / device" is the busiest device’s own compute time, measured, and the comm time beside it is modelled';
+
+/** Simulated devices (tfjs, W > 1): the step ran all W devices one after another in one process. */
+export const simulated = (r: Row): boolean => r.world > 1 && r.dist_backend === 'simulated';
+
 export function stepTime(r: Row): string {
   if (r.step_ms_median === null) return '—';
   const spread =
     r.step_ms_p10 !== null && r.step_ms_p90 !== null ? ` [${formatMs(r.step_ms_p10)}–${formatMs(r.step_ms_p90)}]` : '';
-  return formatMs(r.step_ms_median) + spread;
+  return formatMs(r.step_ms_median) + spread + (simulated(r) ? ' (all W in turn)' : '');
+}
+
+/** Communication time: modelled for simulated devices, measured (and its exposed part) on real ranks. */
+function commTime(r: Row): string {
+  if (r.world <= 1) return '—';
+  if (r.comm_ms_measured !== null) {
+    const exposed = (r as Row & { comm_exposed_ms?: number | null }).comm_exposed_ms;
+    return `${formatMs(r.comm_ms_measured)} (measured${typeof exposed === 'number' ? `; ${formatMs(exposed)} exposed` : ''})`;
+  }
+  return r.comm_ms_modelled !== null
+    ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})`
+    : '—';
 }
 
 const RESULT_COLUMNS: Column<Row>[] = [
@@ -24,6 +43,11 @@ const RESULT_COLUMNS: Column<Row>[] = [
   { header: 'c', align: 'right', cell: (r) => tileWidthCell(r) },
   { header: 'status', cell: (r) => (r.status === 'ok' ? 'ok' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`) },
   { header: 'step time median [p10–p90]', align: 'right', cell: stepTime },
+  {
+    header: 'compute / device',
+    align: 'right',
+    cell: (r) => (simulated(r) && r.device_compute_ms !== null ? formatMs(r.device_compute_ms) : '—'),
+  },
   { header: 'peak tensor memory', align: 'right', cell: (r) => formatBytes(r.peak_tensor_bytes) },
   { header: 'predicted peak', align: 'right', cell: (r) => formatBytes(r.predicted_peak_bytes) },
   { header: 'device memory', align: 'right', cell: (r) => formatBytes(r.device_mem_bytes) },
@@ -32,14 +56,7 @@ const RESULT_COLUMNS: Column<Row>[] = [
     align: 'right',
     cell: (r) => (r.world > 1 ? formatBytes(r.comm_bytes_sent) : '—'),
   },
-  {
-    header: 'comm time (modelled)',
-    align: 'right',
-    cell: (r) =>
-      r.world > 1 && r.comm_ms_modelled !== null
-        ? `${formatMs(r.comm_ms_modelled)} (modelled${r.comm_link ? `, ${r.comm_link}` : ''})`
-        : '—',
-  },
+  { header: 'comm time', align: 'right', cell: commTime },
   { header: 'FLOP/s', align: 'right', cell: (r) => formatFlopsPerS(r.achieved_flops_per_s) },
 ];
 

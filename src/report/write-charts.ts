@@ -1,7 +1,7 @@
 // Writes every chart as charts/<name>.png and charts/<name>.svg; returns the PNGs for embedding.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChartSpec } from './charts.js';
+import type { ChartSpec } from './figure.js';
 import { renderPng, renderSvg } from './render.js';
 
 export interface WrittenChart {
@@ -15,11 +15,11 @@ export function writeCharts(dir: string, specs: readonly ChartSpec[]): WrittenCh
   const chartsDir = join(dir, 'charts');
   mkdirSync(chartsDir, { recursive: true });
   return specs.map((spec) => {
-    const png = renderPng(spec.config, undefined, spec.height);
+    const png = renderPng(spec);
     const pngPath = join(chartsDir, `${spec.name}.png`);
     const svgPath = join(chartsDir, `${spec.name}.svg`);
     writeFileSync(pngPath, png);
-    writeFileSync(svgPath, renderSvg(spec.config, undefined, spec.height));
+    writeFileSync(svgPath, renderSvg(spec));
     return { spec, png, pngPath, svgPath };
   });
 }

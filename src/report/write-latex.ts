@@ -5,13 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Answer } from './answers/index.js';
 import type { ScalingCheck } from './checks.js';
-import type { ChartSpec } from './charts.js';
+import type { ChartSpec } from './figure.js';
 import { booktabs, figure } from './latex.js';
-import { forPaper } from './paper-style.js';
 import { renderPdf } from './render.js';
 import type { Row } from './series.js';
 import { distinct } from './series.js';
-import { CHECK_HEAD, checkRow, RESULT_HEAD, resultRow } from './tables.js';
+import { CHECK_HEAD, checkRow, RESULT_HEAD, resultRow, simulated, SIMULATED_TIME_NOTE } from './tables.js';
 import { makeFolder } from '../util/make-folder.js';
 
 export interface LatexInput {
@@ -30,16 +29,13 @@ function resultsTable(rows: readonly Row[]): { head: string[]; rows: string[][];
   const pick: [string, string, string][] = [
     ['scenario', 'scenario', 'l'],
     ['N', 'N', 'r'],
-    ...(distributed
-      ? ([
-          ['W', 'W', 'r'],
-          ['b', 'b', 'r'],
-        ] as [string, string, string][])
-      : []),
+    // b = N/W: a column the page cannot spare once the per-device compute time is beside the step.
+    ...(distributed ? ([['W', 'W', 'r']] as [string, string, string][]) : []),
     ...(distinct(rows.map((r) => r.dim)).length > 1 ? ([['D', 'D', 'r']] as [string, string, string][]) : []),
     ['c', 'c', 'r'],
     ['status', 'status', 'l'],
     ['step time median [p10–p90]', 'step, median [p10–p90]', 'r'],
+    ...(rows.some(simulated) ? ([['compute / device', 'compute / dev.', 'r']] as [string, string, string][]) : []),
     ['peak tensor memory', 'peak memory', 'r'],
     ['predicted peak', 'predicted', 'r'],
     ...(distributed ? ([['comm bytes sent / device', 'sent / device', 'r']] as [string, string, string][]) : []),
@@ -47,9 +43,11 @@ function resultsTable(rows: readonly Row[]): { head: string[]; rows: string[][];
   const at = pick.map(([name]) => RESULT_HEAD.indexOf(name));
   return {
     head: pick.map(([, label]) => label),
-    // The status word only: reasons are sentences, in report.md.
     rows: rows.map((r) =>
-      at.map((i) => resultRow(r)[i]!).map((v, j) => (pick[j]![0] === 'status' ? v.split(':')[0]! : v)),
+      at
+        .map((i) => resultRow(r)[i]!)
+        // The status word only (reasons are sentences, in report.md); the caption says what a simulated step is.
+        .map((v, j) => (pick[j]![0] === 'status' ? v.split(':')[0]! : v.replace(' (all W in turn)', ''))),
     ),
     columns: pick.map(([, , align]) => align),
   };
@@ -75,11 +73,12 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
         ...results,
         wide: true,
         size: '\\footnotesize',
-        colsep: '4pt',
+        colsep: input.rows.some(simulated) ? '3pt' : '4pt',
         label: 'tab:lossbench-results',
         caption:
           `Measured on ${input.runName}. Peak tensor memory per device (the busiest one for distributed ` +
-          'strategies); a step is forward + backward. Naive implementations have no tile width c.',
+          'strategies); a step is forward + backward. Naive implementations have no tile width c.' +
+          (input.rows.some(simulated) ? ` ${SIMULATED_TIME_NOTE}.` : ''),
       }) +
       '\n',
   );
@@ -120,9 +119,8 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
 
   const floats: string[] = [];
   for (const c of input.charts) {
-    write(`${c.name}.pdf`, renderPdf(forPaper(c.config), { title: c.title }));
-    const subtitle = (c.config.options as { plugins?: { subtitle?: { text?: unknown } } }).plugins?.subtitle?.text;
-    const note = typeof subtitle === 'string' && subtitle ? `. ${subtitle[0]!.toUpperCase()}${subtitle.slice(1)}` : '';
+    write(`${c.name}.pdf`, renderPdf(c, { title: c.title }));
+    const note = c.subtitle ? `. ${c.subtitle[0]!.toUpperCase()}${c.subtitle.slice(1)}` : '';
     floats.push(figure(`${c.name}.pdf`, `${c.title}${note}.`, `fig:lossbench-${c.name}`));
   }
   write('figures.tex', header(input.runName, '\\usepackage{graphicx}') + floats.join('\n\n') + '\n');
@@ -135,6 +133,7 @@ export function writeLatex(dir: string, input: LatexInput): string[] {
       '\\usepackage[margin=0.75in]{geometry}',
       '\\usepackage{booktabs,graphicx}',
       '\\begin{document}',
+      '\\typeout{lossbench: column \\the\\columnwidth}',
       '\\input{answers}',
       '\\input{checks}',
       '\\input{results}',

@@ -49,12 +49,17 @@ export interface WorkerReport extends Pick<ScenarioResult,
   dist_backend?: DistBackend;
   /** torch: how peak_tensor_bytes was measured (e.g. the CUDA caching allocator's peak). */
   memory_probe?: string;
+  /**
+   * tfjs, W > 1: the busiest simulated device's compute time per step (median, ms), its collectives left
+   * out (they are modelled); null where kernels run asynchronously (webgpu) or W = 1; torch: absent.
+   */
+  device_compute_ms?: number | null;
   /** torch: the rank whose failure ended the scenario, or null. */
   failed_rank?: number | null;
 }
 
 const NUMBERS = ['loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples', 'peak_tensor_bytes',
-  'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'comm_ms_measured'] as const;
+  'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'comm_ms_measured', 'device_compute_ms'] as const;
 const DIST_BACKENDS: DistBackend[] = ['none', 'simulated', 'gloo', 'nccl'];
 
 /**

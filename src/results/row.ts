@@ -56,6 +56,13 @@ export interface ScenarioResult {
   dist_backend: DistBackend;
   /** Measured wall time in collectives per step (torch, W > 1); null where not measured (tfjs models it). */
   comm_ms_measured: number | null;
+  /**
+   * tfjs simulated devices (W > 1): the busiest device's own compute time per step (median, ms), measured
+   * by timing each device's local computations in turn; collectives are not in it (comm_ms_modelled is).
+   * step_ms_* of such a row is the whole simulated step: all W devices one after another. Null elsewhere
+   * (one device, torch, or webgpu, whose kernels run asynchronously).
+   */
+  device_compute_ms: number | null;
   /** How peak_tensor_bytes was measured: tfjs's tensor accounting, CUDA's allocator peak, torch's profiler. */
   memory_probe: string;
 }
@@ -69,4 +76,5 @@ export const RESULT_COLUMNS: (keyof ScenarioResult)[] = [
   'flops', 'achieved_flops_per_s', 'wall_ms', 'finished_at',
   // Added with the torch engine; appended so that older readers' column positions hold.
   'engine', 'dtype', 'dist_backend', 'comm_ms_measured', 'memory_probe',
+  'device_compute_ms',
 ];

@@ -58,3 +58,40 @@ export function formatSlope(s: number | null | undefined): string {
   if (s === null || s === undefined || !Number.isFinite(s)) return '—';
   return s.toFixed(2);
 }
+
+/** A round value with no trailing zeros, at most 3 significant digits: 1, 1.5, 256, 0.25. */
+function trim3(v: number): string {
+  return String(Number(v.toPrecision(3)));
+}
+
+/** An axis tick in bytes: the round value in its unit, no padding zeros ("256 KiB", "1 MiB", "1.5 GiB"). */
+export function formatBytesTick(b: Bytes): string {
+  if (b === 0) return '0';
+  let v = b;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${trim3(v)} ${BYTE_UNITS[i]}`;
+}
+
+/** An axis tick in ms: "500 µs", "2 ms", "1 s". */
+export function formatMsTick(ms: Millis): string {
+  if (ms === 0) return '0';
+  if (ms >= 1000) return `${trim3(ms / 1000)} s`;
+  if (ms < 1) return `${trim3(ms * 1000)} µs`;
+  return `${trim3(ms)} ms`;
+}
+
+/** An axis tick with an SI prefix: "2 GFLOP/s", "500 MFLOP/s". */
+export function formatSiTick(v: number, unit: string): string {
+  if (v === 0) return '0';
+  let x = v;
+  let i = 0;
+  while (Math.abs(x) >= 1000 && i < SI.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  return `${trim3(x)} ${SI[i]}${unit}`;
+}

@@ -40,6 +40,7 @@ export function resultRow(p: RowFields): ScenarioResult {
     dist_backend: 'none',
     comm_ms_measured: null,
     memory_probe: '',
+    device_compute_ms: null,
     ...p,
   };
   r.id = scenarioId(r);
