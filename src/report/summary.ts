@@ -46,7 +46,10 @@ const COLUMNS: Column<ScenarioResult>[] = [
 export function summaryTable(rows: ScenarioResult[]): string {
   const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${displayId(r.id)}: ${r.status}: ${r.reason}`);
   return [
-    renderText(COLUMNS, rows),
+    renderText(
+      COLUMNS.filter((c) => c.header !== 'compute/dev' || rows.some((r) => r.device_compute_ms !== null)),
+      rows,
+    ),
     rows.some((r) => r.comm_ms_measured !== null)
       ? '* comm: "measured" is the wall time in torch.distributed collectives per step (comm_ms_measured); other values are modelled (α + bytes/β per round on the link in the CSV).'
       : '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',
