@@ -4,14 +4,14 @@ import os from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../util/errors.js';
-import { makeFolder } from '../util/make-folder.js';
+import { checkOutputFolder } from '../util/output.js';
 import { selectBackend, type BackendReady } from '../engine/backend.js';
 import { linkProbe, selectTorch, type LinkProbe } from '../engine/torch.js';
 import { fingerprint } from '../probes/system.js';
 import type { BenchOptions } from './bench.js';
 import { buildScenarios, configEngine } from '../harness/grid.js';
 import { chooseEngine } from './engine-options.js';
-import { readResults, readRunInfo, writeCsv, writeRunInfo } from '../results/store.js';
+import { readResults, readRunInfo, startRunFolder, writeCsv } from '../results/store.js';
 import { lockFolder } from '../results/lock.js';
 import type { RunInfo } from '../results/run-info.js';
 import { isTorch, killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
@@ -136,6 +136,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
       );
     dir = o.resume;
     info = readRunInfo(dir);
+    checkOutputFolder('resume', dir, 'free space or fix the folder, then resume again');
     timeoutMs = o.timeout === undefined ? info.config.timeout_ms : positiveInt('timeout', o.timeout) * 1000;
     specs = info.config.scenarios.map(validateSpec);
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
@@ -149,7 +150,8 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // the real default preset depends on the backend found.
     const flags = { ...o, link };
     buildScenarios(flags, 'quick');
-    makeFolder('out', o.out); // here, before the slow backend probe: an --out that cannot be made fails at once
+    // Here, before the slow backend probe: an --out that cannot be made or written fails at once.
+    checkOutputFolder('out', o.out);
     const choice = chooseEngine(
       { ...o, backend: o.backend === 'auto' ? undefined : o.backend },
       o.config ? configEngine(o.config) : {},
@@ -166,7 +168,6 @@ export async function runBench(o: BenchOptions): Promise<number> {
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
     const probe =
       o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s));
-    makeFolder('out', dir);
     info = {
       ...fp,
       created_at: new Date().toISOString(),
@@ -205,7 +206,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
         timeout_ms: timeoutMs,
       },
     };
-    writeRunInfo(dir, info);
+    startRunFolder(dir, info);
   }
 
   const unlock = lockFolder(dir);

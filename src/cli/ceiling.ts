@@ -25,6 +25,8 @@ export function registerCeiling(program: Command): void {
           const { UsageError } = await import('../util/errors.js');
           throw new UsageError(`out: ${opts.out} is not a folder`);
         }
+        const { checkOutputFolder } = await import('../util/output.js');
+        checkOutputFolder('out', opts.out);
       }
       const { selectBackend } = await import('../engine/backend.js');
       const { checkCeilingSize, matmulCeiling } = await import('../probes/matmul.js');
@@ -56,9 +58,10 @@ export function registerCeiling(program: Command): void {
       else if (computesOnGpu(ready.name, ready.deviceName))
         console.log(`fp32 FMA peak: unknown for ${ready.deviceName} (not in the datasheet table)`);
       if (opts.out) {
-        const { writeFileSync } = await import('node:fs');
         const { join } = await import('node:path');
-        writeFileSync(join(opts.out, 'ceiling.json'), JSON.stringify(result, null, 2) + '\n');
+        const { writeOutput } = await import('../util/output.js');
+        const way = 'free space or fix the folder, then run this command again';
+        writeOutput(join(opts.out, 'ceiling.json'), JSON.stringify(result, null, 2) + '\n', way);
       }
     });
 }

@@ -1,10 +1,9 @@
 // Registers `report` and `compare`. The work lives in report.ts / compare.ts, loaded when a command runs
 // (chart.js and the canvas binding are heavy).
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../util/errors.js';
-import { makeFolder } from '../util/make-folder.js';
+import { appendOutput, checkOutputFile, writeOutput } from '../util/output.js';
 import { DEFAULT_MEMORY_TOLERANCE, DEFAULT_TIME_TOLERANCE } from '../report/checks.js';
 
 function ratio(name: string) {
@@ -55,6 +54,10 @@ export function registerReport(program: Command): void {
           junit?: string;
         },
       ) => {
+        // Every output path is checked before the report is made: a bad one fails now, not after.
+        const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+        if (o.junit) checkOutputFile('junit', o.junit);
+        if (summaryFile) checkOutputFile('GITHUB_STEP_SUMMARY', summaryFile);
         const { writeReport } = await import('../report/report.js');
         const { CHECK_HEAD, checkRow, REGRESSION_HEAD, regressionRow, textTable } = await import('../report/tables.js');
         const s = await writeReport(dir, {
@@ -66,16 +69,20 @@ export function registerReport(program: Command): void {
         for (const w of s.warnings) console.error(`warning: ${w}`); // stderr: stdout stays the summary (or the JSON)
         if (o.junit) {
           const { junitXml } = await import('../report/junit.js');
-          makeFolder('junit', dirname(o.junit));
-          writeFileSync(
+          writeOutput(
             o.junit,
             junitXml({ run: s.runName, checks: s.checks, regressions: s.regressions, baseline: o.baseline }),
+            'the report itself is written; free space or fix the path, then run this command again',
           );
         }
         // On GitHub Actions, the job's summary page shows this markdown.
-        if (process.env.GITHUB_STEP_SUMMARY) {
+        if (summaryFile) {
           const { ciSummaryMarkdown } = await import('../report/ci-summary.js');
-          appendFileSync(process.env.GITHUB_STEP_SUMMARY, ciSummaryMarkdown(s, s.runName, o.baseline) + '\n');
+          appendOutput(
+            summaryFile,
+            ciSummaryMarkdown(s, s.runName, o.baseline) + '\n',
+            'the report itself is written; free space or fix $GITHUB_STEP_SUMMARY, then run this command again',
+          );
         }
         if (o.json) {
           console.log(

@@ -1,9 +1,9 @@
 // `lossbench compare <dirs...>`: runs from different machines/backends side by side — one CSV with a
 // `run` column, step time and peak memory per scenario with ratios against the first run, overlaid charts.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../util/errors.js';
-import { makeFolder } from '../util/make-folder.js';
+import { checkOutputFolder, writeOutput, writingInto } from '../util/output.js';
 import { RESULT_COLUMNS } from '../results/row.js';
 import { buildCharts } from './charts.js';
 import { toCsv } from '../results/csv.js';
@@ -122,7 +122,8 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const out = opts.out ?? join('results', `compare-${timestamp()}`);
   if (existsSync(out) && !opts.out) throw new UsageError(`output folder exists: ${out}`);
-  makeFolder('out', out);
+  checkOutputFolder('out', out);
+  const wayOn = 'free space or fix the folder, then compare again';
 
   // Match on the full id when the runs share ids; with --force across different D/c, on the loose key.
   const sharedIds = mismatches.length === 0;
@@ -145,10 +146,12 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const all = named.flatMap((r) => r.rows);
   const csv = join(out, 'combined.csv');
-  writeFileSync(csv, toCsv(all.map(csvView), ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]));
+  writeOutput(csv, toCsv(all.map(csvView), ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]), wayOn);
   // Legends name machines by the short name (backend@host); the tables and CSV by the full one.
   const chartRows = named.flatMap((r, i) => r.rows.map((x) => ({ ...x, run: short[i]! })));
-  const charts = writeCharts(out, buildCharts(chartRows, { colourBy: 'run' }));
+  const charts = writingInto(join(out, 'charts'), wayOn, () =>
+    writeCharts(out, buildCharts(chartRows, { colourBy: 'run' })),
+  );
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: 'lossbench compare' },
@@ -191,8 +194,8 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
   );
   const markdown = join(out, 'compare.md');
   const html = join(out, 'compare.html');
-  writeFileSync(markdown, toMarkdown(blocks));
-  writeFileSync(html, toHtml('lossbench compare', blocks));
+  writeOutput(markdown, toMarkdown(blocks), wayOn);
+  writeOutput(html, toHtml('lossbench compare', blocks), wayOn);
   return {
     out,
     runs: names,

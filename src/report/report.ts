@@ -1,5 +1,4 @@
 // `lossbench report <dir>`: charts, checks, findings, report.md and report.html for one results folder.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CHECK_RULE,
@@ -16,6 +15,7 @@ import { answers as makeAnswers, type Answer } from './answers/index.js';
 import { formatBytes } from '../util/format.js';
 import { engineLabel, loadRun, runName, type LoadedRun } from '../results/load.js';
 import { UsageError } from '../util/errors.js';
+import { checkOutputFolder, writeOutput, writingInto } from '../util/output.js';
 import { distinct, isOk } from './series.js';
 import {
   CHECK_HEAD,
@@ -145,6 +145,10 @@ function sameMeasurement(run: LoadedRun, baseline: LoadedRun): void {
 
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportSummary> {
   const run = loadRun(dir);
+  // The folder is written into (report.md, charts/, latex/): checked before any work.
+  const wayOn = `free space or fix the folder, then run lossbench report ${dir} again`;
+  checkOutputFolder('report', dir, 'copy the folder somewhere writable and report there');
+  if (opts.latex) checkOutputFolder('latex', join(dir, 'latex'), 'copy the folder somewhere writable and report there');
   const rows = run.rows;
   const baseline = opts.baseline ? loadRun(opts.baseline) : null;
   if (baseline) sameMeasurement(run, baseline);
@@ -154,7 +158,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const answered = makeAnswers(rows, run.info);
   const okRows = rows.filter(isOk).length;
   const specs = okRows || rows.length ? buildCharts(rows) : [];
-  const charts = specs.length ? writeCharts(dir, specs) : [];
+  const charts = specs.length ? writingInto(join(dir, 'charts'), wayOn, () => writeCharts(dir, specs)) : [];
 
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: `lossbench report — ${runName(run)}` },
@@ -210,10 +214,12 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
 
   const markdown = join(dir, 'report.md');
   const html = join(dir, 'report.html');
-  writeFileSync(markdown, toMarkdown(blocks));
-  writeFileSync(html, toHtml(`lossbench report — ${runName(run)}`, blocks));
+  writeOutput(markdown, toMarkdown(blocks), wayOn);
+  writeOutput(html, toHtml(`lossbench report — ${runName(run)}`, blocks), wayOn);
   const latex = opts.latex
-    ? writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs })
+    ? writingInto(join(dir, 'latex'), wayOn, () =>
+        writeLatex(dir, { runName: runName(run), rows, checks, answers: answered, charts: specs }),
+      )
     : [];
   return {
     dir,

@@ -1,8 +1,10 @@
 // results.jsonl: append-only, one line per finished scenario, each written with a single append so a
 // killed sweep leaves whole lines (a torn tail, if the disk or kernel ever leaves one, is cut on resume).
-import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { makeFolder } from '../util/make-folder.js';
+import { appendOutput, writeError } from '../util/output.js';
 import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
 import { parseResultsJsonl, readRunJson } from './load.js';
 import type { RunInfo } from './run-info.js';
@@ -15,8 +17,11 @@ export const files = (dir: string) => ({
   csv: join(dir, 'results.csv'),
 });
 
+/** The way on after a write into a run folder failed: what was recorded is kept; resume finishes it. */
+const resumeHint = (dir: string) => `free space or fix the folder, then resume with: lossbench bench --resume ${dir}`;
+
 export function appendResult(dir: string, row: ScenarioResult): void {
-  appendFileSync(files(dir).jsonl, JSON.stringify(row) + '\n');
+  appendOutput(files(dir).jsonl, JSON.stringify(row) + '\n', resumeHint(dir));
 }
 
 /**
@@ -40,7 +45,21 @@ export function readResults(dir: string, repair = false): ScenarioResult[] {
 }
 
 export function writeRunInfo(dir: string, info: RunInfo): void {
-  writeAtomic(files(dir).runJson, JSON.stringify(info, null, 2) + '\n');
+  writeAtomic(files(dir).runJson, JSON.stringify(info, null, 2) + '\n', 'free space or fix the folder, then run the command again');
+}
+
+/**
+ * Makes a new run's folder and its run.json, or nothing: when run.json cannot be written (a full disk),
+ * the folder is removed again, so no half-made run folder is left behind.
+ */
+export function startRunFolder(dir: string, info: RunInfo): void {
+  makeFolder('out', dir);
+  try {
+    writeRunInfo(dir, info);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** run.json of a folder to resume, through the one reader (load.ts); without one it is not a results folder. */
@@ -52,10 +71,16 @@ export function readRunInfo(dir: string): RunInfo {
 
 /** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
 export function writeCsv(dir: string, rows: ScenarioResult[]): void {
-  writeAtomic(files(dir).csv, toCsv(rows.map(csvView), RESULT_COLUMNS));
+  writeAtomic(files(dir).csv, toCsv(rows.map(csvView), RESULT_COLUMNS), resumeHint(dir));
 }
 
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
+/** Written to a temp file, then renamed: the file is whole or as it was; a failed write leaves no temp file. */
+function writeAtomic(path: string, text: string, wayOn: string): void {
+  try {
+    writeFileSync(path + '.tmp', text);
+    renameSync(path + '.tmp', path);
+  } catch (err) {
+    rmSync(path + '.tmp', { force: true });
+    throw writeError(path, err, wayOn);
+  }
 }
