@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { buildCharts, type ChartSpec } from '../src/report/charts.js';
-import { seriesPerPanel } from '../src/report/figure.js';
+import { mergedLabel, seriesPerPanel } from '../src/report/figure.js';
 import { layoutFigure, overlappingTickLabels, PAPER, SCREEN, tickLabelBoxes } from '../src/report/render.js';
 import { loadRun } from '../src/results/load.js';
 import type { ScenarioResult } from '../src/results/row.js';
@@ -112,7 +112,8 @@ test('the legend is shared below the panels and never taller than a plot', () =>
     for (const s of buildCharts(rows)) {
       const lay = layoutFigure(s, PAPER);
       const ys = lay.legend.placed.map((p) => p.y);
-      const legendHeight = Math.max(...ys) - Math.min(...ys) + lay.legend.lineHeight;
+      const legendHeight =
+        Math.max(...lay.legend.placed.map((p) => p.y + p.lines.length * lay.legend.lineHeight)) - Math.min(...ys);
       const bottom = Math.max(...lay.panels.map((p) => p.y + p.h));
       assert.ok(Math.min(...ys) >= bottom, `${what}, ${s.name}: legend below the panels`);
       assert.ok(
@@ -188,4 +189,11 @@ test('the bytes figure shows every strategy: lines that coincide are drawn once,
   for (const s of ['allgather-global', 'allgather-local', 'ring', 'allgather', 'ring-bidir'])
     assert.ok(named.includes(s), `${s} in ${named}`);
   assert.ok(byName(buildCharts(OVER_N), 'memory-vs-n-at-w'), 'memory vs N at fixed W when b varies');
+});
+
+test('a line standing for several series is labelled once per name and per run', () => {
+  assert.equal(mergedLabel(['ring', 'allgather']), 'ring = allgather');
+  assert.equal(mergedLabel(['A: ring', 'B: ring']), 'ring (A = B)');
+  assert.equal(mergedLabel(['A: ring', 'A: allgather', 'B: ring', 'B: allgather']), 'ring = allgather (A = B)');
+  assert.equal(mergedLabel(['A: ring', 'B: allgather']), 'A: ring = B: allgather');
 });

@@ -165,17 +165,34 @@ interface Styled {
   merged?: boolean;
 }
 
-/** Series of one panel, identical ones (same x and y everywhere) merged into one labelled "a = b". */
+/**
+ * The label of a line that stands for several: "ring = allgather", or where the labels carry a run
+ * ("run A: ring", "run B: ring"), the shared part once: "ring (run A = run B)".
+ */
+export function mergedLabel(labels: readonly string[]): string {
+  const parts = labels.map((l) => {
+    const at = l.lastIndexOf(': ');
+    return at < 0 ? { run: '', name: l } : { run: l.slice(0, at), name: l.slice(at + 2) };
+  });
+  const names = distinct(parts.map((p) => p.name));
+  const runs = distinct(parts.map((p) => p.run));
+  if (runs.length === 1) return `${runs[0] ? `${runs[0]}: ` : ''}${names.join(' = ')}`;
+  // Every run with every name (the same strategies coincide on every machine): each list once.
+  if (parts.length === names.length * runs.length) return `${names.join(' = ')} (${runs.join(' = ')})`;
+  return labels.join(' = ');
+}
+
+/** Series of one panel, identical ones (same x and y everywhere) merged into one labelled for all. */
 function mergeIdentical(series: Styled[]): Styled[] {
-  const out: Styled[] = [];
+  const out: (Styled & { labels: string[] })[] = [];
   for (const s of series) {
     const twin = out.find((o) => samePoints(o.points, s.points));
     if (twin) {
-      twin.label = `${twin.label} = ${s.label}`;
+      twin.labels.push(s.label);
       twin.merged = true;
-    } else out.push({ ...s });
+    } else out.push({ ...s, labels: [s.label] });
   }
-  return out;
+  return out.map(({ labels, ...s }) => ({ ...s, label: mergedLabel(labels) }));
 }
 
 /** Builds the figure; null when no quantity has anything to draw. */

@@ -151,7 +151,7 @@ export interface FigureLayout {
   panels: Placed[];
   titleLines: string[];
   subtitleLines: string[];
-  legend: { placed: { item: LegendItem; x: number; y: number }[]; lineHeight: number };
+  legend: { placed: { item: LegendItem; x: number; y: number; lines: string[] }[]; lineHeight: number };
 }
 
 const measureCtx = createCanvas(10, 10).getContext('2d');
@@ -325,19 +325,25 @@ function layoutOnce(
   const size = look.legendSize;
   const lineHeight = size * 1.45;
   const legendY = y + size * 0.5;
-  const placed: { item: LegendItem; x: number; y: number }[] = [];
+  const placed: { item: LegendItem; x: number; y: number; lines: string[] }[] = [];
+  const textRoom = inner - look.sample - size * 0.6;
   let lx = look.margin;
   let ly = legendY;
+  let rowLines = 1;
   for (const item of spec.legend) {
-    const w = look.sample + size * 0.6 + textWidth(item.label, size) + size * 1.4;
+    // A label wider than the figure wraps onto lines of its own.
+    const lines = textWidth(item.label, size) > textRoom ? wrap(item.label, size, textRoom) : [item.label];
+    const w = look.sample + size * 0.6 + Math.max(...lines.map((l) => textWidth(l, size))) + size * 1.4;
     if (lx > look.margin && lx + w > look.margin + inner) {
       lx = look.margin;
-      ly += lineHeight;
+      ly += lineHeight * rowLines;
+      rowLines = 1;
     }
-    placed.push({ item, x: lx, y: ly });
+    placed.push({ item, x: lx, y: ly, lines });
+    rowLines = Math.max(rowLines, lines.length);
     lx += w;
   }
-  const height = (spec.legend.length ? ly + lineHeight : y) + look.margin;
+  const height = (spec.legend.length ? ly + lineHeight * rowLines : y) + look.margin;
   return {
     width: look.width,
     height: Math.ceil(height),
@@ -379,7 +385,7 @@ function drawLegend(ctx: SKRSContext2D, lay: FigureLayout, look: Look): void {
   ctx.font = `${size}px ${FONT_FAMILY}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
-  placed.forEach(({ item, x: cx, y: top }) => {
+  placed.forEach(({ item, x: cx, y: top, lines }) => {
     const cy = top + lineHeight / 2;
     ctx.strokeStyle = item.colour;
     ctx.fillStyle = item.colour;
@@ -403,7 +409,7 @@ function drawLegend(ctx: SKRSContext2D, lay: FigureLayout, look: Look): void {
       );
     }
     ctx.fillStyle = '#000';
-    ctx.fillText(item.label, cx + look.sample + size * 0.6, cy);
+    lines.forEach((l, i) => ctx.fillText(l, cx + look.sample + size * 0.6, cy + i * lineHeight));
   });
   ctx.restore();
 }
