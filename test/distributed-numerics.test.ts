@@ -10,7 +10,7 @@ import { tf } from '../src/engine/tf.js';
 import { distributedStep } from '../src/distributed/index.js';
 import { STRATEGIES } from '../src/distributed/registry.js';
 import { blockTiles, negatedLabels, positiveMask } from '../src/losses/blocks.js';
-import { errorsOf, TOLERANCE, type OutputErrors } from '../src/losses/accuracy.js';
+import { errorsOf, textbookInexact, TOLERANCE, type OutputErrors } from '../src/losses/accuracy.js';
 import { correlatedInputs, disposeInputs, toTensors, withDuplicates, type HostInputs } from '../src/losses/inputs.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../src/losses/types.js';
 
@@ -87,7 +87,8 @@ for (const loss of LOSSES)
             const dist = await errorsAt(loss, impl, strategy, W, host);
             for (const [key, e] of Object.entries(dist) as [keyof OutputErrors, number][]) {
               const where = `${key}: ${e} (single ${single[key]}), W=${W} ${name}`;
-              assert.ok(e <= TOLERANCE, where); // NaN or ∞ fails too
+              // naive CLIP is the textbook form: its error here is a finding (finite), chunked's is held to 1e-4
+              assert.ok(e <= (textbookInexact(loss, impl, strategy, true) ? Number.MAX_VALUE : TOLERANCE), where);
               const bound = 2 * Math.max(single[key]!, RATIO_FLOOR);
               assert.ok(e <= bound, `more than 2× the single-device error: ${where}`);
             }

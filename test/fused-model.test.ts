@@ -16,7 +16,7 @@ import {
   type FusedModelResult,
 } from '../src/losses/fused-model.js';
 import { REFERENCES } from '../src/losses/reference.js';
-import { maxError, relativeError, TOLERANCE, type OutputErrors } from '../src/losses/accuracy.js';
+import { errorsAgainst, maxError, relativeError, TOLERANCE, type OutputErrors } from '../src/losses/accuracy.js';
 import { randomInputs, rng, toReference, unitRows, type HostInputs } from '../src/losses/inputs.js';
 import { LOSSES, type LossName } from '../src/losses/types.js';
 import type { Tiling } from '../src/engine/kernels/tiling.js';
@@ -59,15 +59,7 @@ function duplicated(h: HostInputs, rows = h.n < 8 ? [1] : [1, 2]): HostInputs {
 }
 
 function errorsAgainstReference(loss: LossName, h: HostInputs, r: FusedModelResult): OutputErrors {
-  const ref = REFERENCES[loss](toReference(h));
-  const e: OutputErrors = {
-    loss: relativeError([r.loss], [ref.loss]),
-    dx: relativeError(r.dx, ref.dx),
-    dy: relativeError(r.dy, ref.dy),
-    dtPrime: relativeError([r.dtPrime], [ref.dtPrime]),
-  };
-  if (loss === 'siglip') e.dBias = relativeError([r.dBias ?? NaN], [ref.dBias!]);
-  return e;
+  return errorsAgainst(REFERENCES[loss](toReference(h)), r);
 }
 
 type Variant = 'random' | 'correlated' | 'duplicate rows';

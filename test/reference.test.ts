@@ -78,3 +78,27 @@ describe('float64 reference', () => {
     assert.ok(Math.abs(s.loss - (2 * Math.log1p(Math.exp(-1)) + 2 * Math.log1p(Math.exp(1))) / 2) < 1e-12);
   });
 });
+
+describe('float64 reference where the diagonal dominates', () => {
+  it('CLIP at t = 100 on x = y = I₂ equals the closed forms (a loss of 3.7e-44, never 0)', () => {
+    // l = 100·I: every row and column term is log(1 + e^−100); P_12 = 1/(1 + e^100); G = ±P/2.
+    const inp: RefInputs = {
+      n: 2,
+      d: 2,
+      x: Float64Array.of(1, 0, 0, 1),
+      y: Float64Array.of(1, 0, 0, 1),
+      tPrime: Math.log(100),
+      bias: 0,
+    };
+    const r = REFERENCES.clip(inp);
+    const P = 1 / (1 + Math.exp(100));
+    const t = Math.exp(inp.tPrime);
+    const close = (a: number, b: number, what: string) =>
+      assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `${what}: ${a} vs the closed form ${b}`);
+    close(r.loss, Math.log1p(Math.exp(-100)), 'loss');
+    close(r.dtPrime, -100 * P, "dt'");
+    const dx = [-P / 2, P / 2, P / 2, -P / 2].map((v) => t * v);
+    dx.forEach((v, k) => close(r.dx[k]!, v, `dx[${k}]`));
+    dx.forEach((v, k) => close(r.dy[k]!, v, `dy[${k}]`));
+  });
+});

@@ -1,5 +1,5 @@
 // The tile library of every loss path: the chunked losses of one device (clip.ts, siglip.ts), every
-// distributed strategy (src/distributed/strategies), and the small helpers the naive paths share.
+// distributed strategy (src/distributed/strategies), and the textbook (naive) forms of a whole block.
 //
 // A block is rows A (r×D) against columns B (m×D): logits = (t·A)·Bᵀ (+β for SigLIP), visited in tiles
 // of `tile` columns, each in its own tidy. Every function is told where its block sits against the
@@ -252,18 +252,21 @@ export function softmaxRows(
   return [tf.mul(softmaxPairLoss(state, diag), coef) as Scalar, dA, dB, dt];
 }
 
-/**
- * Logits with the positives replaced by −1e30 (exp gives 0; finite, so a row with nothing off the
- * diagonal gets a log-sum-exp of −1e30 and a term of 0, not NaN). The logits are where's first branch:
- * its gradient then needs no second mask.
- */
-export function offDiagonal(logits: Tensor, mask: Tensor): Tensor {
-  return tf.where(tf.logicalNot(mask), logits, tf.scalar(-1e30));
+/** One-hot labels of an r×m block: 1 at (i, i + offset) (tf.oneHot refuses a depth of 1: N = 1). */
+export function oneHotLabels(r: number, m: number, offset: number): Tensor2D {
+  return tf.tidy(
+    () =>
+      tf.pad(tf.eye(r), [
+        [0, 0],
+        [offset, m - offset - r],
+      ]) as Tensor2D,
+  );
 }
 
 /**
- * naive: the same direction through the whole r×m logits and autodiff, written softplus(lse_{j≠i} − l_ii)
- * so that autodiff yields the diagonal's gradient as −σ(·) = −(1 − P_ii) directly.
+ * naive: one softmax direction as the textbook writes it (open_clip's local loss): the whole r×m logits,
+ * coef·Σ_i (lse_j l_ij − l_{i,i+offset}) — tfjs's cross-entropy against one-hot labels offset + i — and
+ * autodiff.
  */
 export function softmaxRowsNaive(
   A: Tensor2D,
@@ -273,12 +276,11 @@ export function softmaxRowsNaive(
   offset: number,
 ): [Scalar, Tensor2D, Tensor2D, Scalar] {
   const [r, m] = [A.shape[0], B.shape[0]];
+  const labels = oneHotLabels(r, m, offset);
   const f = (a: Tensor, b: Tensor, tp: Tensor) => {
-    const as = tf.mul(a, tf.exp(tp));
-    const logits = tf.matMul(as, b, false, true);
-    const diag = rowDots(as, tf.slice(b, [offset, 0], [r, -1]));
-    const lseOff = tf.logSumExp(offDiagonal(logits, positiveMask(r, m, offset)), 1);
-    return tf.mul(tf.sum(softplus(tf.sub(lseOff, diag))), coef) as Scalar;
+    const logits = tf.matMul(tf.mul(a, tf.exp(tp)), b, false, true);
+    const ce = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.SUM);
+    return tf.mul(ce, coef) as Scalar;
   };
   const { value, grads } = tf.valueAndGrads(f)([A, B, tPrime]);
   return [value, grads[0] as Tensor2D, grads[1] as Tensor2D, grads[2] as Scalar];

@@ -22,6 +22,7 @@ interface TorchVerifyLine {
   kind: string;
   errors: Record<string, number | string>;
   pass: boolean;
+  textbook?: boolean;
 }
 
 const num = (v: number | string | undefined): number | undefined =>
@@ -45,6 +46,7 @@ export function toVerifyRow(l: TorchVerifyLine): VerifyRow {
     },
     leakedTensors: null,
     pass: l.pass === true,
+    ...(l.textbook === true ? { textbook: true } : {}),
     strategy: l.strategy,
     world: l.world,
     kind: l.kind,

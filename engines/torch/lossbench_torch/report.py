@@ -8,7 +8,7 @@ import re
 import tempfile
 from typing import Any, Dict
 
-# As src/scenarios/classify.ts, plus what torch says: CUDA "out of memory", the CPU allocator's
+# As src/harness/classify.ts, plus what torch says: CUDA "out of memory", the CPU allocator's
 # "can't allocate memory", Python's MemoryError.
 OOM = re.compile(r"out of memory|\bOOM\b|can't allocate|could not allocate|cannot allocate|allocation failed|"
                  r"MemoryError|OutOfMemoryError|RESOURCE_EXHAUSTED", re.I)

@@ -9,7 +9,7 @@ import torch
 
 from lossbench_torch import precision
 from lossbench_torch.cases import T100, hard_inputs
-from lossbench_torch.compare import passes, relative_error, step_errors
+from lossbench_torch.compare import passes, relative_error, step_errors, textbook_inexact
 from lossbench_torch.losses import loss_step
 from lossbench_torch.losses.clip import ClipChunked
 from lossbench_torch.losses.siglip import SiglipChunked
@@ -25,7 +25,21 @@ class LossesVsReference(unittest.TestCase):
     def check(self, loss: str, impl: str, n: int, c: int, tp: float | None, kind: str = "random", seed: int = 1) -> None:
         inp = hard_inputs(loss, n, D, seed, kind, tp)
         errs = step_errors(loss_step(loss, impl, c)(inp), reference_step(loss, inp))
-        self.assertTrue(passes(errs, TOL), f"{loss}/{impl} N={n} c={c} t'={tp} {kind}: {errs}")
+        if textbook_inexact(loss, impl, "single", kind):  # a finding, not a failure: finite, and reported
+            self.assertTrue(passes(errs, math.inf), f"{loss}/{impl} {kind}: {errs}")
+        else:
+            self.assertTrue(passes(errs, TOL), f"{loss}/{impl} N={n} c={c} t'={tp} {kind}: {errs}")
+
+    def test_textbook_clip_loses_the_dominant_diagonal(self) -> None:
+        """What chunked buys: at t = 100 on correlated pairs (loss ~1e-26) the textbook naive rounds
+        lse − l_ii to 0 — a zero the floors no longer accept — while chunked resolves it."""
+        inp = hard_inputs("clip", 64, D, 5, "correlated", T100)
+        ref = reference_step("clip", inp)
+        self.assertGreater(float(ref.loss), 0.0)
+        naive = step_errors(loss_step("clip", "naive", 1)(inp), ref)
+        chunked = step_errors(loss_step("clip", "chunked", 16)(inp), ref)
+        self.assertGreater(naive["loss"], 0.5, naive)
+        self.assertTrue(passes(chunked, TOL), chunked)
 
     def test_naive(self) -> None:
         for loss in ("clip", "siglip"):
@@ -52,7 +66,7 @@ class LossesVsReference(unittest.TestCase):
 
     def test_chunked_equals_naive(self) -> None:
         for loss in ("clip", "siglip"):
-            for kind in ("random", "correlated"):
+            for kind in ("random", "correlated") if loss == "siglip" else ("random",):
                 inp = hard_inputs(loss, 100, D, 9, kind, T100)
                 a, b = loss_step(loss, "naive", 1)(inp), loss_step(loss, "chunked", 17)(inp)
                 for (name, va), (_, vb) in zip(a.named(), b.named()):
@@ -78,8 +92,12 @@ class NumericsGuards(unittest.TestCase):
         self.assertFalse(passes({"loss": math.inf}, 1.0))
         self.assertEqual(relative_error(None, ref), math.inf)
 
-    def test_floor_for_tiny_outputs(self) -> None:
-        self.assertAlmostEqual(relative_error(torch.tensor(1e-5), torch.tensor(0.0)), 1e-5)
+    def test_floors(self) -> None:
+        # zero never passes for a truth float32 resolves, however small; a truth below 1e-30 or below
+        # the float32 resolution of its terms compares absolutely
+        self.assertEqual(relative_error(torch.tensor(0.0), torch.tensor(1e-26, dtype=torch.float64)), 1.0)
+        self.assertAlmostEqual(relative_error(torch.tensor(0.0), torch.tensor(1e-40, dtype=torch.float64)), 1e-10)
+        self.assertAlmostEqual(relative_error(torch.tensor(1e-6), torch.tensor(0.0), scale=1.0), 1e-6 / (2 ** -24 / 1e-4))
 
     def test_bf16_autocast_is_close(self) -> None:
         try:

@@ -5,10 +5,13 @@ positives: row i's positive is column i + offset of B (offset None: no positives
 of B's columns are processed one at a time; each finds its positives as a diagonal of the tile
 (torch.diagonal with the tile's offset), so no label matrix is ever built.
 
-Numerics (as src/losses/clip.ts): CLIP keeps, per row, the softmax mass off the positive alongside the
-log-sum-exp, so the positive's gradient −(1 − P_ii) and the loss softplus(lse_{j≠i} − l_ii) never form
-P_ii − 1 (catastrophic cancellation in float32 when the positive dominates, t = 100). SigLIP negates the
-positives' logits before softplus/sigmoid instead of correcting σ(l) − 1 afterwards.
+Numerics (as src/losses/blocks.ts, the chunked paths and every strategy's tiles): CLIP keeps, per row,
+the softmax as (max m, sum s) and the mass off the positive s_off, so the positive's gradient
+−(1 − P_ii) = −s_off/s and the loss softplus(m + log s_off − l_ii) never form P_ii − 1 (catastrophic
+cancellation in float32 when the positive dominates, t = 100), and P_ij = exp(l_ij − m)/s never goes
+through lse = m + log s, whose rounding at t = 100 (~8e-6) exp(l − lse) would turn into a relative error of
+every P. SigLIP negates the positives' logits before softplus/sigmoid instead of correcting σ(l) − 1.
+The naive forms (textbook, as open_clip writes them) are at the end.
 """
 from __future__ import annotations
 
@@ -79,11 +82,10 @@ def fold_rows(st: RowState, logits: torch.Tensor, span: Span) -> None:
     st.m = m
 
 
-def finish_rows(st: RowState) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(lse_i, off-positive mass 1 − P_ii, per-row loss softplus(lse_{j≠i} − l_ii)). log 0 = −inf gives
-    loss 0 for a row with nothing off its positive (N = 1)."""
-    lse = st.m + torch.log(st.s)
-    return lse, st.s_off / st.s, F.softplus(st.m + torch.log(st.s_off) - st.pos)
+def finish_rows(st: RowState) -> torch.Tensor:
+    """Per-row loss softplus(lse_{j≠i} − l_ii) = softplus(m + log s_off − l_ii) of finished rows. log 0 = −inf
+    gives loss 0 for a row with nothing off its positive (N = 1)."""
+    return F.softplus(st.m + torch.log(st.s_off) - st.pos)
 
 
 def lse_rows(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, offset: Optional[int], tile: int,
@@ -96,22 +98,23 @@ def lse_rows(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, offset: Optional
     return st
 
 
-def softmax_rows_grads(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, lse: torch.Tensor, off: torch.Tensor,
+def softmax_rows_grads(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, st: RowState,
                        offset: Optional[int], coef: Coef, tile: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Gradient of coef·Σ_i loss_i over block B, recomputing each tile: G = coef·P off the positives,
-    −coef·(1 − P_ii) on them. Returns dA (r×D), dB (m×D), dt' — t's factor included."""
+    """Gradient of coef·Σ_i loss_i over block B, recomputing each tile: G = coef·exp(l − m)/s off the
+    positives, −coef·s_off/s on them. Returns dA (r×D), dB (m×D), dt' — t's factor included."""
     As = A * t
+    k_row = (coef / st.s)[:, None]
     dA = torch.zeros_like(A)
     dB: List[torch.Tensor] = []
     dt = torch.zeros((), device=A.device)
     for start, size in tiles(B.shape[0], tile):
         Bj = B[start : start + size]
         logits = mm(As, Bj.T)
-        G = (logits - lse[:, None]).exp_()  # in place: logits and G are the tile's only r×w tensors
+        G = (logits - st.m[:, None]).exp_()  # in place: logits and G are the tile's only r×w tensors
+        G *= k_row
         span = diag_span(A.shape[0], start, size, offset)
         if span is not None:
-            G.diagonal(span[0]).copy_(-off[span[1]])
-        G *= coef
+            G.diagonal(span[0]).copy_(-(coef * st.s_off[span[1]] / st.s[span[1]]))
         dA += mm(G, Bj)
         dB.append(mm(G.T, A))
         dt += torch.dot(G.flatten(), logits.flatten())  # ΣG∘l without an r×w product
@@ -165,3 +168,30 @@ def sigmoid_block(A: torch.Tensor, B: torch.Tensor, t: torch.Tensor, bias: torch
     if not grads:
         return SigmoidOut(loss * loss_coef, None, None, None, None)
     return SigmoidOut(loss * loss_coef, dA * t, torch.cat(dB) * t, dt, db)
+
+
+# ---------- naive: the textbook forms (open_clip's), autograd through one whole block ----------
+
+
+def softmax_rows_naive(A: torch.Tensor, B: torch.Tensor, tp: torch.Tensor, offset: int) -> torch.Tensor:
+    """Σ_i cross-entropy of rows A against all columns B with labels offset + i (open_clip's local loss,
+    summed): the whole r×m logits, for autograd."""
+    logits = mm(A * tp.exp(), B.T)
+    labels = torch.arange(offset, offset + A.shape[0], device=A.device)
+    return F.cross_entropy(logits, labels, reduction="sum")
+
+
+def sigmoid_block_naive(A: torch.Tensor, B: torch.Tensor, tp: torch.Tensor, bias: torch.Tensor,
+                        offset: Optional[int], coef: float) -> SigmoidOut:
+    """coef·Σ −log σ(z·l) of one whole block with ±1 labels (open_clip's _loss; all −1 when the block
+    holds no positives) and its gradients by autograd: dA, dB, dt' (w.r.t. t'), dβ."""
+    leaves = [v.detach().requires_grad_(True) for v in (A, B, tp, bias)]
+    a, b, tpl, bl = leaves
+    with torch.enable_grad():
+        logits = mm(a * tpl.exp(), b.T) + bl
+        z = -torch.ones_like(logits)
+        if offset is not None:
+            z.diagonal(offset).fill_(1.0)
+        value = -F.logsigmoid(z * logits).sum() * coef
+        dA, dB, dt, db = torch.autograd.grad(value, leaves)
+    return SigmoidOut(value.detach(), dA, dB, dt, db)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -16,6 +16,9 @@ class StepResult:
     dy: torch.Tensor
     dt: torch.Tensor  # d loss / d t' (0-dim)
     db: Optional[torch.Tensor]  # d loss / d β; None for CLIP
+    # The float64 reference only: per output name, the norm of the magnitudes of the terms it sums
+    # (compare.py's floor; src/losses/reference.ts says the same as RefResult.scale).
+    scales: Optional[Dict[str, float]] = None
 
     def named(self) -> List[Tuple[str, torch.Tensor]]:
         out = [("loss", self.loss), ("dx", self.dx), ("dy", self.dy), ("dt'", self.dt)]

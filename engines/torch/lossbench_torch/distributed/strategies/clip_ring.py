@@ -32,14 +32,12 @@ def clip_ring(ctx: Context, inp: Inputs) -> RankStep:
         lse_rows(x, cur[1], t, None, tile, st_i)
         lse_rows(y, cur[0], t, None, tile, st_t)
     del cur
-    lse_i, off_i, loss_i = finish_rows(st_i)
-    lse_t, off_t, loss_t = finish_rows(st_t)
-    loss = coef * (loss_i.sum() + loss_t.sum())
+    loss = coef * (finish_rows(st_i).sum() + finish_rows(st_t).sum())
 
     def block(xj: torch.Tensor, yj: torch.Tensor, offset: Optional[int]) -> Tuple[torch.Tensor, ...]:
         """Both directions of block (k, j): dx_k, dy_k, d x_j, d y_j and the dt' share."""
-        dx_i, dyj_i, dt_i = softmax_rows_grads(x, yj, t, lse_i, off_i, offset, coef, tile)
-        dy_t, dxj_t, dt_t = softmax_rows_grads(y, xj, t, lse_t, off_t, offset, coef, tile)
+        dx_i, dyj_i, dt_i = softmax_rows_grads(x, yj, t, st_i, offset, coef, tile)
+        dy_t, dxj_t, dt_t = softmax_rows_grads(y, xj, t, st_t, offset, coef, tile)
         return dx_i, dy_t, dxj_t, dyj_i, dt_i + dt_t
 
     # ---- backward: recompute every block; own rows accumulate here, foreign ones ride along

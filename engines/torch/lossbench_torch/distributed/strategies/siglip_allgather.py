@@ -4,14 +4,12 @@ Traffic: its formulas in contract/strategies.json (read by contract.py; the test
 from __future__ import annotations
 
 from ...inputs import Inputs
-from ...losses.blocks import sigmoid_block
 from .types import Context, RankStep
 
 
 def siglip_allgather(ctx: Context, inp: Inputs) -> RankStep:
     y_all = ctx.comm.all_gather(inp.y, "fwd")
-    inv_n = 1 / ctx.n
-    o = sigmoid_block(inp.x, y_all, inp.t_prime.exp(), inp.bias, ctx.offset, ctx.tile(ctx.n), inv_n, inv_n)
+    o = ctx.sigmoid_block(inp, y_all, ctx.offset)
     del y_all
     dy = ctx.comm.reduce_scatter(o.dB, "bwd")  # type: ignore[arg-type]
     return RankStep(o.loss, o.dA, dy, o.dt, o.db, "sum")  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from typing import Optional
 import torch
 
 from ...inputs import Inputs
-from ...losses.blocks import SigmoidOut, sigmoid_block
+from ...losses.blocks import SigmoidOut
 from .types import Context, RankStep
 
 
@@ -34,8 +34,7 @@ class Accumulator:
 
 
 def block(ctx: Context, inp: Inputs, yj: torch.Tensor, offset: Optional[int]) -> SigmoidOut:
-    inv_n = 1 / ctx.n
-    return sigmoid_block(inp.x, yj, inp.t_prime.exp(), inp.bias, offset, ctx.tile(ctx.b), inv_n, inv_n)
+    return ctx.sigmoid_block(inp, yj, offset)
 
 
 def siglip_ring(ctx: Context, inp: Inputs) -> RankStep:

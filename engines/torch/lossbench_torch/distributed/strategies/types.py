@@ -7,6 +7,7 @@ from typing import Callable, Optional
 import torch
 
 from ...inputs import Inputs
+from ...losses.blocks import SigmoidOut, sigmoid_block, sigmoid_block_naive
 from ..comm import Comm
 
 
@@ -20,6 +21,14 @@ class Context:
 
     def tile(self, width: int) -> int:
         return max(width, 1) if self.impl == "naive" else self.chunk
+
+    def sigmoid_block(self, inp: Inputs, B: torch.Tensor, offset: Optional[int]) -> SigmoidOut:
+        """This rank's rows x against block B of SigLIP's logits, loss share and gradients scaled by 1/N:
+        naive as the textbook writes it (autograd through the whole block), chunked in tiles of c."""
+        inv_n = 1 / self.n
+        if self.impl == "naive":
+            return sigmoid_block_naive(inp.x, B, inp.t_prime, inp.bias, offset, inv_n)
+        return sigmoid_block(inp.x, B, inp.t_prime.exp(), inp.bias, offset, self.chunk, inv_n, inv_n)
 
     @property
     def offset(self) -> int:
