@@ -21,6 +21,8 @@ import { summaryTable } from '../report/summary.js';
 import { predictScenario } from '../model/predict.js';
 import { resolveLink } from '../model/comm.js';
 import type { ScenarioResult } from '../results/row.js';
+import { checkWorlds, resolveNodes, type NodeLayout } from '../harness/nodes.js';
+import { followSweep, nodesInfo, sweepOrder } from './bench-nodes.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const slug = (s: string) =>
@@ -91,6 +93,7 @@ async function probeLink(
   target: EngineTarget,
   specs: ScenarioSpec[],
   log: (s: string) => void,
+  nodes: NodeLayout | null,
 ): Promise<LinkProbe | undefined> {
   const dist = specs.filter((s) => s.world > 1);
   if (!isTorch(target) || dist.length === 0) return undefined;
@@ -98,9 +101,10 @@ async function probeLink(
   const bytes = [...new Set([4 * world, ...dist.map((s) => 4 * s.localBatch * s.dim), 4 * 2 ** 20])].sort(
     (a, b) => a - b,
   );
-  log(`measuring the link: lossbench_torch linkprobe --world ${world} (${bytes.length} block sizes)`);
+  const across = nodes ? ` across ${nodes.nnodes} nodes` : '';
+  log(`measuring the link: lossbench_torch linkprobe --world ${world}${across} (${bytes.length} block sizes)`);
   try {
-    return await linkProbe(target.python, { world, device: target.name, bytes });
+    return await linkProbe(target.python, { world, device: target.name, bytes, nodes: nodes ?? undefined });
   } catch (err) {
     target.notes.push(`link probe failed: ${(err as Error).message}`);
     return undefined;
@@ -124,6 +128,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
   let info: RunInfo;
   let backend: EngineTarget;
   let timeoutMs: number;
+  let nodes: NodeLayout | null;
   if (o.resume) {
     const given: string[] = [
       ...SWEEP_FLAGS.filter((k) => o[k] !== undefined),
@@ -134,6 +139,11 @@ export async function runBench(o: BenchOptions): Promise<number> {
       throw new UsageError(
         `resume: the sweep, backend and link come from run.json; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}`,
       );
+    nodes = resolveNodes(o);
+    if (nodes && nodes.nodeRank > 0)
+      throw new UsageError(
+        `resume: node ${nodes.nodeRank} has no results folder; give it the same sweep flags as node 0's first run`,
+      );
     dir = o.resume;
     info = readRunInfo(dir);
     checkOutputFolder('resume', dir, 'free space or fix the folder, then resume again');
@@ -142,6 +152,12 @@ export async function runBench(o: BenchOptions): Promise<number> {
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     backend = await targetOfRun(info);
     checkTorchEnv(backend);
+    if (nodes && !isTorch(backend)) throw new UsageError('nnodes: across nodes needs --engine torch');
+    if (nodes)
+      checkWorlds(
+        specs.map((s) => s.world),
+        nodes,
+      );
   } else {
     timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
     const link = linkOf(o);
@@ -150,16 +166,31 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // the real default preset depends on the backend found.
     const flags = { ...o, link };
     buildScenarios(flags, 'quick');
-    // Here, before the slow backend probe: an --out that cannot be made or written fails at once.
-    checkOutputFolder('out', o.out);
     const choice = chooseEngine(
       { ...o, backend: o.backend === 'auto' ? undefined : o.backend },
       o.config ? configEngine(o.config) : {},
     );
+    // A launcher's environment counts for torch only; tfjs refuses the flags.
+    nodes = resolveNodes(o, choice.engine === 'torch' ? process.env : {});
+    if (nodes && choice.engine !== 'torch') throw new UsageError('nnodes: across nodes needs --engine torch');
+    const follower = !!nodes && nodes.nodeRank > 0;
+    // Here, before the slow backend probe: an --out that cannot be made or written fails at once (node 0 only: the
+    // other nodes write nothing).
+    if (!follower) checkOutputFolder('out', o.out);
     backend = choice.engine === 'torch' ? await selectTorch(choice) : await selectBackend(o.backend as never);
     checkTorchEnv(backend);
     specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
+    if (nodes)
+      checkWorlds(
+        specs.map((s) => s.world),
+        nodes,
+      );
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
+    if (follower) {
+      // The link probe needs every node's ranks; node 0 records it.
+      if (o.linkProbe !== false) await probeLink(backend, specs, (s) => !o.json && console.error(s), nodes);
+      return followSweep(specs, backend, o, nodes!, { timeoutMs, memoryLimitBytes });
+    }
     const fp = await fingerprint();
     dir = join(
       o.out,
@@ -167,7 +198,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     );
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
     const probe =
-      o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s));
+      o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s), nodes);
     info = {
       ...fp,
       created_at: new Date().toISOString(),
@@ -199,6 +230,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
           }
         : {}),
       ...(probe ? { link_probe: probe } : {}),
+      ...(nodes ? { nodes: nodesInfo(nodes) } : {}),
       config: {
         preset: o.config ? null : (o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick')),
         link,
@@ -211,7 +243,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
 
   const unlock = lockFolder(dir);
   try {
-    return await sweepInto(dir, specs, backend, o, { timeoutMs, memoryLimitBytes, timeBudgetMs });
+    return await sweepInto(dir, specs, backend, o, { timeoutMs, memoryLimitBytes, timeBudgetMs, nodes });
   } finally {
     unlock();
   }
@@ -222,9 +254,9 @@ async function sweepInto(
   specs: ScenarioSpec[],
   backend: EngineTarget,
   o: BenchOptions,
-  limits: { timeoutMs: number; memoryLimitBytes: number | null; timeBudgetMs: number | null },
+  limits: { timeoutMs: number; memoryLimitBytes: number | null; timeBudgetMs: number | null; nodes: NodeLayout | null },
 ): Promise<number> {
-  const { timeoutMs, memoryLimitBytes, timeBudgetMs } = limits;
+  const { timeoutMs, memoryLimitBytes, timeBudgetMs, nodes } = limits;
   const log = (s: string) => !o.json && console.error(s);
   for (const note of backend.notes) log(`backend ${note}`);
   const done = new Set(readResults(dir, true).map((r) => r.id));
@@ -258,6 +290,8 @@ async function sweepInto(
         force: !!o.force,
         memoryLimitBytes,
         timeBudgetMs,
+        nodes,
+        order: sweepOrder(specs),
         onStart: (s) => bar?.update({ scenario: scenarioId(s) }),
         onDone: (row, i) => {
           if (bar) bar.increment(1, { scenario: `${row.id} ${row.status}` });

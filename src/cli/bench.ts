@@ -29,6 +29,11 @@ export interface BenchOptions extends Omit<SweepFlags, 'link'> {
   linkLatencyUs?: string;
   json?: boolean;
   report: boolean;
+  /** Across nodes (torch): see harness/nodes.ts; else read from torchrun's or SLURM's environment. */
+  nnodes?: string;
+  nodeRank?: string;
+  masterAddr?: string;
+  masterPort?: string;
 }
 
 /** "single | allgather-global, allgather-local, ring (clip) | allgather, ring, ring-bidir (siglip)". */
@@ -79,6 +84,10 @@ export function registerBench(program: Command): void {
     .option('--memory-limit <GiB>', 'kill a scenario whose host RSS passes this many GiB (recorded as oom)')
     .option('--force', 'run scenarios even when predicted not to fit')
     .option('--time-budget <min>', 'run cheapest scenarios first and start no new one after this many minutes')
+    .option('--nnodes <n>', "torch across nodes: how many (run bench on each; default torchrun's or SLURM's, else 1)")
+    .option('--node-rank <k>', 'torch across nodes: this node (0 hosts the rendezvous and writes the results)')
+    .option('--master-addr <host>', "torch across nodes: node 0's address, reachable from every node")
+    .option('--master-port <port>', "torch across nodes: node 0's rendezvous port (default 29500)")
     .option('--json', 'no progress bar; print the rows as JSON at the end')
     .option('--no-report', 'do not write charts and report.md/html at the end')
     .addHelpText('after', strategyList)

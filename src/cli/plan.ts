@@ -24,6 +24,42 @@ interface PlanOptions {
   device?: string;
   linkFrom?: string;
   json?: boolean;
+  nodes?: string;
+  gpusPerNode?: string;
+  linkIntra?: string;
+  linkInter?: string;
+  gpuTflops?: string;
+}
+
+/** A link flag: a preset name, or "<GB/s>:<µs>". */
+async function linkFlag(flag: string, v: string) {
+  const { resolveLink } = await import('../model/comm.js');
+  const m = /^([^:]+):([^:]+)$/.exec(v);
+  if (!m) {
+    try {
+      return resolveLink(v);
+    } catch (e) {
+      throw new UsageError(`${flag}: ${(e as Error).message.replace(/^link: /, '')}, or <GB/s>:<µs>`);
+    }
+  }
+  return resolveLink('', { gbps: positiveNumber(flag, m[1]), latencyUs: nonNegativeNumber(flag, m[2]!) });
+}
+
+/** W from --nodes × --gpus-per-node (and --world, when given, must agree), else --world. */
+function worldOf(o: PlanOptions): { world: number; nodes?: number; gpusPerNode?: number } {
+  if (o.nodes === undefined && o.gpusPerNode === undefined) {
+    if (o.linkIntra !== undefined || o.linkInter !== undefined)
+      throw new UsageError('link-intra: --link-intra and --link-inter go with --nodes and --gpus-per-node');
+    return { world: positiveInt('world', required('world', o.world)) };
+  }
+  const nodes = positiveInt('nodes', required('nodes', o.nodes));
+  const gpusPerNode = positiveInt('gpus-per-node', required('gpus-per-node', o.gpusPerNode));
+  const world = nodes * gpusPerNode;
+  if (o.world !== undefined && positiveInt('world', o.world) !== world)
+    throw new UsageError(
+      `world: --world ${o.world} is not --nodes × --gpus-per-node = ${world}; give one or the other`,
+    );
+  return { world, nodes, gpusPerNode };
 }
 
 /** A required flag: its absence is named, not reported as "got undefined". */
@@ -54,7 +90,7 @@ function globalBatch(o: PlanOptions, world: number): number {
 
 /** Runs `plan` and returns what it prints (tests call this directly). */
 export async function runPlan(o: PlanOptions): Promise<string> {
-  const world = positiveInt('world', required('world', o.world));
+  const { world, nodes, gpusPerNode } = worldOf(o);
   const n = globalBatch(o, world);
   const dim = positiveInt('dim', o.dim);
   const chunk = positiveInt('chunk', o.chunk);
@@ -90,6 +126,32 @@ export async function runPlan(o: PlanOptions): Promise<string> {
     constants: cal?.constants,
   };
   const rows = plan.planRows(input);
+  if (nodes !== undefined && gpusPerNode !== undefined) {
+    const layout = await import('../plan/layout.js');
+    const links = {
+      nodes,
+      gpusPerNode,
+      deviceFlopsPerS: positiveNumber('gpu-tflops', o.gpuTflops ?? '100') * 1e12,
+      intra: await linkFlag('link-intra', o.linkIntra ?? 'nvlink4'),
+      // the link a run measured between nodes, else the flag's (default: InfiniBand NDR)
+      inter: o.linkFrom !== undefined ? link : await linkFlag('link-inter', o.linkInter ?? 'ib-ndr'),
+    };
+    if (o.linkFrom !== undefined && o.linkInter !== undefined)
+      throw new UsageError('link-from: with --nodes it is the inter-node link; drop --link-inter or --link-from');
+    const lrows = layout.layoutRows(rows, links);
+    if (o.json)
+      return JSON.stringify(
+        {
+          input: { ...input, constants: undefined, ...links },
+          commModelled: true,
+          layout: lrows,
+          answer: layout.layoutAnswer(lrows, links),
+        },
+        null,
+        2,
+      );
+    return `${plan.formatTable(input, rows)}\n\n${layout.formatLayout(lrows, links)}`;
+  }
   const fitted = cal ? Object.fromEntries(cal.fitted.map((k) => [k, cal.constants[k]!])) : {};
   if (o.json)
     return JSON.stringify(
@@ -124,6 +186,14 @@ export function registerPlan(program: Command): void {
     .option('--batch <N>', 'same as --global-batch')
     .option('--local-batch <b>', 'per-device batch b: N = W·b')
     .option('--world <W>', 'devices W')
+    .option('--nodes <n>', 'a cluster: nodes (with --gpus-per-node; W = n·g), each strategy over two links')
+    .option('--gpus-per-node <g>', 'a cluster: GPUs per node')
+    .option('--gpu-tflops <T>', 'with --nodes: FLOP/s one GPU achieves on the loss, in TFLOP/s (default 100)')
+    .option('--link-intra <link>', 'with --nodes: the link within a node, a preset or <GB/s>:<µs> (default nvlink4)')
+    .option(
+      '--link-inter <link>',
+      "with --nodes: a node's network link each way, a preset or <GB/s>:<µs> (default ib-ndr; --link-from: the measured one)",
+    )
     .option('--dim <D>', 'embedding dimension', '768')
     .option('--chunk <c>', 'tile width of chunked implementations', '1024')
     .option(

@@ -241,15 +241,29 @@ export interface LinkProbe {
   }[];
   /** Per op: the time at the smallest size, µs. */
   latency_us: Record<string, number>;
+  /** Across nodes: how many the ranks were spread over (W/nodes on each, node-major). */
+  nodes?: number;
 }
 
 /** Runs the link probe; an Error (one line) when it cannot. */
 export async function linkProbe(
   python: string,
-  o: { world: number; device: TorchDevice; bytes: number[] },
+  o: {
+    world: number;
+    device: TorchDevice;
+    bytes: number[];
+    /** Across nodes: every node runs the probe, node 0 gets the measurements. */
+    nodes?: { nnodes: number; nodeRank: number; masterAddr: string; masterPort: number };
+  },
   timeoutMs = 300_000,
 ): Promise<LinkProbe> {
   const args = ['linkprobe', '--world', String(o.world), '--device', o.device, '--bytes', o.bytes.join(',')];
+  const n = o.nodes;
+  if (n)
+    args.push(
+      ...['--nnodes', String(n.nnodes), '--node-rank', String(n.nodeRank), '--master-addr', n.masterAddr],
+      ...['--master-port', String(n.masterPort), '--arrive-timeout', String((timeoutMs * 0.8) / 1000)],
+    );
   const r = await runTorchCommand(python, args, timeoutMs);
   if (r.spawnError) throw new Error(`cannot run ${python}: ${r.spawnError}`);
   if (r.code !== 0) throw new Error(`linkprobe failed (exit ${r.code}): ${lastLine(r.stderr).slice(0, 300)}`);

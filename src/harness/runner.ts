@@ -25,6 +25,7 @@ import {
   type WorkerReport,
 } from '../results/protocol.js';
 import { predictScenario, type Prediction } from '../model/predict.js';
+import type { NodeLayout } from './nodes.js';
 
 /** What runs the scenarios: a tfjs backend, or the torch engine on a device. */
 export type EngineTarget = BackendReady | TorchReady;
@@ -42,6 +43,10 @@ export interface SweepOptions {
   timeBudgetMs: number | null;
   /** Raw float32 inputs for every scenario instead of seeded ones (the job's inputsPath). */
   inputsPath?: string;
+  /** Across nodes: this node's place; each distributed scenario's job gets a rendezvous (torch only). */
+  nodes?: NodeLayout | null;
+  /** Across nodes: each scenario's place in the whole sweep (the same list on every node), by id. */
+  order?: Map<string, number>;
   onStart?: (spec: ScenarioSpec, index: number) => void;
   onDone?: (row: ScenarioResult, index: number) => void;
 }
@@ -139,7 +144,9 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
       'limit',
       `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`,
     );
-  const available = availableBytes(opts.backend);
+  const follower = !!opts.nodes && opts.nodes.nodeRank > 0;
+  if (follower && spec.world === 1) return finish('skipped', 'one device: node 0 runs it');
+  const available = follower ? null : availableBytes(opts.backend); // node 0 decides what is skipped
   // torch on the CPU runs W real ranks, each holding its device's share, in the one host memory.
   const ranksOnHost = isTorch(opts.backend) && opts.backend.name === 'cpu' ? spec.world : 1;
   const need = pred.peakBytes * ranksOnHost;
@@ -188,10 +195,36 @@ function withRank(r: WorkerReport): string {
 function jobOf(spec: ScenarioSpec, opts: SweepOptions): WorkerJob {
   const b = opts.backend;
   const inputs = opts.inputsPath ? { inputsPath: opts.inputsPath } : {};
+  const n = opts.nodes;
+  const rendezvous =
+    n && spec.world > 1
+      ? {
+          rendezvous: {
+            nnodes: n.nnodes,
+            nodeRank: n.nodeRank,
+            masterAddr: n.masterAddr,
+            masterPort: n.masterPort,
+            order: opts.order?.get(scenarioId(spec)) ?? 0,
+            arriveDeadlineMs: Date.now() + arriveTimeoutMs(opts.timeoutMs),
+            arriveTimeoutMs: arriveTimeoutMs(opts.timeoutMs),
+          },
+        }
+      : {};
   return isTorch(b)
-    ? { protocol: PROTOCOL_VERSION, spec, engine: 'torch', device: b.name, dtype: b.dtype, ...inputs }
+    ? { protocol: PROTOCOL_VERSION, spec, engine: 'torch', device: b.name, dtype: b.dtype, ...inputs, ...rendezvous }
     : { protocol: PROTOCOL_VERSION, spec, engine: 'tfjs', backend: b.name, ...inputs };
 }
+
+/**
+ * Node 0 waits this long (from the scenario's start, worker start-up included) for the other nodes, so that it
+ * can name a missing one before --timeout ends the scenario.
+ */
+export function arriveTimeoutMs(timeoutMs: number): number {
+  return Math.max(1000, Math.round(timeoutMs * 0.9 - 2000));
+}
+
+/** What a launcher around lossbench set for its own ranks; a worker that saw them would take itself for one. */
+const LAUNCHER_VARS = ['RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE', 'GROUP_RANK', 'ROLE_RANK'];
 
 /** The command that serves one job: the CLI's hidden __worker (tfjs), `python -m lossbench_torch worker` (torch). */
 function workerCommand(target: EngineTarget): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
@@ -228,6 +261,7 @@ function readReport(path: string): WorkerReport | { error: string } | null {
 
 function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
   const { cmd, args, env } = workerCommand(opts.backend);
+  if (opts.nodes) for (const k of LAUNCHER_VARS) delete env[k];
   const tmp = mkdtempSync(join(os.tmpdir(), 'lossbench-worker-'));
   const reportPath = join(tmp, 'report.json');
   return new Promise((resolve) => {
@@ -306,7 +340,7 @@ export async function runSweep(
     opts.onStart?.(spec, i);
     const row = await runScenario(spec, opts);
     if (stop.requested && row.status !== 'ok') return { rows, notRun: specs.length - i }; // killed by SIGINT: not a result
-    appendResult(opts.dir, row);
+    if (!opts.nodes || opts.nodes.nodeRank === 0) appendResult(opts.dir, row); // node 0 writes the results
     rows.push(row);
     opts.onDone?.(row, i);
   }

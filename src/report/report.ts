@@ -30,6 +30,7 @@ import {
   SIMULATED_TIME_NOTE,
 } from './tables.js';
 import { writeCharts } from './write-charts.js';
+import { wireBlocks } from './wire.js';
 import { writeLatex } from './write-latex.js';
 
 export interface ReportOptions extends RegressionOptions {
@@ -182,6 +183,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
       text: `Memory is per device (the busiest one for distributed strategies). Step time is forward + backward. Note: ${MODELLED_NOTE}. ${rows.some(simulated) ? `${SIMULATED_TIME_NOTE}.` : ''}`.trim(),
     },
     { kind: 'table', head: RESULT_HEAD, rows: rows.map(resultRow), numeric: RESULT_NUMERIC },
+    ...wireBlocks(run.info, rows, dir),
   );
   if (charts.length) {
     blocks.push({ kind: 'h', level: 2, text: 'Charts' });

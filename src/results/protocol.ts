@@ -33,6 +33,23 @@ export interface TorchJob extends JobBase {
   engine: 'torch';
   device: TorchDevice;
   dtype: TorchDtype;
+  /** Across nodes (W > 1 only): this node's part of the scenario (docs/worker-protocol.md, section 8). */
+  rendezvous?: Rendezvous;
+}
+
+/** Where a multi-node scenario's nodes meet: node 0's worker hosts a store at masterAddr:masterPort. */
+export interface Rendezvous {
+  nnodes: number;
+  /** This node: 0 hosts the store and reports; node k starts global ranks k·W/nnodes ... (k+1)·W/nnodes − 1. */
+  nodeRank: number;
+  masterAddr: string;
+  masterPort: number;
+  /** The scenario's place in the sweep (−1: the link probe), so nodes agree on which scenario they serve. */
+  order: number;
+  /** Node 0 waits for every node to check in until this time (ms since the epoch; this host's clock), then
+   * reports `timeout` naming the missing ones: arriveTimeoutMs after the runner started the scenario. */
+  arriveDeadlineMs: number;
+  arriveTimeoutMs: number;
 }
 
 export type WorkerJob = TfjsJob | TorchJob;

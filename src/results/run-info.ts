@@ -34,6 +34,8 @@ export interface RunInfo extends Fingerprint {
   };
   /** torch runs with W > 1: the link measured by `lossbench_torch linkprobe` (plan --link-from reads it). */
   link_probe?: LinkProbe;
+  /** Across nodes: how many, and where they met (node 0 writes the folder; harness/nodes.ts). */
+  nodes?: { nnodes: number; master_addr: string; master_port: number; source: string };
   config: {
     preset: string | null;
     /** Link preset of the modelled communication times. */

@@ -40,6 +40,11 @@ def parser() -> argparse.ArgumentParser:
     lp.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     lp.add_argument("--iters", type=int, default=20)
     lp.add_argument("--warmup", type=int, default=3)
+    lp.add_argument("--nnodes", type=int, default=1, help="across nodes: how many (each runs this command)")
+    lp.add_argument("--node-rank", type=int, default=0)
+    lp.add_argument("--master-addr", default="127.0.0.1", help="node 0's address")
+    lp.add_argument("--master-port", type=int, default=29500)
+    lp.add_argument("--arrive-timeout", type=float, default=240.0, help="s node 0 waits for the others")
     st = sub.add_parser("step", help="one step on inputs from a file; loss and gradients to --out")
     st.add_argument("--inputs", required=True)
     st.add_argument("--loss", choices=("clip", "siglip"), required=True)
@@ -73,7 +78,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "linkprobe":
             from .commands.linkprobe import main as probe_main
 
-            return probe_main(args.world, args.bytes, args.device, args.iters, args.warmup)
+            rdzv = None
+            if args.nnodes > 1:
+                from .distributed.rendezvous import parse_rendezvous
+
+                rdzv = parse_rendezvous({"nnodes": args.nnodes, "nodeRank": args.node_rank,
+                                         "masterAddr": args.master_addr, "masterPort": args.master_port,
+                                         "order": -1, "arriveTimeoutMs": int(args.arrive_timeout * 1000)},
+                                        "linkprobe")
+                rdzv.check_world(args.world)
+            return probe_main(args.world, args.bytes, args.device, args.iters, args.warmup, rdzv)
         from .commands.step import main as step_main
 
         return step_main(args.inputs, args.loss, args.impl, args.strategy, args.world, args.chunk, args.n,

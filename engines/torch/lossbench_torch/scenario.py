@@ -1,5 +1,6 @@
-"""One scenario in this process (W = 1), on spawned ranks (W > 1), or as one rank of a torchrun launch
-(rank 0 writes the report). Imported by worker.py once the job has been parsed."""
+"""One scenario in this process (W = 1), on spawned ranks (W > 1; with a rendezvous, this node's share of
+them, distributed/nodes.py), or as one rank of a torchrun launch (rank 0 writes the report). Imported by
+worker.py once the job has been parsed."""
 from __future__ import annotations
 
 import sys
@@ -12,6 +13,7 @@ from .distributed import group
 from .distributed.comm import Comm
 from .distributed.launch import launch
 from .env import positive_seconds
+from .distributed.nodes import launch_across
 from .measure.aggregate import aggregate
 from .measure.device import device_name, resolve
 from .measure.memory import host_rss_peak_bytes
@@ -37,11 +39,18 @@ def run_job(job: Job) -> Dict[str, Any]:
             precision.configure(job.dtype, job.device)
             aggregate([run_rank(Comm(0, 1, device, None), job)], report, 1)
         else:
-            out = launch(run_rank, (job,), world, job.device, RANK_TIMEOUT_S, _dist_timeout_s())
+            rdzv = job.rendezvous
+            if rdzv is None:
+                out = launch(run_rank, (job,), world, job.device, RANK_TIMEOUT_S, _dist_timeout_s())
+            else:
+                out = launch_across(run_rank, (job,), world, job.device, rdzv, RANK_TIMEOUT_S, _dist_timeout_s())
             report["dist_backend"] = out.backend
             if out.failure is not None:
                 f = out.failure
-                report.update(status=f.status, reason=f.reason, failed_rank=f.rank)
+                report.update(status=f.status, reason=f.reason, failed_rank=f.rank if f.rank >= 0 else None)
+            elif rdzv is not None and rdzv.node_rank != 0:
+                report.update(status="ok", reason=f"node {rdzv.node_rank} ran {rdzv.ranks_of(rdzv.node_rank, world)}; "
+                                                  "node 0 reports the measurements")
             else:
                 aggregate(out.results, report, world)
     except Exception as e:  # noqa: BLE001 - every failure becomes a report

@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from .contract import contract, strategy_names
 from .contract import scenario_id as contract_scenario_id
+from .distributed.rendezvous import Rendezvous, parse_rendezvous
 
 LOSSES: Tuple[str, ...] = tuple(contract()["losses"])
 IMPLS: Tuple[str, ...] = tuple(contract()["impls"])
@@ -51,6 +52,7 @@ class Job:
     device: str
     dtype: str
     inputs_path: Optional[str]
+    rendezvous: Optional[Rendezvous] = None  # across nodes: where this node's ranks meet the others'
 
 
 def scenario_id(loss: str, impl: str, strategy: str, n: int, world: int, dim: int, chunk: int) -> str:
@@ -102,5 +104,13 @@ def parse_job(d: Any) -> Job:
     path = d.get("inputsPath")
     if path is not None and not isinstance(path, str):
         raise SpecError(f"inputsPath: expected a string, got {path!r}")
-    return Job(spec=parse_spec(spec), device=_choice(d, "device", DEVICES, "cpu"),
-               dtype=_choice(d, "dtype", DTYPES, "fp32"), inputs_path=path or None)
+    parsed = parse_spec(spec)
+    try:
+        rdzv = parse_rendezvous(d.get("rendezvous"), parsed.id)
+        if rdzv is not None and parsed.world > 1:
+            rdzv.check_world(parsed.world)
+    except ValueError as e:
+        raise SpecError(str(e)) from None
+    return Job(spec=parsed, device=_choice(d, "device", DEVICES, "cpu"),
+               dtype=_choice(d, "dtype", DTYPES, "fp32"), inputs_path=path or None,
+               rendezvous=rdzv if parsed.world > 1 else None)

@@ -1,18 +1,22 @@
 """`linkprobe`: all-gather and send/recv bandwidth between W spawned ranks at given message sizes,
 with nccl-tests' definitions: time = mean over iterations (the slowest rank's), algbw = bytes/time;
 all-gather: bytes = the gathered total, busbw = algbw·(W−1)/W; sendrecv: bytes = what each rank
-sends to its right neighbour, busbw = algbw. Latency: the time at the smallest size."""
+sends to its right neighbour, busbw = algbw. Latency: the time at the smallest size. Across nodes
+(--nnodes ...) every node runs this command and starts its share of the ranks; node 0 prints the results."""
 from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 import torch.distributed as dist
 
 from ..distributed.comm import Comm
+from ..distributed.group import DEFAULT_TIMEOUT_S
 from ..distributed.launch import launch
+from ..distributed.nodes import launch_across
+from ..distributed.rendezvous import Rendezvous
 from ..measure.device import sync
 
 
@@ -42,12 +46,21 @@ def _probe(comm: Comm, sizes: Sequence[int], iters: int, warmup: int) -> List[Di
     return out
 
 
-def run(world: int, sizes: Sequence[int], device: str, iters: int, warmup: int) -> Dict[str, Any]:
+def run(world: int, sizes: Sequence[int], device: str, iters: int, warmup: int,
+        rdzv: Optional[Rendezvous] = None) -> Dict[str, Any]:
+    """Across nodes (rdzv), every node serves its ranks and node 0 gets the measurements; the others an
+    empty list of results."""
     if world < 2:
         raise ValueError("linkprobe needs --world 2 or more")
-    outcome = launch(_probe, (list(sizes), iters, warmup), world, device, timeout_s=600)
+    if rdzv is None:
+        outcome = launch(_probe, (list(sizes), iters, warmup), world, device, timeout_s=600)
+    else:
+        outcome = launch_across(_probe, (list(sizes), iters, warmup), world, device, rdzv, 600, DEFAULT_TIMEOUT_S)
     if outcome.failure is not None:
         raise RuntimeError(outcome.failure.reason)
+    if rdzv is not None and rdzv.node_rank != 0:
+        return {"world": world, "backend": outcome.backend, "device": device, "iters": iters, "results": [],
+                "latency_us": {}, "nodes": rdzv.nnodes, "node_rank": rdzv.node_rank}
     results = []
     for i, first in enumerate(outcome.results[0]):
         t = max(r[i]["time_s"] for r in outcome.results)
@@ -57,10 +70,14 @@ def run(world: int, sizes: Sequence[int], device: str, iters: int, warmup: int) 
                         "algbw_GBps": algbw, "busbw_GBps": busbw})
     latency = {op: min((r for r in results if r["op"] == op), key=lambda r: r["bytes"])["time_us"]
                for op in ("all_gather", "sendrecv")}
-    return {"world": world, "backend": outcome.backend, "device": device, "iters": iters, "results": results,
-            "latency_us": latency}
+    out = {"world": world, "backend": outcome.backend, "device": device, "iters": iters, "results": results,
+           "latency_us": latency}
+    if rdzv is not None:
+        out["nodes"] = rdzv.nnodes
+    return out
 
 
-def main(world: int, sizes: Sequence[int], device: str, iters: int, warmup: int) -> int:
-    print(json.dumps(run(world, sizes, device, iters, warmup)))
+def main(world: int, sizes: Sequence[int], device: str, iters: int, warmup: int,
+         rdzv: Optional[Rendezvous] = None) -> int:
+    print(json.dumps(run(world, sizes, device, iters, warmup, rdzv)))
     return 0

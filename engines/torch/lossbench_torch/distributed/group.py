@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import os
 import socket
+from dataclasses import dataclass
 from typing import Dict, Optional
 
 import torch
@@ -41,6 +42,34 @@ def init_spawned(rank: int, world: int, port: int, backend: str, timeout_s: floa
     os.environ["MASTER_PORT"] = str(port)
     dist.init_process_group(backend, init_method="env://", rank=rank, world_size=world,
                             timeout=datetime.timedelta(seconds=timeout_s))
+
+
+@dataclass(frozen=True)
+class LoopbackJoin:
+    """How a rank spawned on this host joins its group: a rendezvous on 127.0.0.1 and a free port."""
+
+    port: int
+
+    def __call__(self, rank: int, world: int, backend: str, timeout_s: float) -> None:
+        init_spawned(rank, world, self.port, backend, timeout_s)
+
+
+@dataclass(frozen=True)
+class StoreJoin:
+    """How a rank of a multi-node scenario joins: through the store node 0's worker hosts at addr:port
+    (rendezvous.py), on the network interface that reaches it."""
+
+    addr: str
+    port: int
+
+    def __call__(self, rank: int, world: int, backend: str, timeout_s: float) -> None:
+        from .rendezvous import pin_gloo_interface
+
+        pin_gloo_interface(self.addr)
+        timeout = datetime.timedelta(seconds=timeout_s)
+        store = dist.TCPStore(self.addr, self.port, is_master=False, timeout=timeout, wait_for_workers=False)
+        dist.init_process_group(backend, store=dist.PrefixStore("pg", store), rank=rank, world_size=world,
+                                timeout=timeout)
 
 
 def torchrun_env(env: Optional[Dict[str, str]] = None) -> Optional[Dict[str, int]]:

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.multiprocessing as mp
@@ -62,15 +62,16 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=loop, daemon=True).start()
 
 
-def _rank_main(rank: int, payload: Tuple[Any, ...]) -> None:
-    task, args, world, device_type, backend, port, outdir, timeout_s, parent, threads = payload
+def _rank_main(index: int, payload: Tuple[Any, ...]) -> None:
+    task, args, world, device_type, backend, join, ranks, outdir, timeout_s, parent, threads = payload
     _watch_parent(parent)
+    rank = ranks[index]  # global rank; index: the local one (its GPU)
     path = os.path.join(outdir, f"rank{rank}.pt")
     try:
         if threads:
             torch.set_num_threads(threads)
-        device = group.rank_device(device_type, rank)
-        group.init_spawned(rank, world, port, backend, timeout_s)
+        device = group.rank_device(device_type, index)
+        join(rank, world, backend, timeout_s)
         result = task(Comm(rank, world, device, backend), *args)
         torch.save({"ok": result}, path)
     except BaseException as e:  # noqa: BLE001 - every failure is reported to the parent
@@ -99,7 +100,7 @@ def _failure_of(rank: int, code: int, outdir: str) -> RankFailure:
         return RankFailure(rank, "error", f"rank {rank} exited with code {code}")
 
 
-def _root_cause(failures: List[RankFailure], codes: List[Optional[int]]) -> RankFailure:
+def _root_cause(failures: List[RankFailure], codes: Dict[int, Optional[int]]) -> RankFailure:
     """A rank killed by a signal, else one whose error is not a broken connection, else the first."""
     for f in failures:
         if (codes[f.rank] or 0) < 0:
@@ -112,22 +113,29 @@ def _root_cause(failures: List[RankFailure], codes: List[Optional[int]]) -> Rank
 
 def launch(task: Callable[..., Any], args: Tuple[Any, ...], world: int, device_type: str = "cpu",
            timeout_s: float = 300.0, dist_timeout_s: float = group.DEFAULT_TIMEOUT_S,
-           threads: Optional[int] = None) -> Outcome:
+           threads: Optional[int] = None, ranks: Optional[Sequence[int]] = None,
+           join: Optional[Callable[[int, int, str, float], None]] = None, backend: Optional[str] = None,
+           poll: Optional[Callable[[], Optional[RankFailure]]] = None) -> Outcome:
     """Runs task(comm, *args) on `world` spawned ranks. `threads`: intra-op threads per CPU rank (default:
-    the cores shared out, so W ranks do not oversubscribe the host)."""
-    backend = group.choose_backend(device_type, world)
+    the cores shared out, so the ranks do not oversubscribe the host). Across nodes (nodes.py) this node
+    starts only `ranks` of the world, each joining the group by `join(rank, world, backend, timeout_s)`
+    (default: a rendezvous on 127.0.0.1), and `poll()` may end the launch with another node's failure."""
+    ranks = list(range(world)) if ranks is None else list(ranks)
+    backend = backend or group.choose_backend(device_type, len(ranks))
     if threads is None and device_type == "cpu":
-        threads = max(1, (os.cpu_count() or 1) // world)
+        threads = max(1, (os.cpu_count() or 1) // len(ranks))
     outdir = tempfile.mkdtemp(prefix="lossbench-torch-")
-    payload = (task, args, world, device_type, backend, group.free_port(), outdir, dist_timeout_s, os.getpid(), threads)
-    ctx = mp.start_processes(_rank_main, args=(payload,), nprocs=world, join=False, start_method="spawn")
+    join = join or group.LoopbackJoin(group.free_port())
+    payload = (task, args, world, device_type, backend, join, ranks, outdir, dist_timeout_s, os.getpid(), threads)
+    ctx = mp.start_processes(_rank_main, args=(payload,), nprocs=len(ranks), join=False, start_method="spawn")
     procs = list(ctx.processes)
     _children.extend(procs)
     try:
-        failure = _watch(procs, outdir, time.monotonic() + timeout_s, timeout_s)
+        failure = _watch(procs, ranks, outdir, time.monotonic() + timeout_s, timeout_s, poll)
         if failure is not None:
             return Outcome([], failure, backend)
-        return Outcome([torch.load(os.path.join(outdir, f"rank{r}.pt"), map_location="cpu")["ok"] for r in range(world)], None, backend)
+        results = [torch.load(os.path.join(outdir, f"rank{r}.pt"), map_location="cpu")["ok"] for r in ranks]
+        return Outcome(results, None, backend)
     finally:
         for p in procs:
             if p.is_alive():
@@ -138,24 +146,32 @@ def launch(task: Callable[..., Any], args: Tuple[Any, ...], world: int, device_t
         shutil.rmtree(outdir, ignore_errors=True)
 
 
-def _watch(procs: List[Any], outdir: str, deadline: float, timeout_s: float) -> Optional[RankFailure]:
+def _watch(procs: List[Any], ranks: List[int], outdir: str, deadline: float, timeout_s: float,
+           poll: Optional[Callable[[], Optional[RankFailure]]] = None) -> Optional[RankFailure]:
     while True:
         codes = [p.exitcode for p in procs]
         if any(c not in (None, 0) for c in codes):
             time.sleep(0.1)  # let ranks failing for the same cause finish saying so
             codes = [p.exitcode for p in procs]
-            failed = [_failure_of(r, c, outdir) for r, c in enumerate(codes) if c not in (None, 0)]
+            failed = [_failure_of(ranks[i], c, outdir) for i, c in enumerate(codes) if c not in (None, 0)]
             for p in procs:
                 if p.is_alive():
                     p.kill()
-            return _root_cause(failed, codes)
+            return _root_cause(failed, dict(zip(ranks, codes)))
         if all(c == 0 for c in codes):
             return None
+        remote = poll() if poll is not None else None
+        if remote is not None:
+            for p in procs:
+                if p.is_alive():
+                    p.kill()
+            return remote
         left = deadline - time.monotonic()
         if left <= 0:
             for p in procs:
                 if p.is_alive():
                     p.kill()
-            stuck = [r for r, c in enumerate(codes) if c is None]
+            stuck = [ranks[i] for i, c in enumerate(codes) if c is None]
             return RankFailure(stuck[0], "timeout", f"ranks {stuck} still running after {timeout_s:.0f} s")
-        multiprocessing.connection.wait([p.sentinel for p in procs if p.exitcode is None], timeout=min(left, 0.5))
+        wait = 0.5 if poll is None else 0.2
+        multiprocessing.connection.wait([p.sentinel for p in procs if p.exitcode is None], timeout=min(left, wait))

@@ -1,0 +1,211 @@
+"""One scenario across nodes: this node's worker is its node's agent (rendezvous.py says how they meet).
+
+Node 0 hosts the scenario's store, waits for every node to check in (one that never does ends the scenario
+with a `timeout` naming it), starts its ranks and gathers every rank's result through rank 0. Every node
+watches its own ranks; a node whose rank fails writes node, rank and reason to the store, and node 0 names
+the root cause (a rank killed by a signal, else one whose error is not a broken connection) and tells the
+others to stop. The other nodes report `ok` with no measurements: node 0's report is the scenario's."""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Tuple
+
+import torch.distributed as dist
+
+from . import group
+from .comm import Comm
+from .launch import Outcome, RankFailure, launch
+from .rendezvous import Rendezvous
+
+KILLED = re.compile(r"killed by SIG")
+POLL_S = 0.2
+
+
+@dataclass(frozen=True)
+class GatherTo0:
+    """A task whose results all reach global rank 0 (the only one whose result node 0 reads)."""
+
+    task: Callable[..., Any]
+
+    def __call__(self, comm: Comm, *args: Any) -> Any:
+        mine = self.task(comm, *args)
+        everyone: List[Any] = [None] * comm.world
+        dist.all_gather_object(everyone, mine)
+        return everyone if comm.rank == 0 else None
+
+
+def _td(seconds: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=max(seconds, 0.1))
+
+
+def _host(rdzv: Rendezvous, backend: str) -> Any:
+    store = dist.TCPStore(rdzv.master_addr, rdzv.master_port, is_master=True, timeout=_td(10),
+                          wait_for_workers=False)
+    store.set("backend", backend)
+    store.set("tag", rdzv.tag)  # last: a node that reads the tag finds the rest
+    return store
+
+
+def _join(rdzv: Rendezvous, deadline: float) -> Tuple[Any, str]:
+    """Checks in at node 0's store for this scenario; waits while node 0 serves an earlier one. Raises
+    _PassedOver when node 0 is past it, TimeoutError when node 0 never serves it."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"node 0 did not serve this scenario at {rdzv.master_addr}:{rdzv.master_port} "
+                               f"within {rdzv.arrive_s:.0f} s")
+        try:
+            store = dist.TCPStore(rdzv.master_addr, rdzv.master_port, is_master=False, timeout=_td(min(left, 2)),
+                                  wait_for_workers=False)
+            tag = store.get("tag").decode()
+        except Exception:  # noqa: BLE001 - no store yet, or the previous scenario's went away: try again
+            time.sleep(POLL_S)
+            continue
+        if tag == rdzv.tag:
+            store.set(f"arrived/{rdzv.node_rank}", socket.gethostname())
+            return store, store.get("backend").decode()
+        order = int(tag.split(" ", 1)[0])
+        del store
+        if order > rdzv.order:
+            raise _PassedOver(f"node 0 passed over this scenario (it serves #{order} of the sweep, this is "
+                              f"#{rdzv.order})")
+        time.sleep(POLL_S)
+
+
+class _PassedOver(Exception):
+    pass
+
+
+def _await_nodes(store: Any, rdzv: Rendezvous, world: int) -> Optional[RankFailure]:
+    deadline = time.monotonic() + rdzv.arrive_left()
+    missing = list(range(1, rdzv.nnodes))
+    while missing:
+        missing = [k for k in missing if not store.check([f"arrived/{k}"])]
+        if missing and time.monotonic() > deadline:
+            names = ", ".join(f"node {m} ({rdzv.ranks_of(m, world)})" for m in missing)
+            where = f"{rdzv.master_addr}:{rdzv.master_port}"
+            within = f"within {rdzv.arrive_s:.0f} s of the start (--timeout)"
+            return RankFailure(-1, "timeout", f"{names} never arrived at {where} {within}")
+        if missing:
+            time.sleep(POLL_S)
+    return None
+
+
+def _encode(node: int, f: RankFailure) -> str:
+    return json.dumps({"node": node, "rank": f.rank, "status": f.status, "reason": f.reason})
+
+
+def _decode(text: bytes) -> RankFailure:
+    d = json.loads(text.decode())
+    return RankFailure(d["rank"], d["status"], f"node {d['node']} {d['reason']}")
+
+
+def _remote_failures(store: Any, rdzv: Rendezvous) -> List[RankFailure]:
+    out = []
+    for k in range(1, rdzv.nnodes):
+        if store.check([f"fail/{k}"]):
+            out.append(_decode(store.get(f"fail/{k}")))
+    return out
+
+
+def _root(failures: List[RankFailure]) -> RankFailure:
+    """A rank killed by a signal, else one whose error is not a broken connection, else the first."""
+    from .launch import SECONDARY
+
+    for f in failures:
+        if KILLED.search(f.reason):
+            return f
+    for f in failures:
+        if not SECONDARY.search(f.reason):
+            return f
+    return failures[0]
+
+
+class _Watch:
+    """Polled by launch() while the local ranks run: another node's failure (node 0), or node 0's order
+    to stop or its store gone (the other nodes)."""
+
+    def __init__(self, store: Any, rdzv: Rendezvous) -> None:
+        self.store, self.rdzv, self.remote = store, rdzv, False
+
+    def __call__(self) -> Optional[RankFailure]:
+        try:
+            if self.rdzv.node_rank == 0:
+                found = _remote_failures(self.store, self.rdzv)
+                if found:
+                    self.remote = True
+                    time.sleep(0.5)  # other nodes failing for the same cause: let them say so
+                    return _root(_remote_failures(self.store, self.rdzv))
+                return None
+            if self.store.check(["abort"]):
+                self.remote = True
+                return RankFailure(-1, "error", "node 0 ended the scenario")
+        except Exception as e:  # noqa: BLE001 - the store is node 0's: it is gone
+            self.remote = True
+            return RankFailure(-1, "error", f"node 0's store at {self.rdzv.master_addr}:{self.rdzv.master_port} "
+                                            f"went away ({type(e).__name__})")
+        return None
+
+
+def launch_across(task: Callable[..., Any], args: Tuple[Any, ...], world: int, device_type: str,
+                  rdzv: Rendezvous, timeout_s: float, dist_timeout_s: float) -> Outcome:
+    """This node's share of task(comm, *args) on `world` ranks over rdzv.nnodes nodes. Node 0 gets every
+    rank's result (in rank order); the others get an empty list."""
+    rdzv.check_world(world)
+    ranks = rdzv.local_ranks(world)
+    node = rdzv.node_rank
+    deadline = time.monotonic() + rdzv.arrive_left()
+    if node == 0:
+        backend = group.choose_backend(device_type, len(ranks))
+        store = _host(rdzv, backend)
+        missing = _await_nodes(store, rdzv, world)
+        if missing is not None:
+            store.set("abort", "1")
+            return Outcome([], missing, backend)
+    else:
+        try:
+            store, backend = _join(rdzv, deadline)
+        except _PassedOver as e:
+            return Outcome([], RankFailure(ranks.start, "skipped", str(e)), "gloo")
+        except TimeoutError as e:
+            return Outcome([], RankFailure(ranks.start, "timeout", str(e)), "gloo")
+    threads = max(1, (os.cpu_count() or 1) // len(ranks)) if device_type == "cpu" else None
+    watch = _Watch(store, rdzv)
+    out = launch(GatherTo0(task), args, world, device_type, timeout_s, dist_timeout_s, threads, ranks=ranks,
+                 join=group.StoreJoin(rdzv.master_addr, rdzv.master_port), backend=backend, poll=watch)
+    if out.failure is None:
+        return _finish_ok(store, rdzv, out)
+    failure = out.failure
+    if not watch.remote:  # one of ours failed
+        local = RankFailure(failure.rank, failure.status, f"node {node} {failure.reason}")
+        if node != 0:
+            try:
+                store.set(f"fail/{node}", _encode(node, failure))
+            except Exception:  # noqa: BLE001 - node 0 gone already: nobody to tell
+                pass
+            return Outcome([], local, backend)
+        time.sleep(0.5)  # another node's rank may be the cause: let it say so
+        failure = _root([local] + _remote_failures(store, rdzv))
+    if node == 0:
+        store.set("abort", "1")
+    return Outcome([], failure, backend)
+
+
+def _finish_ok(store: Any, rdzv: Rendezvous, out: Outcome) -> Outcome:
+    if rdzv.node_rank != 0:
+        try:
+            store.set(f"done/{rdzv.node_rank}", "1")
+        except Exception:  # noqa: BLE001
+            pass
+        return Outcome([], None, out.backend)
+    # keep the store up until the other nodes' ranks are through (a few seconds at most)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not all(store.check([f"done/{k}"]) for k in range(1, rdzv.nnodes)):
+        time.sleep(POLL_S / 2)
+    return Outcome(out.results[0], None, out.backend)
