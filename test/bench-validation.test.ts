@@ -261,7 +261,7 @@ test('bench CLI: bad input exits 2 with one lossbench: line and no stack trace',
     [['--out', out, '--batch', '0'], /^lossbench: batch: expected a positive integer, got "0"$/],
     [
       ['--out', out, '--resume', out, '--batch', '64'],
-      /^lossbench: resume: the sweep, backend and link come from run\.json; drop --batch$/,
+      /^lossbench: resume: the sweep, backend and link come from run\.json; drop --batch, --out$/,
     ],
     // An --out that cannot be made: one line at once (Node's recursive mkdir loops forever under /proc).
     [

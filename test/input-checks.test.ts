@@ -7,6 +7,9 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers/run-cli.js';
+import { chooseEngine } from '../src/cli/engine-options.js';
+import { buildScenarios } from '../src/harness/grid.js';
+import { UsageError } from '../src/util/errors.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'report');
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-inputs-'));
@@ -89,4 +92,30 @@ test('compare: a torn line is reported, an empty run is named as empty', async (
     await cli(['compare', a, empty, '--out', join(root, 'cmp2')]),
     /^lossbench: .*empty has no scenario in results\.jsonl \(an empty run\): nothing to compare/,
   );
+});
+
+test('flags and config fields that would be ignored are refused', async () => {
+  const refused = (f: () => unknown, message: RegExp) =>
+    assert.throws(f, (e: unknown) => e instanceof UsageError && message.test(e.message));
+  refused(
+    () => chooseEngine({}, { device: 'cuda' }),
+    /^config: "device" set the torch engine's device, but this run is on tfjs/,
+  );
+  refused(() => chooseEngine({ engine: 'tfjs' }, { dtype: 'bf16' }), /"dtype" .* add "engine": "torch"/);
+  assert.equal(chooseEngine({ engine: 'tfjs' }, { engine: 'torch', device: 'cpu' }).engine, 'tfjs');
+  const dir = tmp();
+  const config = join(dir, 'sweep.json');
+  writeFileSync(config, JSON.stringify({ preset: 'smoke' }));
+  refused(
+    () => buildScenarios({ link: 'nvlink4', config, preset: 'quick' }, 'quick'),
+    /^preset: give --preset or --config, not both/,
+  );
+  const run = join(dir, 'run');
+  cpSync(join(FIX, 'runA'), run, { recursive: true });
+  const [tolerance, out] = await Promise.all([
+    cli(['report', run, '--time-tolerance', '2']),
+    cli(['bench', '--resume', run, '--out', join(dir, 'elsewhere')]),
+  ]);
+  assertRefused(tolerance, /^lossbench: --time-tolerance: only with --baseline <dir>$/);
+  assertRefused(out, /^lossbench: resume: the sweep, backend and link come from run\.json; drop --out$/);
 });

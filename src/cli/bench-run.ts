@@ -134,6 +134,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
       ...SWEEP_FLAGS.filter((k) => o[k] !== undefined),
       ...(o.backend !== 'auto' ? ['backend'] : []),
       ...(o.link !== 'nvlink4' ? ['link'] : []),
+      ...(o.out !== 'results' ? ['out'] : []), // a resumed sweep writes into its own folder
     ];
     if (given.length)
       throw new UsageError(

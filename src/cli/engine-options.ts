@@ -32,6 +32,15 @@ export function chooseEngine(
     const torchOnly = (['device', 'dtype', 'python'] as const).filter((k) => o[k] !== undefined);
     if (torchOnly.length)
       throw new UsageError(`${torchOnly.map((k) => `--${k}`).join(', ')}: only with --engine torch`);
+    // A config for torch whose engine the flag overrides may keep its torch fields; any other is refused.
+    const configOnly = (['device', 'dtype'] as const).filter(
+      (k) => config[k] !== undefined && config.engine !== 'torch',
+    );
+    if (configOnly.length)
+      throw new UsageError(
+        `config: ${configOnly.map((k) => `"${k}"`).join(', ')} set the torch engine's ${configOnly.join(' and ')}, ` +
+          'but this run is on tfjs: add "engine": "torch" (or --engine torch), or drop them',
+      );
     return { engine, backend: o.backend ?? 'auto' };
   }
   if (o.backend !== undefined && o.backend !== 'auto')

@@ -53,7 +53,15 @@ export function registerReport(program: Command): void {
           latex?: boolean;
           junit?: string;
         },
+        cmd: Command,
       ) => {
+        const tolerances = (['timeTolerance', 'memoryTolerance'] as const).filter(
+          (k) => cmd.getOptionValueSource(k) === 'cli',
+        );
+        if (tolerances.length && !o.baseline)
+          throw new UsageError(
+            `${tolerances.map((k) => `--${k.replace('T', '-t')}`).join(', ')}: only with --baseline <dir>`,
+          );
         // Every output path is checked before the report is made: a bad one fails now, not after.
         const summaryFile = process.env.GITHUB_STEP_SUMMARY;
         if (o.junit) checkOutputFile('junit', o.junit);

@@ -237,6 +237,10 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
   const custom =
     f.loss || f.impl || f.strategy || f.batch || f.globalBatch || f.localBatch || f.world || f.dim || f.chunk;
   let sweeps: SweepAxes[];
+  if (f.config && f.preset)
+    throw new UsageError(
+      'preset: give --preset or --config, not both (a config file can name a preset: {"preset": …})',
+    );
   if (f.config) sweeps = loadConfig(f.config);
   else if (f.preset || !custom) sweeps = presetSweeps(f.preset ?? defaultPreset);
   else sweeps = [{ ...presetSweeps('quick')[0]!, strategies: ['single'] }];
