@@ -28,6 +28,7 @@ function runStep(
   inputs: LossInputs,
   measuring: boolean,
   timed = false,
+  onDevices?: (out: StrategyOutput) => void,
 ): { out: DistributedResult; busiestPeakBytes: number; busiestComputeMs: number } {
   const n = inputs.x.shape[0];
   const W = spec.world;
@@ -43,7 +44,9 @@ function runStep(
       return { x: x!, y: y! };
     });
     const ctx = { world, impl: spec.impl, chunk: spec.chunk, n, b, tPrime: inputs.tPrime, bias: inputs.bias };
-    const result = assemble(spec.loss, run(ctx, shards));
+    const output = run(ctx, shards);
+    onDevices?.(output);
+    const result = assemble(spec.loss, output);
     return {
       out: { ...result, ledger: world.ledger.busiest(), perDevice: world.ledger.perDevice() },
       busiestPeakBytes: world.busiestPeakBytes(),
@@ -120,4 +123,42 @@ export function timeDevices(
   const { out, busiestComputeMs } = runStep(run, spec, inputs, false, true);
   const { ledger: _l, perDevice: _p, ...result } = out;
   return { result, computeMs: busiestComputeMs };
+}
+
+/** One device's own outputs, read back to the host: its loss (and scalar) shares, its rows of dx and dy. */
+export interface DeviceShare {
+  loss: number;
+  dx: Float32Array;
+  dy: Float32Array;
+  dt: number;
+  /** SigLIP only. */
+  db?: number;
+  ledger: LedgerTotals;
+}
+
+/**
+ * Each device's outputs and ledger before they are assembled (what the cross-engine test compares with
+ * the torch engine's ranks); reads back synchronously, so on a backend that can (cpu, wasm).
+ */
+export function distributedShares(
+  spec: DistributedSpec,
+  inputs: LossInputs,
+): { scalars: StrategyOutput['scalars']; devices: DeviceShare[] } {
+  const { run } = strategyOf(spec.loss, spec.strategy);
+  if (run === 'one-device') throw new RangeError(`${spec.loss}/${spec.strategy} runs on one device: no shares`);
+  let got: { scalars: StrategyOutput['scalars']; devices: Omit<DeviceShare, 'ledger'>[] } | undefined;
+  const { out } = runStep(run, spec, inputs, false, false, ({ scalars, devices }) => {
+    got = {
+      scalars,
+      devices: devices.map((d) => ({
+        loss: d.loss.dataSync()[0]!,
+        dx: d.dx.dataSync() as Float32Array,
+        dy: d.dy.dataSync() as Float32Array,
+        dt: d.dtPrime.dataSync()[0]!,
+        ...(d.dBias ? { db: d.dBias.dataSync()[0]! } : {}),
+      })),
+    };
+  });
+  tf.dispose([out.loss, out.grads.x, out.grads.y, out.grads.tPrime, ...(out.grads.bias ? [out.grads.bias] : [])]);
+  return { scalars: got!.scalars, devices: got!.devices.map((d, k) => ({ ...d, ledger: out.perDevice[k]! })) };
 }

@@ -1,4 +1,4 @@
-"""Command line: info | verify | linkprobe | step | worker (see README.md)."""
+"""Command line: info | verify | linkprobe | step | ranks | worker (see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -57,6 +57,10 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--out")
     st.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     st.add_argument("--dtype", choices=("fp32", "tf32", "bf16"), default="fp32")
+    rk = sub.add_parser("ranks", help="strategy steps at one W from a JSON job; each rank's outputs and ledger")
+    rk.add_argument("--job", required=True)
+    rk.add_argument("--out", required=True)
+    rk.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     return p
 
 
@@ -88,6 +92,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                                         "linkprobe")
                 rdzv.check_world(args.world)
             return probe_main(args.world, args.bytes, args.device, args.iters, args.warmup, rdzv)
+        if args.command == "ranks":
+            from .commands.ranks import main as ranks_main
+
+            return ranks_main(args.job, args.out, args.device)
         from .commands.step import main as step_main
 
         return step_main(args.inputs, args.loss, args.impl, args.strategy, args.world, args.chunk, args.n,

@@ -30,6 +30,7 @@ class Case:
 class CaseResult:
     result: StepResult  # assembled: global loss, N×D gradients
     ledgers: List[Dict[str, Any]]  # per rank: kind → phase → {sent, received, rounds}
+    ranks: List[Dict[str, Any]]  # per rank: its loss, dx, dy, dt, db (CPU tensors) and scalars ('sum' | 'replicated')
 
 
 def _run_on_rank(comm: Comm, cases: Sequence[Case], dtype: str = "fp32") -> List[Dict[str, Any]]:
@@ -82,8 +83,7 @@ def run_case_sets(sets: Dict[int, List[Case]], device_type: str = "cpu", timeout
             raise CasesFailed(launched.failure)
         for w, cases in multi.items():
             per_rank = [launched.results[r][w] for r in range(w)]
-            out[w] = [CaseResult(_assemble([r[i] for r in per_rank]), [r[i]["ledger"] for r in per_rank])
-                      for i in range(len(cases))]
+            out[w] = [_result([r[i] for r in per_rank]) for i in range(len(cases))]
     return out
 
 
@@ -98,7 +98,11 @@ def run_cases(cases: Sequence[Case], world: int, device_type: str = "cpu", timeo
         if out.failure is not None:
             raise CasesFailed(out.failure)
         per_rank = out.results
-    return [CaseResult(_assemble([r[i] for r in per_rank]), [r[i]["ledger"] for r in per_rank]) for i in range(len(cases))]
+    return [_result([r[i] for r in per_rank]) for i in range(len(cases))]
+
+
+def _result(parts: List[Dict[str, Any]]) -> CaseResult:
+    return CaseResult(_assemble(parts), [p["ledger"] for p in parts], parts)
 
 
 class CasesFailed(RuntimeError):
