@@ -58,6 +58,15 @@ const OVER_N = ['clip', 'siglip'].flatMap((loss) =>
   ),
 );
 
+/** A compare of three machines over the refereed impls, and one run with eight impls. */
+const THREE_RUNS = ['A', 'B', 'C'].flatMap((run) => REFEREED.map((r) => ({ ...r, run })));
+const EIGHT = [
+  ...REFEREED,
+  ...['py:m:f', 'py:m:g'].flatMap((impl) =>
+    [256, 1024, 4096].map((n) => resultRow({ loss: 'clip', impl: impl as never, n, peak_tensor_bytes: 7000 * n })),
+  ),
+];
+
 const SETS: [string, readonly ScenarioResult[]][] = [
   ['the default sweep', QUICK],
   ['runA (not-run points)', loadRun(join(FIX, 'runA')).rows],
@@ -65,7 +74,11 @@ const SETS: [string, readonly ScenarioResult[]][] = [
   ['torch ranks', TORCH],
   ['refereed impls', REFEREED],
   ['distributed over N', OVER_N],
+  ['three runs', THREE_RUNS],
+  ['eight impls', EIGHT],
 ];
+const build = (what: string, rows: readonly ScenarioResult[]) =>
+  buildCharts(rows, what === 'three runs' ? { colourBy: 'run' } : {});
 
 const byName = (specs: ChartSpec[], name: string) => specs.find((s) => s.name === name)!;
 
@@ -76,7 +89,7 @@ test('the default sweep: one question per figure, at most six series in any pane
     ['memory-vs-n', 'time-vs-n', 'measured-vs-predicted', 'flops-vs-n', 'comm-vs-w', 'memory-vs-w', 'time-vs-w'],
   );
   for (const [what, rows] of SETS)
-    for (const s of buildCharts(rows))
+    for (const s of build(what, rows))
       assert.ok(
         seriesPerPanel(s).every((n) => n >= 1 && n <= 6),
         `${what}, ${s.name}: ${seriesPerPanel(s).join(', ')} series per panel`,
@@ -95,11 +108,25 @@ test('the default sweep: one question per figure, at most six series in any pane
     ref.legend.filter((l) => l.point && l.line).map((l) => l.label),
     IMPLS,
   );
+  const three = byName(build('three runs', THREE_RUNS), 'memory-vs-n');
+  assert.ok(
+    three.panels.some((p) => p.title === 'CLIP, openclip'),
+    three.panels.map((p) => p.title).join('; '),
+  );
+  assert.ok(
+    three.panels.every((p) => p.column < 2),
+    'panels wrap onto rows two by two',
+  );
+  const eight = byName(build('eight impls', EIGHT), 'memory-vs-n');
+  assert.deepEqual(
+    eight.panels.map((p) => p.title),
+    ['CLIP (1/2)', 'CLIP (2/2)', 'SigLIP'],
+  );
 });
 
 test('no two tick labels touch: every figure, on screen and one column wide, across panels too', () => {
   for (const [what, rows] of SETS)
-    for (const s of buildCharts(rows))
+    for (const s of build(what, rows))
       // The screen look (wide) is the easier one: checked on the default sweep and the not-run points.
       for (const look of what === 'the default sweep' || what.startsWith('runA') ? [PAPER, SCREEN] : [PAPER]) {
         const boxes = tickLabelBoxes(s, look);
@@ -110,7 +137,7 @@ test('no two tick labels touch: every figure, on screen and one column wide, acr
 
 test('the legend is shared below the panels and never taller than a plot', () => {
   for (const [what, rows] of SETS)
-    for (const s of buildCharts(rows)) {
+    for (const s of build(what, rows)) {
       const lay = layoutFigure(s, PAPER);
       const ys = lay.legend.placed.map((p) => p.y);
       const legendHeight =

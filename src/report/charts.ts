@@ -105,6 +105,8 @@ function oneDevice(
     xKind: 'batch',
     xTitle: 'batch N (pairs, log scale)',
     colourBy: opts.colourBy,
+    // Several runs (a compare): a panel per impl, a line per run.
+    overflow: opts.colourBy === 'run' ? (r) => ({ key: r.impl, title: r.impl }) : undefined,
   });
 }
 
@@ -221,6 +223,7 @@ function distributed(rows: readonly Row[], opts: ChartOptions, over: 'world' | '
     column: lossColumn(use, fixedMany ? fixedLabel : undefined),
     quantities: f.quantities,
     series: strategySeries(use),
+    overflow: opts.colourBy === 'run' ? (r) => ({ key: r.strategy, title: r.strategy }) : undefined,
     x: xOf,
     xKind: over === 'world' ? 'world' : 'batch',
     xTitle: over === 'world' ? 'world size W (devices)' : 'global batch N = W·b (pairs, log scale)',

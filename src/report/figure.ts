@@ -109,6 +109,54 @@ export interface FacetSpec {
   guides?: (points: ChartPoint[], xr: Range, yr: Range) => Dataset[];
   /** Let each quantity row have its own y range (default: one range for all rows). */
   ownYRange?: boolean;
+  /** A further facet for panels that would hold more than MAX_SERIES lines (in a compare: the impl, say). */
+  overflow?: (r: Row) => { key: string; title: string };
+}
+
+/** Lines per panel at most: beyond, panels split (by `overflow`, then into groups in order). */
+export const MAX_SERIES = 6;
+/** Panels side by side at most (one paper column holds two); more wrap onto further rows. */
+export const MAX_COLUMNS = 2;
+
+type ColumnOf = (r: Row) => { key: string; title: string };
+
+/** The panel facet, split further where a panel would hold more than MAX_SERIES lines. */
+function fitColumns(spec: FacetSpec): ColumnOf {
+  const seriesIn = (c: ColumnOf) => {
+    const order = new Map<string, string[]>();
+    for (const r of spec.rows) {
+      const k = c(r).key;
+      const keys = order.get(k) ?? [];
+      const sk = spec.series(r).key;
+      if (!keys.includes(sk)) keys.push(sk);
+      order.set(k, keys);
+    }
+    return order;
+  };
+  const most = (c: ColumnOf) => Math.max(0, ...[...seriesIn(c).values()].map((k) => k.length));
+  let col: ColumnOf = spec.column;
+  if (most(col) <= MAX_SERIES) return col;
+  if (spec.overflow) {
+    const base = col;
+    const extra = spec.overflow;
+    col = (r) => {
+      const a = base(r);
+      const b = extra(r);
+      return { key: `${a.key}|${b.key}`, title: `${a.title}, ${b.title}` };
+    };
+    if (most(col) <= MAX_SERIES) return col;
+  }
+  // Groups of at most MAX_SERIES lines, in order of first appearance, as even as they come.
+  const order = seriesIn(col);
+  const base = col;
+  return (r) => {
+    const a = base(r);
+    const keys = order.get(a.key)!;
+    if (keys.length <= MAX_SERIES) return a;
+    const n = Math.ceil(keys.length / MAX_SERIES);
+    const g = Math.floor(keys.indexOf(spec.series(r).key) / Math.ceil(keys.length / n));
+    return { key: `${a.key}|${g}`, title: `${a.title} (${g + 1}/${n})` };
+  };
 }
 
 export interface Range {
@@ -198,8 +246,10 @@ function mergeIdentical(series: Styled[]): Styled[] {
 /** Builds the figure; null when no quantity has anything to draw. */
 export function facetFigure(spec: FacetSpec): ChartSpec | null {
   const colourBy = spec.colourBy ?? 'series';
-  const columns = distinct(spec.rows.map((r) => spec.column(r).key));
-  const titles = new Map(spec.rows.map((r) => [spec.column(r).key, spec.column(r).title]));
+  const column = fitColumns(spec);
+  const columns = distinct(spec.rows.map((r) => column(r).key));
+  const titles = new Map(spec.rows.map((r) => [column(r).key, column(r).title]));
+  const rowsPer = Math.ceil(columns.length / MAX_COLUMNS);
   const quantities = spec.quantities.filter((q) =>
     spec.rows.some((r) => (q.applies?.(r) ?? true) && (!isOk(r) || (q.y(r) ?? 0) !== 0)),
   );
@@ -221,7 +271,7 @@ export function facetFigure(spec: FacetSpec): ChartSpec | null {
   quantities.forEach((q, qi) => {
     const yr = spec.ownYRange ? rangeOf(okValues(q), q.kind) : sharedY;
     columns.forEach((col, ci) => {
-      const rows = spec.rows.filter((r) => spec.column(r).key === col && (q.applies?.(r) ?? true));
+      const rows = spec.rows.filter((r) => column(r).key === col && (q.applies?.(r) ?? true));
       const bySeries = new Map<string, { id: SeriesOf; rows: Row[] }>();
       for (const r of rows) {
         const id = spec.series(r);
@@ -304,8 +354,8 @@ export function facetFigure(spec: FacetSpec): ChartSpec | null {
       const title = titles.get(col) ?? col;
       panels.push({
         title,
-        row: qi,
-        column: ci,
+        row: qi * rowsPer + Math.floor(ci / MAX_COLUMNS),
+        column: ci % MAX_COLUMNS,
         config: {
           type: 'line',
           data: { datasets },
@@ -313,7 +363,7 @@ export function facetFigure(spec: FacetSpec): ChartSpec | null {
             title,
             null,
             axis(spec.xKind, spec.xTitle, xr, xValues),
-            ci === 0 ? axis(q.kind, q.title, yr) : sharedAxis(axis(q.kind, q.title, yr)),
+            ci % MAX_COLUMNS === 0 ? axis(q.kind, q.title, yr) : sharedAxis(axis(q.kind, q.title, yr)),
           ) as LineConfig['options'],
           plugins: (hasSpread
             ? [whiteBackground, errorBars, notRunNotes]
@@ -328,8 +378,8 @@ export function facetFigure(spec: FacetSpec): ChartSpec | null {
     title: spec.title,
     subtitle: spec.subtitle,
     panels,
-    rows: quantities.length,
-    columns: columns.length,
+    rows: quantities.length * rowsPer,
+    columns: Math.min(MAX_COLUMNS, columns.length),
     legend: legendOf(panels),
   };
 }
