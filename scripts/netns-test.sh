@@ -78,7 +78,7 @@ for rate in $rates; do
     status=1
     continue
   fi
-  npx tsx scripts/wire-check.ts "$dir" --label "$rate" ${STRICT:+--strict} || status=1
+  npx tsx scripts/wire-check.ts "$dir" --label "$rate" --shaped "$rate" ${STRICT:+--strict} || status=1
 done
 echo "netns-test: results in $out"
 exit $status

@@ -3,14 +3,24 @@
 // strategy, the comm time predicted from the probe's fitted α and β (what `lossbench plan --link-from <dir>`
 // models) against the measurement, with a verdict for the ring strategies (within 25 %, or where and why not).
 // Timing depends on the machine's load, so it fails the check only with --strict.
-//   node --import tsx scripts/wire-check.ts <results dir> [--label 200mbit] [--strict]
+// --shaped <tc rate> (200mbit, 2gbit) says what the link was shaped to, so that a fit well below it is named: then
+// the CPU, not the link, set the transfer time.
+//   node --import tsx scripts/wire-check.ts <results dir> [--label 200mbit] [--shaped 200mbit] [--strict]
 import { parseArgs } from 'node:util';
 import { loadRun } from '../src/results/load.js';
 import { describeLink, probedLink, wireCells, wireComparison, WIRE_HEAD } from '../src/report/wire.js';
 import { renderText, stringColumns } from '../src/util/table.js';
 
+/** A tc rate ("200mbit", "2gbit", "500kbit") in bytes per second; null when not one. */
+function tcRate(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(k|m|g)?bit$/i.exec(text.trim());
+  if (!m) return null;
+  const scale = { k: 1e3, m: 1e6, g: 1e9 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  return (Number(m[1]) * scale) / 8;
+}
+
 const { values, positionals } = parseArgs({
-  options: { label: { type: 'string' }, strict: { type: 'boolean', default: false } },
+  options: { label: { type: 'string' }, strict: { type: 'boolean', default: false }, shaped: { type: 'string' } },
   allowPositionals: true,
 });
 const dir = positionals[0];
@@ -38,6 +48,13 @@ for (const w of rows) {
 }
 if (!rows.some((w) => w.ring)) problems.push('no ring scenario with a measured comm time');
 console.log(`${label}${dir}\nlink fitted to the probe: ${describeLink(link, run.info)}`);
+const shaped = values.shaped ? tcRate(values.shaped) : null;
+if (shaped !== null) {
+  const share = link.bytesPerSecond / shaped;
+  console.log(
+    `shaped to ${values.shaped} (${(shaped / 1e6).toPrecision(3)} MB/s each way): the probe reached ${Math.round(share * 100)} % of it${share < 0.6 ? ' — the CPU, not the link, set the transfer time' : ''}`,
+  );
+}
 console.log(
   renderText(stringColumns(WIRE_HEAD, [false, true, true, true, true, true, true, false]), rows.map(wireCells)),
 );
