@@ -65,14 +65,21 @@ test("engine flags: torch-only flags need --engine torch, --backend is tfjs's, t
     engine: 'torch',
     device: 'cpu',
     dtype: 'fp32',
+    overlap: true,
     python: undefined,
   });
-  assert.deepEqual(chooseEngine({ engine: 'torch', dtype: 'bf16' }, { dtype: 'tf32' }), {
+  assert.deepEqual(chooseEngine({ engine: 'torch', dtype: 'bf16', overlap: 'off' }, { dtype: 'tf32' }), {
     engine: 'torch',
     device: undefined,
     dtype: 'bf16',
+    overlap: false,
     python: undefined,
   });
+  assert.throws(
+    () => chooseEngine({ overlap: 'off' }),
+    (e: Error) => e instanceof UsageError && e.message === '--overlap: only with --engine torch',
+  );
+  assert.throws(() => chooseEngine({ engine: 'torch', overlap: 'maybe' }), UsageError);
 });
 
 test('rows of runs made before the torch engine read as tfjs fp32, simulated when W > 1', () => {

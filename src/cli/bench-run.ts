@@ -70,6 +70,7 @@ const SWEEP_FLAGS = [
   'engine',
   'device',
   'dtype',
+  'overlap',
   'python',
 ] as const;
 
@@ -81,6 +82,7 @@ async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
     python: info.torch.python_path || info.torch.python,
     device: info.torch.device,
     dtype: info.torch.dtype,
+    overlap: info.torch.overlap ?? false,
   });
 }
 
@@ -226,6 +228,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
               package_path: backend.packagePath,
               device: backend.name,
               dtype: backend.dtype,
+              overlap: backend.overlap,
               info: backend.info,
             },
           }

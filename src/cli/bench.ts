@@ -16,6 +16,8 @@ export interface BenchOptions extends Omit<SweepFlags, 'link'> {
   device?: string;
   /** torch: fp32 | tf32 | bf16 (default fp32). */
   dtype?: string;
+  /** torch: on | off (default on): rings post their next round before computing. */
+  overlap?: string;
   python?: string;
   linkProbe: boolean;
   out: string;
@@ -73,6 +75,10 @@ export function registerBench(program: Command): void {
     .option('--engine <name>', `${ENGINES.join(' | ')} (default tfjs, or the config file's "engine")`)
     .option('--device <name>', `torch: ${TORCH_DEVICES.join(' | ')} (default cuda when available)`)
     .option('--dtype <name>', `torch: ${TORCH_DTYPES.join(' | ')} (default fp32)`)
+    .option(
+      '--overlap <on|off>',
+      'torch: rings post their next round before computing (on, default) or one blocking round at a time',
+    )
     .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else .venv, else python3)')
     .option('--no-link-probe', 'torch: do not measure the link (lossbench_torch linkprobe) before a sweep with W > 1')
     .option('--out <dir>', 'where the results folder is made', 'results')

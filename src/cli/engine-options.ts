@@ -16,11 +16,13 @@ export interface EngineFlags {
   backend?: string;
   device?: string;
   dtype?: string;
+  overlap?: string;
   python?: string;
 }
 
 export type EngineChoice =
-  { engine: 'tfjs'; backend: string } | { engine: 'torch'; device?: TorchDevice; dtype: TorchDtype; python?: string };
+  | { engine: 'tfjs'; backend: string }
+  | { engine: 'torch'; device?: TorchDevice; dtype: TorchDtype; overlap: boolean; python?: string };
 
 /** Flags win over the config file's fields; tfjs is the default engine, fp32 torch's default dtype. */
 export function chooseEngine(
@@ -29,7 +31,7 @@ export function chooseEngine(
 ): EngineChoice {
   const engine = o.engine === undefined ? (config.engine ?? 'tfjs') : oneOf('engine', o.engine, ENGINES);
   if (engine === 'tfjs') {
-    const torchOnly = (['device', 'dtype', 'python'] as const).filter((k) => o[k] !== undefined);
+    const torchOnly = (['device', 'dtype', 'overlap', 'python'] as const).filter((k) => o[k] !== undefined);
     if (torchOnly.length)
       throw new UsageError(`${torchOnly.map((k) => `--${k}`).join(', ')}: only with --engine torch`);
     // A config for torch whose engine the flag overrides may keep its torch fields; any other is refused.
@@ -49,5 +51,6 @@ export function chooseEngine(
     );
   const device = o.device === undefined ? config.device : oneOf('device', o.device, TORCH_DEVICES);
   const dtype = o.dtype === undefined ? (config.dtype ?? 'fp32') : oneOf('dtype', o.dtype, TORCH_DTYPES);
-  return { engine, device, dtype, python: o.python };
+  const overlap = o.overlap === undefined ? true : oneOf('overlap', o.overlap, ['on', 'off'] as const) === 'on';
+  return { engine, device, dtype, overlap, python: o.python };
 }

@@ -157,6 +157,8 @@ export interface TorchReady {
   /** The device, also the `backend` column of its rows. */
   name: TorchDevice;
   dtype: TorchDtype;
+  /** Rings post their next round before computing on the block they hold (false: one blocking round at a time). */
+  overlap: boolean;
   /** As given (--python, LOSSBENCH_PYTHON or python3) and resolved on PATH. */
   python: string;
   pythonPath: string;
@@ -176,6 +178,7 @@ export async function selectTorch(o: {
   python?: string;
   device?: TorchDevice;
   dtype: TorchDtype;
+  overlap?: boolean;
 }): Promise<TorchReady> {
   const python = pythonOf(o.python);
   let info: TorchInfo;
@@ -194,12 +197,13 @@ export async function selectTorch(o: {
       ? (info.gpu_names[0] ?? 'CUDA device')
       : `${os.cpus()[0]?.model?.trim() || `${os.arch()} CPU`} (torch)`;
   const notes = [
-    `torch: selected (torch ${info.torch_version} in ${info.python_executable}, ${describeDevice(info, device)}, ${o.dtype})`,
+    `torch: selected (torch ${info.torch_version} in ${info.python_executable}, ${describeDevice(info, device)}, ${o.dtype}, rings ${o.overlap === false ? 'not overlapped' : 'overlapped'})`,
   ];
   return {
     engine: 'torch',
     name: device,
     dtype: o.dtype,
+    overlap: o.overlap ?? true,
     python,
     pythonPath: info.python_executable,
     packagePath: torchPackagePath(),

@@ -113,6 +113,7 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
     dtype: torch ? backend.dtype : 'fp32',
     dist_backend: spec.world === 1 ? 'none' : torch ? (backend.name === 'cuda' ? 'nccl' : 'gloo') : 'simulated',
     comm_ms_measured: null,
+    comm_exposed_ms: null,
     memory_probe: torch ? '' : TFJS_MEMORY_PROBE,
     device_compute_ms: null,
   };
@@ -175,6 +176,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
       // The worker's own peak, or the group's as sampled here when that is larger (ranks it did not count).
       host_rss_peak_bytes: Math.max(r.host_rss_peak_bytes, report.rssPeakBytes) || null,
       comm_ms_measured: r.comm_ms_measured ?? null,
+      comm_exposed_ms: r.comm_exposed_ms ?? null,
       dist_backend: r.dist_backend ?? row.dist_backend,
       memory_probe: r.memory_probe || row.memory_probe,
       device_compute_ms: r.device_compute_ms ?? null,
@@ -211,7 +213,16 @@ function jobOf(spec: ScenarioSpec, opts: SweepOptions): WorkerJob {
         }
       : {};
   return isTorch(b)
-    ? { protocol: PROTOCOL_VERSION, spec, engine: 'torch', device: b.name, dtype: b.dtype, ...inputs, ...rendezvous }
+    ? {
+        protocol: PROTOCOL_VERSION,
+        spec,
+        engine: 'torch',
+        device: b.name,
+        dtype: b.dtype,
+        overlap: b.overlap,
+        ...inputs,
+        ...rendezvous,
+      }
     : { protocol: PROTOCOL_VERSION, spec, engine: 'tfjs', backend: b.name, ...inputs };
 }
 

@@ -234,7 +234,7 @@ export function formatTable(p: PlanInput, rows: PlanRow[]): string {
   const memory = Number.isInteger(gib) ? `${gib} GiB` : formatBytes(p.deviceMemoryBytes); // as given: --device-memory 80 → "80 GiB"
   return [
     `plan: N = ${p.n}, W = ${p.world}, D = ${p.dim}, c = ${p.chunk}, ${dtype}, device memory ${memory}, link ${p.link.name}`,
-    `memory: loss step only (features, logits, gradients) of the ${engine} engine's implementations (${memoryProfile(t).note}); communication time is modelled (rounds·α + bytes/β), not measured`,
+    `memory: loss step only (features, logits, gradients) of the ${engine} engine's implementations (${memoryProfile(t).note}); communication time is modelled (rounds·α + bytes/β), not measured: the whole transfer time, of which an overlapped torch ring (--overlap on) exposes only what its compute does not hide`,
     '',
     renderText(PLAN_COLUMNS, rows),
   ].join('\n');

@@ -35,7 +35,7 @@ const COLUMNS: Column<ScenarioResult>[] = [
     align: 'right',
     cell: (r) =>
       r.comm_ms_measured !== null
-        ? `${formatMs(r.comm_ms_measured)} measured`
+        ? `${formatMs(r.comm_ms_measured)} measured${r.comm_exposed_ms !== null ? `, ${formatMs(r.comm_exposed_ms)} exposed` : ''}`
         : r.comm_ms_modelled === null
           ? '-'
           : formatMs(r.comm_ms_modelled),
@@ -51,7 +51,7 @@ export function summaryTable(rows: ScenarioResult[]): string {
       rows,
     ),
     rows.some((r) => r.comm_ms_measured !== null)
-      ? '* comm: "measured" is the wall time in torch.distributed collectives per step (comm_ms_measured); other values are modelled (α + bytes/β per round on the link in the CSV).'
+      ? '* comm: "measured" is the wall time in torch.distributed collectives per step (comm_ms_measured), "exposed" the part of it the step waited for (comm_exposed_ms: less than measured where a ring posts its next round before computing); other values are modelled (α + bytes/β per round on the link in the CSV).'
       : '* comm is modelled (α + bytes/β per round on the link in the CSV), not measured: devices are simulated.',
     ...(rows.some((r) => r.world > 1 && r.dist_backend === 'simulated')
       ? [

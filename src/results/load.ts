@@ -78,6 +78,7 @@ function normalise(r: ScenarioResult): ScenarioResult {
   if (typeof o.dist_backend !== 'string' || o.dist_backend === '') o.dist_backend = r.engine === 'tfjs' && r.world > 1 ? 'simulated' : 'none';
   if (typeof o.comm_ms_measured !== 'number' || !Number.isFinite(o.comm_ms_measured)) o.comm_ms_measured = null;
   if (typeof o.device_compute_ms !== 'number' || !Number.isFinite(o.device_compute_ms)) o.device_compute_ms = null;
+  if (typeof o.comm_exposed_ms !== 'number' || !Number.isFinite(o.comm_exposed_ms)) o.comm_exposed_ms = null;
   if (typeof o.memory_probe !== 'string') o.memory_probe = r.engine === 'tfjs' ? TFJS_MEMORY_PROBE : '';
   return r;
 }

@@ -35,6 +35,8 @@ export interface TorchJob extends JobBase {
   dtype: TorchDtype;
   /** Across nodes (W > 1 only): this node's part of the scenario (docs/worker-protocol.md, section 8). */
   rendezvous?: Rendezvous;
+  /** Rings post their next round before computing (default true); false: one blocking round at a time. */
+  overlap?: boolean;
 }
 
 /** Where a multi-node scenario's nodes meet: node 0's worker hosts a store at masterAddr:masterPort. */
@@ -62,6 +64,8 @@ export interface WorkerReport extends Pick<ScenarioResult,
   host_rss_peak_bytes: number;
   /** torch: wall time spent in collectives per step, ms, measured; null for W = 1 (tfjs: absent). */
   comm_ms_measured?: number | null;
+  /** torch: the part of comm_ms_measured the step waited for, ms; null for W = 1. */
+  comm_exposed_ms?: number | null;
   /** torch: the torch.distributed backend ("none" for W = 1); tfjs: absent (the runner fills it in). */
   dist_backend?: DistBackend;
   /** torch: how peak_tensor_bytes was measured (e.g. the CUDA caching allocator's peak). */
@@ -76,7 +80,7 @@ export interface WorkerReport extends Pick<ScenarioResult,
 }
 
 const NUMBERS = ['loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples', 'peak_tensor_bytes',
-  'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'comm_ms_measured', 'device_compute_ms'] as const;
+  'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'comm_ms_measured', 'device_compute_ms', 'comm_exposed_ms'] as const;
 const DIST_BACKENDS: DistBackend[] = ['none', 'simulated', 'gloo', 'nccl'];
 
 /**

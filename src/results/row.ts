@@ -63,6 +63,11 @@ export interface ScenarioResult {
    * (one device, torch, or webgpu, whose kernels run asynchronously).
    */
   device_compute_ms: number | null;
+  /**
+   * Of comm_ms_measured, the part the step waited for (torch, W > 1): all of a blocking collective; of a
+   * ring round posted ahead (--overlap on), only the wait once the rank needed it. null where not measured.
+   */
+  comm_exposed_ms: number | null;
   /** How peak_tensor_bytes was measured: tfjs's tensor accounting, CUDA's allocator peak, torch's profiler. */
   memory_probe: string;
 }
@@ -77,4 +82,6 @@ export const RESULT_COLUMNS: (keyof ScenarioResult)[] = [
   // Added with the torch engine; appended so that older readers' column positions hold.
   'engine', 'dtype', 'dist_backend', 'comm_ms_measured', 'memory_probe',
   'device_compute_ms',
+  // Added with the overlapped rings.
+  'comm_exposed_ms',
 ];

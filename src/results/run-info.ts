@@ -29,6 +29,8 @@ export interface RunInfo extends Fingerprint {
     package_path: string;
     device: TorchDevice;
     dtype: TorchDtype;
+    /** Rings overlapped their transfers (absent in older runs: they did not). */
+    overlap?: boolean;
     /** torch, CUDA and NCCL versions, the GPUs and their topology. */
     info: TorchInfo;
   };

@@ -38,6 +38,7 @@ export function resultRow(p: RowFields): ScenarioResult {
     engine: 'tfjs',
     dtype: 'fp32',
     dist_backend: 'none',
+    comm_exposed_ms: null,
     comm_ms_measured: null,
     memory_probe: '',
     device_compute_ms: null,

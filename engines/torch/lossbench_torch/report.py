@@ -15,7 +15,7 @@ OOM = re.compile(r"out of memory|\bOOM\b|can't allocate|could not allocate|canno
 
 FIELDS = ("status", "reason", "device_name", "loss_value", "step_ms_median", "step_ms_p10", "step_ms_p90",
           "step_samples", "peak_tensor_bytes", "host_rss_peak_bytes", "comm_bytes_sent", "comm_bytes_received",
-          "comm_rounds", "comm_ms_measured", "dist_backend", "memory_probe", "failed_rank")
+          "comm_rounds", "comm_ms_measured", "comm_exposed_ms", "dist_backend", "memory_probe", "failed_rank")
 
 
 def empty_report() -> Dict[str, Any]:

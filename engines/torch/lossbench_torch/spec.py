@@ -53,6 +53,7 @@ class Job:
     dtype: str
     inputs_path: Optional[str]
     rendezvous: Optional[Rendezvous] = None  # across nodes: where this node's ranks meet the others'
+    overlap: bool = True  # rings post their next round before computing (distributed/pending.py)
 
 
 def scenario_id(loss: str, impl: str, strategy: str, n: int, world: int, dim: int, chunk: int) -> str:
@@ -101,6 +102,9 @@ def parse_job(d: Any) -> Job:
     spec = d.get("spec")
     if not isinstance(spec, dict):
         raise SpecError("spec: expected a JSON object")
+    overlap = d.get("overlap", True)
+    if not isinstance(overlap, bool):
+        raise SpecError(f"overlap: expected true or false, got {overlap!r}")
     path = d.get("inputsPath")
     if path is not None and not isinstance(path, str):
         raise SpecError(f"inputsPath: expected a string, got {path!r}")
@@ -113,4 +117,4 @@ def parse_job(d: Any) -> Job:
         raise SpecError(str(e)) from None
     return Job(spec=parsed, device=_choice(d, "device", DEVICES, "cpu"),
                dtype=_choice(d, "dtype", DTYPES, "fp32"), inputs_path=path or None,
-               rendezvous=rdzv if parsed.world > 1 else None)
+               rendezvous=rdzv if parsed.world > 1 else None, overlap=overlap)

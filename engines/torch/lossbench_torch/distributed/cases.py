@@ -4,7 +4,7 @@ gradients and keeps each rank's ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -31,10 +31,12 @@ class CaseResult:
     result: StepResult  # assembled: global loss, N×D gradients
     ledgers: List[Dict[str, Any]]  # per rank: kind → phase → {sent, received, rounds}
     ranks: List[Dict[str, Any]]  # per rank: its loss, dx, dy, dt, db (CPU tensors) and scalars ('sum' | 'replicated')
+    comm_ms: Optional[List[Tuple[float, float]]] = None  # per rank: (time in collectives, the part waited for)
 
 
-def _run_on_rank(comm: Comm, cases: Sequence[Case], dtype: str = "fp32") -> List[Dict[str, Any]]:
+def _run_on_rank(comm: Comm, cases: Sequence[Case], dtype: str = "fp32", overlap: bool = True) -> List[Dict[str, Any]]:
     precision.configure(dtype, comm.device.type)
+    comm.overlap = overlap
     out = []
     for c in cases:
         b = c.inputs.x.shape[0] // comm.world
@@ -42,7 +44,8 @@ def _run_on_rank(comm: Comm, cases: Sequence[Case], dtype: str = "fp32") -> List
         r = rank_step(c.loss, c.impl, c.strategy, c.chunk, c.inputs.x.shape[0], comm, shard)
         cpu = {k: (None if v is None else v.detach().cpu()) for k, v in
                (("loss", r.loss), ("dx", r.dx), ("dy", r.dy), ("dt", r.dt), ("db", r.db))}
-        out.append({**cpu, "scalars": r.scalars, "ledger": comm.ledger.as_dict()})
+        out.append({**cpu, "scalars": r.scalars, "ledger": comm.ledger.as_dict(), "comm_ms": comm.ms,
+                    "exposed_ms": comm.exposed_ms})
     return out
 
 
@@ -58,27 +61,29 @@ def _assemble(parts: List[Dict[str, Any]]) -> StepResult:
                       total("dt"), total("db"))  # type: ignore[arg-type]
 
 
-def _run_sets_on_rank(comm: Comm, sets: Dict[int, List[Case]], dtype: str) -> Dict[int, List[Dict[str, Any]]]:
+def _run_sets_on_rank(comm: Comm, sets: Dict[int, List[Case]], dtype: str,
+                      overlap: bool = True) -> Dict[int, List[Dict[str, Any]]]:
     """Each world W of `sets` on the sub-group of ranks 0..W−1 (every rank creates every sub-group, as
     new_group requires); ranks outside a sub-group wait for the next."""
     out = {}
     for world in sorted(sets):
         sub = dist.new_group(list(range(world)))
         if comm.rank < world:
-            out[world] = _run_on_rank(Comm(comm.rank, world, comm.device, comm.backend, sub), sets[world], dtype)
+            out[world] = _run_on_rank(Comm(comm.rank, world, comm.device, comm.backend, sub), sets[world], dtype,
+                                      overlap)
         dist.barrier()
     return out
 
 
 def run_case_sets(sets: Dict[int, List[Case]], device_type: str = "cpu", timeout_s: float = 120.0,
-                  dtype: str = "fp32") -> Dict[int, List[CaseResult]]:
+                  dtype: str = "fp32", overlap: bool = True) -> Dict[int, List[CaseResult]]:
     """Cases for several worlds on one spawned set of max(W) ranks (one torch start-up per rank, not per W)."""
     out: Dict[int, List[CaseResult]] = {}
     if 1 in sets:
         out[1] = run_cases(sets[1], 1, device_type, timeout_s, dtype)
     multi = {w: c for w, c in sets.items() if w > 1}
     if multi:
-        launched = launch(_run_sets_on_rank, (multi, dtype), max(multi), device_type, timeout_s)
+        launched = launch(_run_sets_on_rank, (multi, dtype, overlap), max(multi), device_type, timeout_s)
         if launched.failure is not None:
             raise CasesFailed(launched.failure)
         for w, cases in multi.items():
@@ -102,7 +107,8 @@ def run_cases(cases: Sequence[Case], world: int, device_type: str = "cpu", timeo
 
 
 def _result(parts: List[Dict[str, Any]]) -> CaseResult:
-    return CaseResult(_assemble(parts), [p["ledger"] for p in parts], parts)
+    return CaseResult(_assemble(parts), [p["ledger"] for p in parts], parts,
+                      [(p["comm_ms"], p["exposed_ms"]) for p in parts])
 
 
 class CasesFailed(RuntimeError):

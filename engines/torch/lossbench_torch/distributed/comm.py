@@ -2,7 +2,8 @@
 
 Every call writes what this rank sends and receives and how many rounds (latencies) it takes, per
 collective kind and phase (fwd/bwd), into a ledger, and adds its synchronised wall time to a
-per-step communication time. All-gather and reduce-scatter are counted as the ring algorithms
+per-step communication time, and the part of it the step waited for (exposed: all of a blocking
+collective; of a round posted ahead, only the wait for it, see pending.py). All-gather and reduce-scatter are counted as the ring algorithms
 NCCL and gloo use: W−1 rounds, one b×D block sent and received per round. With world 1 every
 collective is the identity and nothing is counted, so strategies also run without a process group.
 """
@@ -14,6 +15,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import torch
 import torch.distributed as dist
+
+from .pending import Pending
 
 T = TypeVar("T")
 
@@ -59,6 +62,9 @@ class Comm:
         self.rank, self.world, self.device, self.backend, self.group = rank, world, device, backend, group
         self.ledger = Ledger()
         self.ms = 0.0
+        self.exposed_ms = 0.0
+        # overlapped rings post their next round before computing on the block they hold (ring_post)
+        self.overlap = True
         # gloo's send/recv take host memory: CUDA tensors are staged through the host (all-gather
         # handles CUDA tensors itself).
         self._stage = backend == "gloo" and device.type == "cuda"
@@ -67,6 +73,7 @@ class Comm:
         """Start of a step: a fresh ledger and communication time."""
         self.ledger = Ledger()
         self.ms = 0.0
+        self.exposed_ms = 0.0
 
     def peer(self, step: int) -> int:
         return (self.rank + step) % self.world
@@ -80,15 +87,17 @@ class Comm:
         t0 = time.perf_counter()
         out = fn()
         self._sync()
-        self.ms += (time.perf_counter() - t0) * 1000
+        ms = (time.perf_counter() - t0) * 1000
+        self.ms += ms
+        self.exposed_ms += ms  # a blocking collective: the step waits for all of it
         return out
 
     # ---- point to point ----
 
-    def _exchange(self, sends: Sequence[Tuple[torch.Tensor, int, int]],
-                  recvs: Sequence[Tuple[torch.Tensor, int, int]]) -> List[torch.Tensor]:
-        """One round of batched isend/irecv: sends (tensor, peer, tag), recvs (like-tensor, peer, tag);
-        returns the received tensors on this rank's device. Tags pair each send with its receive."""
+    def _post(self, sends: Sequence[Tuple[torch.Tensor, int, int]],
+              recvs: Sequence[Tuple[torch.Tensor, int, int]]) -> Tuple[List[Any], List[torch.Tensor]]:
+        """Posts one round of batched isend/irecv: sends (tensor, peer, tag), recvs (like-tensor, peer, tag);
+        returns the works and the receive buffers. Tags pair each send with its receive."""
         host = torch.device("cpu")
         ops, bufs = [], []
         for t, peer, tag in sends:
@@ -98,9 +107,18 @@ class Comm:
             buf = torch.empty(like.shape, dtype=like.dtype, device=host if self._stage else like.device)
             bufs.append(buf)
             ops.append(dist.P2POp(dist.irecv, buf, peer, self.group, tag))
-        for work in dist.batch_isend_irecv(ops):
-            work.wait()
+        return dist.batch_isend_irecv(ops), bufs
+
+    def _arrived(self, bufs: List[torch.Tensor]) -> List[torch.Tensor]:
         return [b.to(self.device) for b in bufs] if self._stage else bufs
+
+    def _exchange(self, sends: Sequence[Tuple[torch.Tensor, int, int]],
+                  recvs: Sequence[Tuple[torch.Tensor, int, int]]) -> List[torch.Tensor]:
+        """One blocking round (see _post); returns the received tensors on this rank's device."""
+        works, bufs = self._post(sends, recvs)
+        for work in works:
+            work.wait()
+        return self._arrived(bufs)
 
     def ring_shift(self, ts: Sequence[torch.Tensor], phase: str, step: int = 1, kind: str = "ring") -> List[torch.Tensor]:
         """Sends ts to the rank `step` places on and receives the same shapes from `step` places back."""
@@ -111,6 +129,23 @@ class Comm:
                                                  [(t, frm, i) for i, t in enumerate(ts)]))
         self.ledger.add(kind, phase, sum(map(nbytes, ts)), sum(map(nbytes, out)), 1)
         return out
+
+    def ring_post(self, ts: Sequence[torch.Tensor], phase: str, tag: int = 0, rounds: int = 1,
+                  kind: str = "ring") -> "PostedShift":
+        """ring_shift posted ahead when self.overlap (its wait() returns what ring_shift would), else done
+        at once. `tag` keeps two rounds in flight apart; `rounds`: latencies it adds to the ledger (0 for a
+        message that travels beside another round's)."""
+        if self.world == 1:
+            return PostedShift(self, list(ts), None)
+        sent = sum(map(nbytes, ts))
+        self.ledger.add(kind, phase, sent, sent, rounds)
+        to, frm = self.peer(1), self.peer(-1)
+        sends = [(t, to, tag + i) for i, t in enumerate(ts)]
+        recvs = [(t, frm, tag + i) for i, t in enumerate(ts)]
+        if not self.overlap:
+            return PostedShift(self, self._timed(lambda: self._exchange(sends, recvs)), None)
+        works, bufs = self._post(sends, recvs)
+        return PostedShift(self, None, Pending(works, bufs, self._arrived, self.device))
 
     def bidir_shift(self, to_right: torch.Tensor, to_left: torch.Tensor, phase: str) -> Tuple[torch.Tensor, torch.Tensor]:
         """One two-way round: to_right goes to rank+1, to_left to rank−1; returns (from_left, from_right)."""
@@ -173,3 +208,19 @@ class Comm:
         t = torch.tensor(list(values), dtype=torch.int64, device=dev)
         dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self.group)
         return [int(v) for v in t.tolist()]
+
+
+class PostedShift:
+    """A ring round in flight (or, without overlap, already done)."""
+
+    def __init__(self, comm: Comm, done: Optional[List[torch.Tensor]], pending: Optional[Pending]) -> None:
+        self._comm, self._done, self._pending = comm, done, pending
+
+    def wait(self) -> List[torch.Tensor]:
+        if self._pending is not None:
+            a = self._pending.wait()
+            self._comm.ms += a.total_ms
+            self._comm.exposed_ms += a.exposed_ms
+            self._done, self._pending = a.tensors, None
+        assert self._done is not None
+        return self._done

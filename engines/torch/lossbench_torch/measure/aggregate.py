@@ -32,4 +32,6 @@ def aggregate(results: List[Dict[str, Any]], report: Dict[str, Any], world: int)
     report.update(step_ms_median=t.median_ms, step_ms_p10=t.p10_ms, step_ms_p90=t.p90_ms, step_samples=t.samples)
     report["peak_tensor_bytes"] = max(r["peak_bytes"] for r in results)
     report["comm_ms_measured"] = statistics.median(busiest["comm_ms"]) if world > 1 and busiest["comm_ms"] else None
+    exposed = busiest.get("comm_exposed_ms") or []
+    report["comm_exposed_ms"] = statistics.median(exposed) if world > 1 and exposed else None
     report["status"], report["reason"] = "ok", ""

@@ -1,7 +1,9 @@
 """siglip/ring (SigLIP paper §3.3, "shift"): x stays, y_j visits every rank; block (k, j) is computed
 on rank k when y_j is there, forward and backward in one pass (no normaliser). The partial d y_j
 rides the ring with y_j in an accumulator and hops home at the end, so no rank holds more than one
-foreign block and one accumulator.
+foreign block and one accumulator in use. Overlapped (comm.overlap, the default): the next y block is
+posted before the rank computes on the one it holds (double-buffered), and each accumulator as soon as
+its block is done; off: one blocking round at a time.
 Traffic: its formulas in contract/strategies.json (read by contract.py; the tests count it)."""
 from __future__ import annotations
 
@@ -39,15 +41,17 @@ def block(ctx: Context, inp: Inputs, yj: torch.Tensor, offset: Optional[int]) ->
 
 def siglip_ring(ctx: Context, inp: Inputs) -> RankStep:
     comm, W = ctx.comm, ctx.comm.world
+    nxt = comm.ring_post([inp.y], "fwd") if W > 1 else None  # in flight while the own block is computed
     res = Accumulator(block(ctx, inp, inp.y, 0))  # own block, positives included
-    cur = inp.y
-    acc: Optional[torch.Tensor] = None
+    acc = None  # the accumulator in flight
     for r in range(1, W):
-        (cur,) = comm.ring_shift([cur], "fwd")  # y_{k−r}
-        carried = comm.ring_shift([acc], "bwd")[0] if r > 1 else None  # its accumulator, from k−1
+        (cur,) = nxt.wait()  # type: ignore[union-attr]  # y_{k−r}
+        nxt = comm.ring_post([cur], "fwd") if r < W - 1 else None
         d = res.add(block(ctx, inp, cur, None))
-        acc = d if carried is None else carried + d
-    if W > 1:
-        (home,) = comm.ring_shift([acc], "bwd")  # the accumulator on k holds d y_{k+1}
-        res.dy = res.dy + home
+        del cur
+        if acc is not None:
+            d = acc.wait()[0] + d  # its accumulator, from k−1
+        acc = comm.ring_post([d], "bwd", tag=1)  # the last one: home (the accumulator on k holds d y_{k+1})
+    if acc is not None:
+        res.dy = res.dy + acc.wait()[0]
     return res.result()
