@@ -3,6 +3,7 @@
 // 1. accuracy: fused against the float64 reference (the 1e-4 rule) at the N, D and t of the model's tests;
 // 2. speed: median step time of fused and chunked at N = 4096 … maxN (default 32768), D = 512, with the
 //    per-program GPU times of one fused step (timestamp-query). Prints plain lines; exits 1 on a failure.
+import { stepOutputs } from '../src/losses/types.js';
 import { selectBackend } from '../src/engine/backend.js';
 import { tf } from '../src/engine/tf.js';
 import { chooseTiling, describeTiling } from '../src/engine/kernels/tiling.js';
@@ -62,7 +63,7 @@ for (const loss of LOSSES)
             const r = step(inputs);
             await r.loss.data(); // the loss depends on every kernel of the forward; the grads are queued before it
             await ready.sync();
-            tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+            tf.dispose(stepOutputs(r));
           },
           { warmup: 1, minSamples: 3, budgetMs: 5000 },
         );
@@ -73,7 +74,7 @@ for (const loss of LOSSES)
     }
     const programs = await timePrograms(() => {
       const r = fusedWebGpuStep(loss, limits)(inputs);
-      tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+      tf.dispose(stepOutputs(r));
     });
     console.log(
       `programs of one fused ${loss} step at N=${n} (GPU ms; zeros without timestamp-query):\n${formatTable(aggregate(programs, 10))}`,

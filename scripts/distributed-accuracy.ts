@@ -3,6 +3,7 @@
 // another bias: where forms that cancel (P_ii − 1, σ(l_ii) − 1, exp(l − lse) at lse ≈ 100) lose
 // accuracy. cpu backend, fixed seeds.
 //   node --import tsx scripts/distributed-accuracy.ts [--loss clip|siglip] [--dim 32] [--duplicates] [--bias=β]
+import { stepOutputs } from '../src/losses/types.js';
 import { parseArgs } from 'node:util';
 import { tf } from '../src/engine/tf.js';
 import { distributedStep } from '../src/distributed/index.js';
@@ -51,7 +52,7 @@ for (const strategy of STRATEGIES[loss])
         const r = distributedStep({ loss, impl, strategy, world: strategy === 'single' ? 1 : W, chunk: CHUNK }, inp);
         const e = await errorsOf(loss, host, r);
         for (const k of keys) worst[k] = Math.max(worst[k]!, e[k] ?? 0);
-        tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+        tf.dispose(stepOutputs(r));
         disposeInputs(inp);
       }
     console.log([strategy, impl, ...keys.map((k) => fmt(worst[k]!))].map((c) => c.padEnd(18)).join(''));

@@ -3,6 +3,7 @@
 // header says how the shipped ones were fitted). One JSON line per group; `filter` keeps the groups whose
 // key contains it.
 //   node --import tsx scripts/memory-peaks.ts [filter]
+import { stepOutputs } from '../src/losses/types.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../src/engine/tf.js';
 import { measureDistributed } from '../src/distributed/index.js';
@@ -34,7 +35,7 @@ async function peak(
     bytes = (
       await measureTensorPeak(() => {
         const r = step(inp);
-        return [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
+        return stepOutputs(r);
       })
     ).peakTensorBytes;
   } else {

@@ -4,6 +4,7 @@
 // distributed errors must also stay within 2× those of the single-device loss (same impl) on the same
 // inputs: the cancelling forms (P_ii − 1, σ(l_ii) − 1) the distributed blocks used until a9dc7fd lost
 // 1.8e-4..2.7e-3 here.
+import { stepOutputs } from '../src/losses/types.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../src/engine/tf.js';
@@ -71,7 +72,7 @@ async function errorsAt(
   const before = tf.memory().numTensors;
   const r = distributedStep({ loss, impl, strategy, world: strategy === 'single' ? 1 : W, chunk: CHUNK }, inp);
   const e = await errorsOf(loss, host, r);
-  tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+  tf.dispose(stepOutputs(r));
   assert.equal(tf.memory().numTensors, before, `${loss}/${strategy}/${impl} W=${W}: leaked tensors`);
   disposeInputs(inp);
   return e;

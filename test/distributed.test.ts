@@ -1,5 +1,6 @@
 // Every strategy × impl equals the float64 single-device reference over N = W·b pairs; the ledger
 // equals the formula per kind, forward and backward; no tensor leaks.
+import { stepOutputs } from '../src/losses/types.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../src/engine/tf.js';
@@ -68,7 +69,7 @@ for (const loss of LOSSES)
           for (const [k, dev] of r.perDevice.entries())
             assert.deepEqual(dev.byKind, expected, `device ${k} ledger (${where})`);
 
-          tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+          tf.dispose(stepOutputs(r));
           assert.equal(tf.memory().numTensors, before, `leaked tensors (${where})`);
           disposeInputs(inp);
         }

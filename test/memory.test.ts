@@ -1,4 +1,5 @@
 // Peak tensor bytes of one step on wasm: chunked grows as N, naive as N² (issue 2).
+import { stepOutputs } from '../src/losses/types.js';
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-wasm';
@@ -13,7 +14,7 @@ async function peak(loss: 'clip' | 'siglip', impl: 'naive' | 'chunked', n: numbe
   const step = lossStep(loss, impl, 128);
   const p = await measureTensorPeak(() => {
     const r = step(inputs);
-    return [r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])];
+    return stepOutputs(r);
   });
   disposeInputs(inputs);
   assert.equal(p.leakedTensors, 0, `${loss} ${impl} N=${n} leaked tensors`);

@@ -2,6 +2,7 @@
 // traffic must equal the TS formulas, a killed rank and a hung worker recorded as rows with nothing left
 // running, and the same inputs giving the same loss and gradients in both engines.
 // Skipped (with the reason) where the Python has no torch or the package is not there.
+import { stepOutputs } from '../src/losses/types.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -316,7 +317,7 @@ test(
         dt: (await r.grads.tPrime.data())[0]!,
         db: r.grads.bias ? (await r.grads.bias.data())[0]! : 0,
       };
-      tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+      tf.dispose(stepOutputs(r));
       disposeInputs(inputs);
       const ref = REFERENCES[loss](toReference(host));
       const what = `${loss}/${impl}/${strategy}/W${world}`;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTorchVerify } from '../src/losses/verify-torch.js';
+import { runTorchVerify } from '../src/cli/verify-torch.js';
 
 test('runTorchVerify passes the seed to lossbench_torch verify', async () => {
   const python = join(mkdtempSync(join(tmpdir(), 'lossbench-seed-')), 'python');

@@ -37,7 +37,7 @@ export function registerVerify(program: Command): void {
       let json: object;
       if (choice.engine === 'torch') {
         const { selectTorch } = await import('../engine/torch.js');
-        const { runTorchVerify, TORCH_TOLERANCE } = await import('../losses/verify-torch.js');
+        const { runTorchVerify, TORCH_TOLERANCE } = await import('./verify-torch.js');
         const ready = await selectTorch(choice);
         rows = await runTorchVerify(ready.python, ready.name, ready.dtype, seed);
         json = {

@@ -1,6 +1,7 @@
 // Simulated multi-device loss steps for the bench runner: W devices in one process, collectives as
 // counted copies (ledger.ts), per-device memory (world.ts), one strategy per file (strategies/), each
 // with its entry in registry.ts.
+import { stepOutputs } from '../losses/types.js';
 import { tf, type Scalar, type Tensor2D } from '../engine/tf.js';
 import { lossStep } from '../losses/index.js';
 import type { ImplName, LossInputs, LossName, StepResult } from '../losses/types.js';
@@ -159,6 +160,6 @@ export function distributedShares(
       })),
     };
   });
-  tf.dispose([out.loss, out.grads.x, out.grads.y, out.grads.tPrime, ...(out.grads.bias ? [out.grads.bias] : [])]);
+  tf.dispose(stepOutputs(out));
   return { scalars: got!.scalars, devices: got!.devices.map((d, k) => ({ ...d, ledger: out.perDevice[k]! })) };
 }

@@ -1,6 +1,7 @@
 // One scenario in this (child) process: a fresh tfjs engine and a clean memory baseline. The parent
 // (runner.ts) starts one per scenario and records whatever comes back, or how the child died. It speaks
 // worker protocol 1 (docs/worker-protocol.md), as engines/torch's worker does.
+import { stepOutputs } from '../losses/types.js';
 import { renameSync, writeFileSync } from 'node:fs';
 import { tf } from '../engine/tf.js';
 import { selectBackend, firstLine } from '../engine/backend.js';
@@ -22,14 +23,6 @@ import {
 import { scenarioId } from './spec.js';
 
 type Ledgered = StepResult & { ledger?: { bytesSent: number; bytesReceived: number; rounds: number } };
-
-const outputsOf = (r: StepResult) => [
-  r.loss,
-  r.grads.x,
-  r.grads.y,
-  r.grads.tPrime,
-  ...(r.grads.bias ? [r.grads.bias] : []),
-];
 
 export async function runJob(job: TfjsJob): Promise<WorkerReport> {
   const { spec } = job;
@@ -65,7 +58,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
       const f = lossStep(spec.loss, spec.impl, spec.chunk);
       step = () => f(inp);
       measurePeak = async () => {
-        const p = await measureTensorPeak(() => outputsOf(f(inp)));
+        const p = await measureTensorPeak(() => stepOutputs(f(inp)));
         if (p.leakedTensors !== 0) throw new Error(`step leaked ${p.leakedTensors} tensors`);
         return p.peakTensorBytes;
       };
@@ -75,13 +68,13 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
       step = () => dist.distributedStep(ds, inp);
       measurePeak = async () => {
         const m = await dist.measureDistributed(ds, inp);
-        tf.dispose(outputsOf(m.result));
+        tf.dispose(stepOutputs(m.result));
         return m.busiestDevicePeakBytes;
       };
       if (SYNCHRONOUS.includes(ready.name))
         timeDevices = () => {
           const t = dist.timeDevices(ds, inp);
-          if (t) tf.dispose(outputsOf(t.result));
+          if (t) tf.dispose(stepOutputs(t.result));
           return t?.computeMs ?? null;
         };
     }
@@ -93,7 +86,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
       report.comm_bytes_received = first.ledger.bytesReceived;
       report.comm_rounds = first.ledger.rounds;
     }
-    const outs = outputsOf(first);
+    const outs = stepOutputs(first);
     const sums = tf.tidy(() => tf.stack(outs.map((t) => tf.sum(t))));
     const values = await sums.data();
     tf.dispose([sums, ...outs]);
@@ -109,7 +102,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
       async () => {
         const r = step();
         await r.grads.tPrime.data();
-        tf.dispose(outputsOf(r));
+        tf.dispose(stepOutputs(r));
         await ready.sync();
       },
       { warmup: spec.warmup, minSamples: spec.samples, budgetMs: spec.timeBudgetMs },

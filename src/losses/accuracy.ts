@@ -1,4 +1,5 @@
 // Distance between a float32 step and the float64 reference: the check behind the tests and `verify`.
+import { stepOutputs } from './types.js';
 import { tf } from '../engine/tf.js';
 import type { TorchDtype } from '../engine/engines.js';
 import { randomInputs, toReference, toTensors, disposeInputs, type HostInputs } from './inputs.js';
@@ -129,7 +130,7 @@ export async function checkOn(
   const before = tf.memory().numTensors;
   const r = step(inputs);
   const errors = await errorsOf(loss, host, r);
-  tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime, ...(r.grads.bias ? [r.grads.bias] : [])]);
+  tf.dispose(stepOutputs(r));
   const leakedTensors = tf.memory().numTensors - before;
   disposeInputs(inputs);
   return { errors, leakedTensors };

@@ -1,4 +1,4 @@
-import type { Scalar, Tensor2D } from '../engine/tf.js';
+import type { Scalar, Tensor, Tensor2D } from '../engine/tf.js';
 
 export const LOSSES = ['clip', 'siglip'] as const;
 export const IMPLS = ['naive', 'chunked'] as const;
@@ -30,6 +30,15 @@ export interface StepResult {
 }
 
 export type LossStep = (inputs: LossInputs) => StepResult;
+
+/** Every tensor of a step's result, in order: loss, dx, dy, dt' and (SigLIP) dβ — to read back or dispose. */
+export const stepOutputs = (r: StepResult): Tensor[] => [
+  r.loss,
+  r.grads.x,
+  r.grads.y,
+  r.grads.tPrime,
+  ...(r.grads.bias ? [r.grads.bias] : []),
+];
 
 /** Initial scalars (docs/design.md, "Losses and numerics"): CLIP t' = log(1/0.07); SigLIP t' = log 10, β = −10. */
 export const INIT: Record<LossName, { tPrime: number; bias: number }> = {

@@ -1,13 +1,13 @@
-// `lossbench verify --engine torch`: `python3 -m lossbench_torch verify` checks every loss × impl ×
-// strategy (W = 2 on real ranks) against its float64 reference and prints one JSON line per case; here
-// they become the rows of the same table as the tfjs verify.
+// `lossbench verify --engine torch`, a client of the Python engine: `python3 -m lossbench_torch verify`
+// checks every loss × impl × strategy (W = 2 on real ranks) against its float64 reference and prints one
+// JSON line per case; here they become the rows of the same table as the tfjs verify.
 import { runTorchCommand } from '../engine/torch.js';
 import type { TorchDevice, TorchDtype } from '../engine/engines.js';
-import type { ImplName, LossName } from './types.js';
-import type { VerifyRow } from './verify.js';
+import type { ImplName, LossName } from '../losses/types.js';
+import type { VerifyRow } from '../losses/verify.js';
 
 /** The torch engine's tolerance per dtype (contract/strategies.json carries it to compare.py). */
-export { TOLERANCES as TORCH_TOLERANCE } from './accuracy.js';
+export { TOLERANCES as TORCH_TOLERANCE } from '../losses/accuracy.js';
 
 /** One line of lossbench_torch verify's output. Non-finite errors arrive as the strings "inf" / "nan". */
 interface TorchVerifyLine {
