@@ -32,10 +32,14 @@ export function predictedComm(
   dim: number,
   bytesPerElement: number,
 ): CommBytes {
-  const E = bytesPerElement * localBatch * dim;
+  return commTotals(commFormula(loss, strategy, world), bytesPerElement * localBatch * dim);
+}
+
+/** A formula's bytes sent/received and rounds per device per step, E bytes a block. */
+export function commTotals(formula: CommFormula, E: number): CommBytes {
   let blocks = 0;
   let rounds = 0;
-  for (const k of Object.values(commFormula(loss, strategy, world)))
+  for (const k of Object.values(formula))
     for (const ph of [k.fwd, k.bwd]) {
       blocks += ph.blocks;
       rounds += ph.rounds;

@@ -11,7 +11,7 @@
 // terms dominate small N).
 // `plan --calibrate` replaces them by a fit to a results folder of the user's own backend.
 import type { ImplName } from '../losses/types.js';
-import { stepSize, strategyOf, type StrategyKey } from '../distributed/registry.js';
+import { stepSize, strategyOf, type Strategy, type StrategyKey } from '../distributed/registry.js';
 import type { ScenarioShape } from './shape.js';
 
 /** The sizes of a scenario, and s (4 for fp32, 2 for bf16). */
@@ -77,16 +77,23 @@ export function logitElements(impl: ImplName, [rows, cols]: [number, number], ch
  * The element counts [L, F] of one device: its strategy's logit block as the impl holds it, and the
  * feature elements it holds (both from the strategy's entry in src/distributed/registry.ts).
  */
-export function memoryTerms(q: Omit<MemoryQuery, 'bytesPerElement'>): [number, number] {
-  const s = strategyOf(q.loss, q.strategy);
+export function memoryTerms(
+  q: Omit<MemoryQuery, 'bytesPerElement'>,
+  s: Strategy = strategyOf(q.loss, q.strategy),
+): [number, number] {
   const size = stepSize(q.world, q.localBatch, q.dim);
   return [logitElements(q.impl, s.logitBlock(size), q.chunk), s.heldFeatures(size)];
 }
 
-export function predictPeakBytes(q: MemoryQuery, constants: MemoryConstantTable = MEMORY_CONSTANTS): number {
+/** `strategy`: the query's registry entry, when the caller has looked it up already. */
+export function predictPeakBytes(
+  q: MemoryQuery,
+  constants: MemoryConstantTable = MEMORY_CONSTANTS,
+  strategy?: Strategy,
+): number {
   const key = `${q.loss}/${q.strategy}/${q.impl}`;
   if (!isMemoryKey(key)) throw new RangeError(`no memory model for ${key}`);
   const k = constants[key] ?? MEMORY_CONSTANTS[key];
-  const [L, F] = memoryTerms(q);
+  const [L, F] = memoryTerms(q, strategy);
   return q.bytesPerElement * (k.kLogit * L + k.kFeature * F);
 }

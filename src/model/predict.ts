@@ -2,9 +2,8 @@
 import { logitElements, predictPeakBytes } from './memory.js';
 import { memoryProfile, type MemoryTarget } from './memory-constants.js';
 import { commTimeMs, resolveLink } from './comm.js';
-import { predictedComm } from '../distributed/formulas.js';
-import { stepSize, strategyOf } from '../distributed/registry.js';
-import { flopsOf } from './flops.js';
+import { commTotals } from '../distributed/formulas.js';
+import { stepSize, strategyOf, type Strategy } from '../distributed/registry.js';
 import type { ScenarioShape } from './shape.js';
 
 /** What a prediction needs: the sizes, and the link of the modelled communication time. */
@@ -26,8 +25,8 @@ export interface Prediction {
 }
 
 /** The strategy's logit block (as the impl holds it) or the N×D inputs, whichever is bigger. */
-export function largestTensorBytes(s: PredictionQuery): number {
-  const block = strategyOf(s.loss, s.strategy).logitBlock(stepSize(s.world, s.localBatch, s.dim));
+export function largestTensorBytes(s: PredictionQuery, strategy: Strategy = strategyOf(s.loss, s.strategy)): number {
+  const block = strategy.logitBlock(stepSize(s.world, s.localBatch, s.dim));
   return FLOAT32 * Math.max(logitElements(s.impl, block, s.chunk), s.n * s.dim);
 }
 
@@ -41,6 +40,8 @@ export function linkOfSpec(name: string) {
 export function predictScenario(s: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): Prediction {
   const link = linkOfSpec(s.link);
   const profile = memoryProfile(target);
+  const strategy = strategyOf(s.loss, s.strategy); // one lookup serves every term
+  const size = stepSize(s.world, s.localBatch, s.dim);
   return {
     peakBytes: predictPeakBytes(
       {
@@ -55,10 +56,11 @@ export function predictScenario(s: PredictionQuery, target: MemoryTarget = { eng
         bytesPerElement: profile.bytesPerElement,
       },
       profile.constants,
+      strategy,
     ),
-    flops: flopsOf(s.loss, s.impl, s.strategy, s.world, s.localBatch, s.dim, s.chunk),
-    commBytes: predictedComm(s.loss, s.strategy, s.world, s.localBatch, s.dim, FLOAT32).bytesSent,
-    largestTensorBytes: largestTensorBytes(s),
+    flops: strategy.flops(s.impl, size),
+    commBytes: commTotals(strategy.comm(s.world), FLOAT32 * s.localBatch * s.dim).bytesSent,
+    largestTensorBytes: largestTensorBytes(s, strategy),
     commMs: (bytes, rounds) => commTimeMs(bytes, rounds, link),
   };
 }
