@@ -4,7 +4,8 @@ Node 0 hosts the scenario's store, waits for every node to check in (one that ne
 with a `timeout` naming it), starts its ranks and gathers every rank's result through rank 0. Every node
 watches its own ranks; a node whose rank fails writes node, rank and reason to the store, and node 0 names
 the root cause (a rank killed by a signal, else one whose error is not a broken connection) and tells the
-others to stop. The other nodes report `ok` with no measurements: node 0's report is the scenario's."""
+others to stop; a node whose agent stops beating (killed, or cut off) is named as gone. The other nodes
+report `ok` with no measurements: node 0's report is the scenario's."""
 from __future__ import annotations
 
 import datetime
@@ -20,11 +21,12 @@ import torch.distributed as dist
 
 from . import group
 from .comm import Comm
-from .launch import Outcome, RankFailure, launch
+from .launch import SECONDARY, Outcome, RankFailure, launch
 from .rendezvous import Rendezvous
 
 KILLED = re.compile(r"killed by SIG")
 POLL_S = 0.2
+BEAT_S = 10.0  # a node whose agent has not polled for this long is taken for gone
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,6 @@ def _remote_failures(store: Any, rdzv: Rendezvous) -> List[RankFailure]:
 
 def _root(failures: List[RankFailure]) -> RankFailure:
     """A rank killed by a signal, else one whose error is not a broken connection, else the first."""
-    from .launch import SECONDARY
-
     for f in failures:
         if KILLED.search(f.reason):
             return f
@@ -129,10 +129,44 @@ def _root(failures: List[RankFailure]) -> RankFailure:
 
 class _Watch:
     """Polled by launch() while the local ranks run: another node's failure (node 0), or node 0's order
-    to stop or its store gone (the other nodes)."""
+    to stop or its store gone (the other nodes). The other nodes beat (beat/<k>) at every poll, so that node 0
+    can tell a node whose agent is gone (its lossbench or worker killed, its network down) from one whose ranks
+    merely broke off."""
 
-    def __init__(self, store: Any, rdzv: Rendezvous) -> None:
-        self.store, self.rdzv, self.remote = store, rdzv, False
+    def __init__(self, store: Any, rdzv: Rendezvous, world: int) -> None:
+        self.store, self.rdzv, self.world, self.remote = store, rdzv, world, False
+        now = time.monotonic()
+        self.beats = {k: (-1, now) for k in range(1, rdzv.nnodes)}
+
+    def silent(self) -> List[int]:
+        """Nodes whose beat has not moved for BEAT_S (node 0 only)."""
+        now, out = time.monotonic(), []
+        for k, (last, since) in self.beats.items():
+            v = int(self.store.add(f"beat/{k}", 0))
+            if v != last:
+                self.beats[k] = (v, now)
+            elif now - since > BEAT_S:
+                out.append(k)
+        return out
+
+    def gone(self, node: int) -> RankFailure:
+        return RankFailure(-1, "error", f"node {node} ({self.rdzv.ranks_of(node, self.world)}) stopped "
+                                                f"answering for {BEAT_S:.0f} s: its lossbench or worker died, or "
+                                                "its network went down")
+
+    def await_silent(self, seconds: float) -> Optional[RankFailure]:
+        """After a local failure that only says a connection broke: another node's own failure, once it is
+        written, or the node that went quiet, if one does."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            found = _remote_failures(self.store, self.rdzv)
+            if found:
+                return _root(found)
+            quiet = self.silent()
+            if quiet:
+                return self.gone(quiet[0])
+            time.sleep(POLL_S)
+        return None
 
     def __call__(self) -> Optional[RankFailure]:
         try:
@@ -142,7 +176,12 @@ class _Watch:
                     self.remote = True
                     time.sleep(0.5)  # other nodes failing for the same cause: let them say so
                     return _root(_remote_failures(self.store, self.rdzv))
+                quiet = self.silent()
+                if quiet:
+                    self.remote = True
+                    return self.gone(quiet[0])
                 return None
+            self.store.add(f"beat/{self.rdzv.node_rank}", 1)
             if self.store.check(["abort"]):
                 self.remote = True
                 return RankFailure(-1, "error", "node 0 ended the scenario")
@@ -176,7 +215,7 @@ def launch_across(task: Callable[..., Any], args: Tuple[Any, ...], world: int, d
         except TimeoutError as e:
             return Outcome([], RankFailure(ranks.start, "timeout", str(e)), "gloo")
     threads = max(1, (os.cpu_count() or 1) // len(ranks)) if device_type == "cpu" else None
-    watch = _Watch(store, rdzv)
+    watch = _Watch(store, rdzv, world)
     out = launch(GatherTo0(task), args, world, device_type, timeout_s, dist_timeout_s, threads, ranks=ranks,
                  join=group.StoreJoin(rdzv.master_addr, rdzv.master_port), backend=backend, poll=watch)
     if out.failure is None:
@@ -192,6 +231,9 @@ def launch_across(task: Callable[..., Any], args: Tuple[Any, ...], world: int, d
             return Outcome([], local, backend)
         time.sleep(0.5)  # another node's rank may be the cause: let it say so
         failure = _root([local] + _remote_failures(store, rdzv))
+        if failure is local and SECONDARY.search(local.reason):  # a peer broke off: was its node lost?
+            found = watch.await_silent(BEAT_S + 1)
+            failure = _root([found, local]) if found is not None else local
     if node == 0:
         store.set("abort", "1")
     return Outcome([], failure, backend)
