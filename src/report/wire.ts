@@ -61,7 +61,6 @@ export function wireComparison(rows: readonly ScenarioResult[], link: Link): Wir
     const c = predictedComm(r.loss, r.strategy, r.world, r.local_batch, r.dim, bpe);
     const predictedMs = commTimeMs(c.bytesSent, c.rounds, link);
     const ratio = predictedMs / r.comm_ms_measured;
-    const exposed = (r as { comm_exposed_ms?: number | null }).comm_exposed_ms;
     const base = {
       id: r.id,
       strategy: `${r.loss}/${r.strategy}`,
@@ -72,7 +71,7 @@ export function wireComparison(rows: readonly ScenarioResult[], link: Link): Wir
       rounds: r.comm_rounds,
       contractRounds: c.rounds,
       measuredMs: r.comm_ms_measured,
-      exposedMs: typeof exposed === 'number' ? exposed : null,
+      exposedMs: r.comm_exposed_ms ?? null,
       stepMs: r.step_ms_median,
       predictedMs,
       ratio,
