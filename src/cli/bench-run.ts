@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { UsageError } from '../util/errors.js';
 import { checkOutputFolder } from '../util/output.js';
 import { selectBackend, type BackendReady } from '../engine/backend.js';
-import { linkProbe, selectTorch, type LinkProbe } from '../engine/torch.js';
+import { linkProbe, projectPython, selectTorch, type LinkProbe } from '../engine/torch.js';
 import { fingerprint } from '../probes/system.js';
 import type { BenchOptions } from './bench.js';
 import { buildScenarios, configEngine } from '../harness/grid.js';
@@ -15,6 +15,7 @@ import { readResults, readRunInfo, startRunFolder, writeCsv } from '../results/s
 import { lockFolder } from '../results/lock.js';
 import type { RunInfo } from '../results/run-info.js';
 import { isTorch, killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
+import { checkWorld } from '../harness/world-check.js';
 import { positiveInt, positiveNumber } from '../util/validate.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from '../harness/spec.js';
 import { summaryTable } from '../report/summary.js';
@@ -71,19 +72,47 @@ const SWEEP_FLAGS = [
   'device',
   'dtype',
   'overlap',
-  'python',
 ] as const;
 
-/** The engine of a resumed run, as its run.json recorded it. */
-async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
-  if (info.engine !== 'torch') return selectBackend(info.backend as BackendReady['name']);
+/**
+ * The engine of a resumed run, as its run.json recorded it. The Python is the one chosen now (--python,
+ * then LOSSBENCH_PYTHON) where one is, else the recorded one: a run outlives the Python it started with.
+ */
+async function targetOfRun(info: RunInfo, pythonFlag: string | undefined): Promise<EngineTarget> {
+  if (info.engine !== 'torch') {
+    if (pythonFlag !== undefined)
+      throw new UsageError(`resume: --python is for torch runs; this one is ${info.engine}`);
+    return selectBackend(info.backend as BackendReady['name']);
+  }
   if (!info.torch) throw new UsageError('resume: run.json names engine torch but has no "torch" settings');
-  return selectTorch({
-    python: info.torch.python_path || info.torch.python,
-    device: info.torch.device,
-    dtype: info.torch.dtype,
-    overlap: info.torch.overlap ?? false,
-  });
+  const recorded = info.torch.python_path || info.torch.python;
+  const chosen = pythonFlag ?? (process.env.LOSSBENCH_PYTHON || undefined);
+  let target;
+  try {
+    target = await selectTorch({
+      python: chosen ?? recorded,
+      device: info.torch.device,
+      dtype: info.torch.dtype,
+      overlap: info.torch.overlap ?? false,
+    });
+  } catch (err) {
+    if (chosen !== undefined || !(err instanceof UsageError)) throw err;
+    const why = err.message
+      .replace(/^engine torch is not available: /, '')
+      .replace(/(: give|, or give) --python.*$/, '');
+    const venv = existsSync(projectPython()) ? `, e.g. --python ${projectPython()}` : '';
+    throw new UsageError(
+      `resume: the Python this run recorded cannot serve it (${why}); resume with --python <a Python with torch> or LOSSBENCH_PYTHON=<it>${venv}`,
+    );
+  }
+  if (chosen !== undefined && target.pythonPath !== recorded) {
+    const was = info.torch.info?.torch_version;
+    const now = target.info.torch_version;
+    target.notes.push(
+      `resumed with ${target.pythonPath} (torch ${now}) instead of the recorded ${recorded}${was && was !== now ? ` (torch ${was}): rows of two torch versions in one run` : ''}`,
+    );
+  }
+  return target;
 }
 
 /**
@@ -94,6 +123,7 @@ async function targetOfRun(info: RunInfo): Promise<EngineTarget> {
 async function probeLink(
   target: EngineTarget,
   specs: ScenarioSpec[],
+  timeoutMs: number,
   log: (s: string) => void,
   nodes: NodeLayout | null,
 ): Promise<LinkProbe | undefined> {
@@ -106,7 +136,8 @@ async function probeLink(
   const across = nodes ? ` across ${nodes.nnodes} nodes` : '';
   log(`measuring the link: lossbench_torch linkprobe --world ${world}${across} (${bytes.length} block sizes)`);
   try {
-    return await linkProbe(target.python, { world, device: target.name, bytes, nodes: nodes ?? undefined });
+    // Within --timeout, as any scenario: W ranks starting is the slow part, and the probe is one more W.
+    return await linkProbe(target.python, { world, device: target.name, bytes, nodes: nodes ?? undefined }, timeoutMs);
   } catch (err) {
     target.notes.push(`link probe failed: ${(err as Error).message}`);
     return undefined;
@@ -153,7 +184,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     timeoutMs = o.timeout === undefined ? info.config.timeout_ms : positiveInt('timeout', o.timeout) * 1000;
     specs = info.config.scenarios.map(validateSpec);
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
-    backend = await targetOfRun(info);
+    backend = await targetOfRun(info, o.python);
     checkTorchEnv(backend);
     if (nodes && !isTorch(backend)) throw new UsageError('nnodes: across nodes needs --engine torch');
     if (nodes)
@@ -161,6 +192,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
         specs.map((s) => s.world),
         nodes,
       );
+    for (const w of checkWorld(specs, backend, !!o.force, nodes?.nnodes)) console.error(`lossbench: warning: ${w}`);
   } else {
     timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
     const link = linkOf(o);
@@ -188,10 +220,11 @@ export async function runBench(o: BenchOptions): Promise<number> {
         specs.map((s) => s.world),
         nodes,
       );
+    for (const w of checkWorld(specs, backend, !!o.force, nodes?.nnodes)) console.error(`lossbench: warning: ${w}`);
     if (timeBudgetMs !== null) specs = cheapestFirst(specs);
     if (follower) {
       // The link probe needs every node's ranks; node 0 records it.
-      if (o.linkProbe !== false) await probeLink(backend, specs, (s) => !o.json && console.error(s), nodes);
+      if (o.linkProbe !== false) await probeLink(backend, specs, timeoutMs, (s) => !o.json && console.error(s), nodes);
       return followSweep(specs, backend, o, nodes!, { timeoutMs, memoryLimitBytes });
     }
     const fp = await fingerprint();
@@ -201,7 +234,9 @@ export async function runBench(o: BenchOptions): Promise<number> {
     );
     if (existsSync(dir)) throw new UsageError(`${dir} exists already`);
     const probe =
-      o.linkProbe === false ? undefined : await probeLink(backend, specs, (s) => !o.json && console.error(s), nodes);
+      o.linkProbe === false
+        ? undefined
+        : await probeLink(backend, specs, timeoutMs, (s) => !o.json && console.error(s), nodes);
     info = {
       ...fp,
       created_at: new Date().toISOString(),

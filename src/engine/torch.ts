@@ -2,7 +2,7 @@
 // `python3 -m lossbench_torch info` says about torch, CUDA, NCCL and the GPUs, and the one way every
 // command of the package is started (its environment). The package itself is engines/torch (Python).
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,14 @@ export function whichPython(python: string): string {
 }
 
 /**
- * The environment of every lossbench_torch process: the package on PYTHONPATH, output unbuffered, and this
- * checkout's contract/strategies.json (the engine's own default is the file beside its package).
+ * The variable naming a process's parent: lossbench_torch ties itself to that process before any import
+ * (engines/torch/lossbench_torch/tether.py), so it dies with it, however the parent dies.
+ */
+export const PARENT_ENV = 'LOSSBENCH_PARENT_PID';
+
+/**
+ * The environment of every lossbench_torch process: the package on PYTHONPATH, output unbuffered, this
+ * checkout's contract/strategies.json (the engine's own default is the file beside its package), tied to us.
  */
 export function torchEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const pkg = torchPackagePath();
@@ -64,6 +70,7 @@ export function torchEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     ...process.env,
     PYTHONPATH: prior ? `${pkg}${delimiter}${prior}` : pkg,
     PYTHONUNBUFFERED: '1',
+    [PARENT_ENV]: String(process.pid),
     ...extra,
   };
 }
@@ -81,13 +88,19 @@ export function runTorchCommand(python: string, args: string[], timeoutMs = 120_
   return runPython(python, ['-m', 'lossbench_torch', ...args], timeoutMs);
 }
 
+/**
+ * Runs Python to the end. Its temp files (the link probe's rank folder, say) go to a folder of its own that is
+ * removed when it ends, however it ends (killed at the timeout: its ranks die with it, tether.py).
+ */
 function runPython(python: string, args: string[], timeoutMs: number): Promise<PyRun> {
+  const tmp = mkdtempSync(join(os.tmpdir(), 'lossbench-py-'));
   return new Promise((done) => {
     execFile(
       python,
       args,
-      { env: torchEnv(), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' },
+      { env: torchEnv({ TMPDIR: tmp }), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' },
       (err, stdout, stderr) => {
+        rmSync(tmp, { recursive: true, force: true });
         const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
         if (e && typeof e.code === 'string')
           return done({ code: null, stdout, stderr, spawnError: `${e.code}: ${e.message}` });

@@ -1,13 +1,14 @@
 // The sweep: one child process per scenario, recorded as it finishes, so nothing measured is lost.
 // Every engine's worker is started the same way (docs/worker-protocol.md): its own process group, the job
-// in LOSSBENCH_JOB, the report back through the file LOSSBENCH_REPORT names.
+// in LOSSBENCH_JOB, the report back through the file LOSSBENCH_REPORT names, everything else it makes in
+// the scenario's scratch folder (scratch.ts), tied to this process (LOSSBENCH_PARENT_PID).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendReady } from '../engine/backend.js';
-import { torchEnv, type TorchReady } from '../engine/torch.js';
+import { PARENT_ENV, torchEnv, type TorchReady } from '../engine/torch.js';
 import { memoryUsedBytes, queryGpus } from '../engine/nvidia-smi.js';
 import { GpuMemorySampler } from '../probes/gpu-memory.js';
 import { groupRssBytes, killGroup } from '../probes/process-group.js';
@@ -26,6 +27,17 @@ import {
 } from '../results/protocol.js';
 import { predictScenario, type Prediction } from '../model/predict.js';
 import type { NodeLayout } from './nodes.js';
+import { TORCH_PROCESS_HOST_BYTES } from '../model/torch-process.js';
+import {
+  describeProcesses,
+  makeScratch,
+  removeScratch,
+  runProcesses,
+  SCRATCH_ENV,
+  scratchOf,
+  stopOrphans,
+} from './scratch.js';
+import type { TaggedProcess } from '../probes/tagged-processes.js';
 
 /** What runs the scenarios: a tfjs backend, or the torch engine on a device. */
 export type EngineTarget = BackendReady | TorchReady;
@@ -148,18 +160,42 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
   const follower = !!opts.nodes && opts.nodes.nodeRank > 0;
   if (follower && spec.world === 1) return finish('skipped', 'one device: node 0 runs it');
   const available = follower ? null : availableBytes(opts.backend); // node 0 decides what is skipped
-  // torch on the CPU runs W real ranks, each holding its device's share, in the one host memory.
-  const ranksOnHost = isTorch(opts.backend) && opts.backend.name === 'cpu' ? spec.world : 1;
-  const need = pred.peakBytes * ranksOnHost;
+  // torch on the CPU runs W real ranks, each holding its device's share, in the one host memory, and each a
+  // process that has loaded torch (TORCH_PROCESS_HOST_BYTES), as has the worker that started them.
+  const torchCpu = isTorch(opts.backend) && opts.backend.name === 'cpu';
+  const ranksOnHost = torchCpu ? spec.world : 1;
+  const processes = torchCpu ? (spec.world > 1 ? spec.world + 1 : 1) : 0;
+  const need = pred.peakBytes * ranksOnHost + processes * TORCH_PROCESS_HOST_BYTES;
   if (!opts.force && available !== null && need > available)
     return finish(
       'skipped',
       `predicted peak ${Math.round(need)} bytes${ranksOnHost > 1 ? ` (${ranksOnHost} ranks)` : ''} > available ${Math.floor(available)} bytes (--force runs it)`,
     );
 
-  const sampler = new GpuMemorySampler(100).start();
-  const report = await runChild(jobOf(spec, opts), opts);
-  row.device_mem_bytes = await sampler.stop();
+  // No row is measured beside another worker of this run: an orphan of a killed runner is stopped first; one
+  // seen alive when ours ends (it cannot start later: its runner is dead) voids the measurement, which runs
+  // again once it is stopped.
+  let report: Exclude<ChildOutcome, { ghosts: TaggedProcess[] }>;
+  for (let attempt = 1; ; attempt++) {
+    const left = await stopOrphans(opts.dir);
+    if (left.length)
+      return finish(
+        'error',
+        `not measured: a worker of an earlier run of this folder is still alive and could not be stopped (${describeProcesses(left)}); stop it, then --resume`,
+      );
+    const sampler = new GpuMemorySampler(100).start();
+    const got = await runChild(jobOf(spec, opts), spec, opts);
+    row.device_mem_bytes = await sampler.stop();
+    if (!('ghosts' in got)) {
+      report = got;
+      break;
+    }
+    if (attempt === 2)
+      return finish(
+        'error',
+        `not measured: another worker of this folder ran beside it twice (${describeProcesses(got.ghosts)})`,
+      );
+  }
   if ('report' in report) {
     const r = report.report;
     Object.assign(row, {
@@ -251,7 +287,9 @@ function workerCommand(target: EngineTarget): { cmd: string; args: string[]; env
 }
 
 type ChildOutcome =
-  { report: WorkerReport; rssPeakBytes: number } | { status: Status; reason: string; rssPeakBytes: number };
+  | { report: WorkerReport; rssPeakBytes: number }
+  | { status: Status; reason: string; rssPeakBytes: number }
+  | { ghosts: TaggedProcess[] };
 
 let current: ChildProcess | null = null;
 /** Kills the running worker's whole process group (SIGINT handling). */
@@ -270,17 +308,34 @@ function readReport(path: string): WorkerReport | { error: string } | null {
   }
 }
 
-function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
+/** The stopped members of a group, named (a rank frozen by SIGSTOP, say), for a timeout's reason. */
+function stoppedIn(dir: string, pgid: number): string {
+  const stopped = runProcesses(dir).filter((p) => p.pgid === pgid && (p.state === 'T' || p.state === 't'));
+  if (!stopped.length) return '';
+  const ranks = stopped.filter((p) => p.rank !== null).map((p) => `rank ${p.rank}`);
+  return `; stopped (not answering): ${ranks.length ? ranks.join(', ') : describeProcesses(stopped)}`;
+}
+
+function runChild(job: WorkerJob, spec: ScenarioSpec, opts: SweepOptions): Promise<ChildOutcome> {
   const { cmd, args, env } = workerCommand(opts.backend);
   if (opts.nodes) for (const k of LAUNCHER_VARS) delete env[k];
-  const tmp = mkdtempSync(join(os.tmpdir(), 'lossbench-worker-'));
-  const reportPath = join(tmp, 'report.json');
+  const scratch = makeScratch(scratchOf(opts.dir, spec));
+  const reportPath = join(scratch.path, 'report.json');
   return new Promise((resolve) => {
     // detached: the worker leads a process group of its own, which holds any ranks it starts; a timeout,
-    // --memory-limit or Ctrl-C kills the whole group, so no rank outlives its scenario.
+    // --memory-limit or Ctrl-C kills the whole group, so no rank outlives its scenario. TMPDIR (torch):
+    // whatever the worker's libraries put in temp files lands in the scratch too, removed with it.
     const child = spawn(cmd, args, {
       detached: true,
-      env: { ...env, [JOB_ENV]: JSON.stringify(job), [REPORT_ENV]: reportPath },
+      env: {
+        ...env,
+        [JOB_ENV]: JSON.stringify(job),
+        [REPORT_ENV]: reportPath,
+        [PARENT_ENV]: String(process.pid),
+        [SCRATCH_ENV]: scratch.path,
+        // Not for tfjs: tsx keeps its compile cache in the temp dir, and a fresh one per worker costs seconds.
+        ...(isTorch(opts.backend) ? { TMPDIR: scratch.tmp } : {}),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     current = child;
@@ -294,7 +349,11 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
     };
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
     const timer = setTimeout(
-      () => kill({ status: 'timeout', reason: `no result within ${opts.timeoutMs} ms (--timeout)` }),
+      () =>
+        kill({
+          status: 'timeout',
+          reason: `no result within ${opts.timeoutMs} ms (--timeout)${pgid ? stoppedIn(opts.dir, pgid) : ''}`,
+        }),
       opts.timeoutMs,
     );
     // Reading every process's /proc entry costs: often only when a limit depends on it.
@@ -317,7 +376,9 @@ function runChild(job: WorkerJob, opts: SweepOptions): Promise<ChildOutcome> {
       current = null;
       if (pgid) killGroup(pgid); // ranks the worker left behind (it should have ended them)
       const report = readReport(reportPath); // a report written before a kill is still the result
-      rmSync(tmp, { recursive: true, force: true });
+      removeScratch(scratch.path);
+      const ghosts = runProcesses(opts.dir, pgid);
+      if (ghosts.length) return resolve({ ghosts });
       if (report && !('error' in report)) return resolve({ report, rssPeakBytes: rssPeak });
       if (killedFor) return resolve({ ...killedFor, rssPeakBytes: rssPeak });
       if (report)

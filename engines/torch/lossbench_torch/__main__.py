@@ -1,7 +1,11 @@
 """`python3 -m lossbench_torch <command>`."""
-import sys
+from .tether import tie_from_env
 
-from .cli import main
+tie_from_env()  # first: a process whose parent dies must not live on to start torch (tether.py)
 
-if __name__ == "__main__":  # multiprocessing's spawn never re-runs a package's __main__, but be explicit
+import sys  # noqa: E402
+
+from .cli import main  # noqa: E402
+
+if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

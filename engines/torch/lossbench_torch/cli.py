@@ -65,6 +65,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    if argv and argv[0] == "__rank":  # one rank of distributed/launch.py (internal: no usage, no help)
+        from .distributed.launch import rank_main
+
+        return rank_main(argv[1], int(argv[2]))
     args = parser().parse_args(argv)
     try:
         if args.command == "worker":

@@ -1,5 +1,6 @@
 """Test hooks from LOSSBENCH_FAULT (comma-separated): "killrank:<r>:<id>" — rank r SIGKILLs itself
-right before its first step; "exit:<id>" — the worker exits with code 3 without a report;
+right before its first step; "stoprank:<r>:<id>" — rank r SIGSTOPs itself there (it stops answering, as
+a hung or frozen rank would); "exit:<id>" — the worker exits with code 3 without a report;
 "hang:<id>" — the worker sleeps forever. <id> is the scenario id (spec.scenario_id)."""
 from __future__ import annotations
 
@@ -35,5 +36,9 @@ def worker_faults(scenario: str) -> None:
 def rank_faults(scenario: str, rank: int) -> None:
     for kind, target in _faults():
         r, _, sid = target.partition(":")
-        if kind == "killrank" and sid == scenario and r.strip() == str(rank):
+        if sid != scenario or r.strip() != str(rank):
+            continue
+        if kind == "killrank":
             os.kill(os.getpid(), signal.SIGKILL)
+        if kind == "stoprank":
+            os.kill(os.getpid(), signal.SIGSTOP)

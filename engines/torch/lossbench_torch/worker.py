@@ -11,12 +11,10 @@ import json
 import os
 import signal
 import sys
-import threading
-import time
 from types import FrameType
 from typing import Optional
 
-from . import faults
+from . import faults, tether
 from .report import empty_report, one_line, write_atomic
 from .spec import parse_job
 
@@ -29,25 +27,16 @@ def _on_sigterm(signum: int, _frame: Optional[FrameType]) -> None:
     os._exit(128 + signum)
 
 
-def _exit_with_parent() -> None:
-    """The runner's process group is not ours: if the runner dies (even by SIGKILL) nothing would stop
-    this worker, so it watches for being orphaned and then stops its ranks and itself."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        _on_sigterm(signal.SIGTERM, None)
-
-    threading.Thread(target=watch, name="lossbench-parent-watch", daemon=True).start()
-
-
 def main() -> int:
     report_path = os.environ.get("LOSSBENCH_REPORT")
     if not report_path:
         sys.stderr.write("lossbench_torch worker: error: LOSSBENCH_REPORT is not set\n")
         return 2
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # The runner's process group is not ours: if the runner dies (even by SIGKILL) nothing else would stop
+    # us. __main__ tied us to it before any import (tether.py); a worker started without LOSSBENCH_PARENT_PID
+    # watches the parent it started with. Its ranks are tied to it in turn (distributed/launch.py).
+    tether.watch_start_parent()
     try:
         job = parse_job(json.loads(os.environ.get("LOSSBENCH_JOB") or "null"))
     except Exception as e:  # noqa: BLE001 - a bad job is an error report, not a crash
@@ -64,7 +53,6 @@ def main() -> int:
     env = torchrun_env()
     if env is not None:
         return scenario.run_torchrun(job, report_path, env)
-    _exit_with_parent()
     report = scenario.run_job(job)
     if report["status"] != "ok":
         sys.stderr.write(f"lossbench_torch worker: {report['status']}: {report['reason']}\n")

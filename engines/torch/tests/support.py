@@ -19,7 +19,7 @@ def child_env(**extra: str) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = ENGINE
     env.setdefault("OMP_NUM_THREADS", "1")
-    for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "LOCAL_RANK", "LOSSBENCH_FAULT"):
+    for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "LOCAL_RANK", "LOSSBENCH_FAULT", "LOSSBENCH_PARENT_PID"):
         env.pop(k, None)
     env.update(extra)
     return env
