@@ -31,10 +31,10 @@ def sid(j: Dict[str, Any]) -> str:
     return scenario_id(s["loss"], s["impl"], s["strategy"], s["n"], s["world"], s["dim"], s["chunk"])
 
 
-def run_worker(j: Dict[str, Any], fault: str = "") -> Tuple[int, Optional[Dict[str, Any]], str]:
+def run_worker(j: Dict[str, Any], fault: str = "", **extra: str) -> Tuple[int, Optional[Dict[str, Any]], str]:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "report.json")
-        env = support.child_env(LOSSBENCH_JOB=json.dumps(j), LOSSBENCH_REPORT=path)
+        env = support.child_env(LOSSBENCH_JOB=json.dumps(j), LOSSBENCH_REPORT=path, **extra)
         if fault:
             env["LOSSBENCH_FAULT"] = fault
         p = subprocess.run([sys.executable, "-m", "lossbench_torch", "worker"], env=env, cwd=tmp,
@@ -78,7 +78,10 @@ RUNS = {
     "two_ranks_ok": (job("clip", "chunked", "allgather-local", 2, 20), ""),
     "killrank": (job("siglip", "naive", "ring", 2, 8), "killrank:1:{id}"),
     "exit": (job("clip", "naive", "single", 1, 8), "exit:{id}"),
+    # rank 1 frozen: rank 0 times out after 3 s; the report blames rank 1, as a timeout
+    "stoprank": (job("clip", "chunked", "ring", 2, 8), "stoprank:1:{id}"),
 }
+EXTRA_ENV = {"stoprank": {"LOSSBENCH_DIST_TIMEOUT_S": "3"}}
 
 
 class Worker(unittest.TestCase):
@@ -89,7 +92,8 @@ class Worker(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         with ThreadPoolExecutor(len(RUNS)) as pool:
-            futures = {k: pool.submit(run_worker, j, fault.format(id=sid(j))) for k, (j, fault) in RUNS.items()}
+            futures = {k: pool.submit(run_worker, j, fault.format(id=sid(j)), **EXTRA_ENV.get(k, {}))
+                       for k, (j, fault) in RUNS.items()}
             futures["torchrun"] = pool.submit(run_as_torchrun, job("siglip", "chunked", "ring-bidir", 2, 12))
             cls.runs = {k: f.result() for k, f in futures.items()}
 
@@ -144,6 +148,13 @@ class Worker(unittest.TestCase):
         self.assertEqual(report["failed_rank"], 1)
         self.assertIn("rank 1 killed by SIGKILL", report["reason"])
         self.assertEqual(report["dist_backend"], "gloo")
+
+    def test_stoprank_fault(self) -> None:
+        code, report, err = self.runs["stoprank"]
+        self.assertEqual(code, 0, err)
+        assert report is not None
+        self.assertEqual((report["status"], report["failed_rank"]), ("timeout", 1), report["reason"])
+        self.assertRegex(report["reason"], r"^rank 1 stopped answering")
 
     def test_exit_fault(self) -> None:
         code, report, err = self.runs["exit"]
