@@ -17,7 +17,7 @@ from lossbench_torch.contract import predicted_comm
 from lossbench_torch.report import FIELDS
 from lossbench_torch.spec import SpecError, parse_job, scenario_id
 
-TIMEOUT_S = 120
+TIMEOUT_S = 300  # generous: six workers start torch at once, on a loaded 2-core host too
 
 
 def job(loss: str, impl: str, strategy: str, world: int, b: int, dim: int = 16, chunk: int = 8) -> Dict[str, Any]:
