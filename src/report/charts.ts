@@ -25,7 +25,7 @@ const single = (rows: readonly Row[]) => rows.filter((r) => r.world === 1 && r.s
 const multi = (rows: readonly Row[]) => rows.filter((r) => r.world > 1);
 /** Measured on real ranks (torch.distributed), not simulated in one process. */
 const realRanks = (r: Row) => r.dist_backend === 'gloo' || r.dist_backend === 'nccl';
-const exposedComm = (r: Row) => (r as Row & { comm_exposed_ms?: number | null }).comm_exposed_ms ?? null;
+const exposedComm = (r: Row) => r.comm_exposed_ms ?? null;
 
 function runPrefix(rows: readonly Row[]) {
   const many = varying(rows).run;

@@ -26,7 +26,7 @@ export function stepTime(r: Row): string {
 function commTime(r: Row): string {
   if (r.world <= 1) return '—';
   if (r.comm_ms_measured !== null) {
-    const exposed = (r as Row & { comm_exposed_ms?: number | null }).comm_exposed_ms;
+    const exposed = r.comm_exposed_ms;
     return `${formatMs(r.comm_ms_measured)} (measured${typeof exposed === 'number' ? `; ${formatMs(exposed)} exposed` : ''})`;
   }
   return r.comm_ms_modelled !== null
