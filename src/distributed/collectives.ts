@@ -114,3 +114,22 @@ export function reduceScatter(world: World, phase: Phase, partials: Tensor2D[], 
   }
   return acc as Tensor2D[];
 }
+
+/** All-gather of every device's x and of its y (forward): [x_all, y_all] per device. */
+export function gatherFeatures(
+  world: World,
+  shards: readonly { x: Tensor2D; y: Tensor2D }[],
+): [Tensor2D[], Tensor2D[]] {
+  return [
+    allGather(
+      world,
+      'fwd',
+      shards.map((s) => s.x),
+    ),
+    allGather(
+      world,
+      'fwd',
+      shards.map((s) => s.y),
+    ),
+  ];
+}

@@ -62,6 +62,12 @@ export interface StrategyDef {
 const none: PhaseExpr = { blocks: '0', rounds: '0' };
 const p = (blocks: string, rounds = blocks): PhaseExpr => ({ blocks, rounds });
 
+/** All-gather forward and reduce-scatter backward, each `blocks` blocks of E in as many rounds. */
+const gatherScatter = (blocks: string): CommExpr => ({
+  'all-gather': { fwd: p(blocks), bwd: none },
+  'reduce-scatter': { fwd: none, bwd: p(blocks) },
+});
+
 /** Single device over N: naive = logits + two backward matmuls (6N²D); chunked recomputes the logits (8N²D). */
 const singleFlops = { naive: '6*n*n*D', chunked: '8*n*n*D' };
 
@@ -90,10 +96,7 @@ export const STRATEGY_DEFS = {
   'clip/allgather-local': {
     description: 'all-gather x and y; each device its b×N logits both ways; reduce-scatter d(x_all), d(y_all)',
     run: clipAllgatherLocal,
-    comm: {
-      'all-gather': { fwd: p('2*(W-1)'), bwd: none },
-      'reduce-scatter': { fwd: none, bwd: p('2*(W-1)') },
-    },
+    comm: gatherScatter('2*(W-1)'),
     // two b×N directions per device: 6 each (autodiff) or 8 (lse pass + recomputing grad pass)
     flops: { naive: '12*n*n*D', chunked: '16*n*n*D' },
     logitBlock: ['b', 'n'],
@@ -113,10 +116,7 @@ export const STRATEGY_DEFS = {
   'siglip/allgather': {
     description: 'all-gather y; each device its b×N logits; reduce-scatter d(y_all)',
     run: siglipAllgather,
-    comm: {
-      'all-gather': { fwd: p('W-1'), bwd: none },
-      'reduce-scatter': { fwd: none, bwd: p('W-1') },
-    },
+    comm: gatherScatter('W-1'),
     flops: siglipFlops,
     logitBlock: ['b', 'n'],
     heldFeatures: 'n*D',

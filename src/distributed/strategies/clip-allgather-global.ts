@@ -6,22 +6,13 @@
 // Memory: x_all, y_all (2·N·D) plus the single-device peak at N — it grows as N².
 import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
 import { lossStep } from '../../losses/index.js';
-import { allGather } from '../collectives.js';
+import { gatherFeatures } from '../collectives.js';
 import type { StrategyRun } from './types.js';
 
 export const clipAllgatherGlobal: StrategyRun = (ctx, shards) => {
   const { world, b, tPrime, bias } = ctx;
   const step = lossStep('clip', ctx.impl, ctx.chunk);
-  const xAll = allGather(
-    world,
-    'fwd',
-    shards.map((s) => s.x),
-  );
-  const yAll = allGather(
-    world,
-    'fwd',
-    shards.map((s) => s.y),
-  );
+  const [xAll, yAll] = gatherFeatures(world, shards);
   return {
     scalars: 'replicated',
     devices: shards.map((_, k) => {

@@ -9,7 +9,7 @@
 // y_all) are masked inside each direction (src/losses/blocks.ts): no separate diagonal term.
 import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
 import { softmaxRows, softmaxRowsNaive } from '../../losses/blocks.js';
-import { allGather, reduceScatter } from '../collectives.js';
+import { gatherFeatures, reduceScatter } from '../collectives.js';
 import type { StrategyContext, StrategyRun } from './types.js';
 
 /**
@@ -27,16 +27,7 @@ function direction(ctx: StrategyContext, k: number, A: Tensor2D, B: Tensor2D): [
 
 export const clipAllgatherLocal: StrategyRun = (ctx, shards) => {
   const { world, b } = ctx;
-  const xAll = allGather(
-    world,
-    'fwd',
-    shards.map((s) => s.x),
-  );
-  const yAll = allGather(
-    world,
-    'fwd',
-    shards.map((s) => s.y),
-  );
+  const [xAll, yAll] = gatherFeatures(world, shards);
   const local = shards.map(({ x, y }, k) => {
     const dev = world.devices[k]!;
     const [lI, dx, dyAll, dtI] = direction(ctx, k, x, yAll[k]!); // image→text
