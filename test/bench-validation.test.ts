@@ -97,7 +97,7 @@ test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
   throwsUsage(() => buildScenarios(flags({ strategy: 'tree', world: '2' }), 'quick'), /^strategy: /);
   throwsUsage(
     () => buildScenarios({ link: 'nvlink4', preset: 'huge' }, 'quick'),
-    /^preset: expected one of smoke, quick, paper, full, got "huge"/,
+    /^preset: expected one of smoke, quick, quick-torch, paper, full, got "huge"/,
   );
   throwsUsage(() => buildScenarios(flags({ world: '2' }), 'quick'), /^strategy: --world needs --strategy/);
   throwsUsage(

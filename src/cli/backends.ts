@@ -15,6 +15,7 @@ export function registerBackends(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { engine: string; python?: string; json?: boolean }) => {
       const choice = chooseEngine(opts);
+      if (choice.engine === 'auto') return;
       if (choice.engine === 'torch') return void (await torchBackends(choice.python, opts.json));
       const { listBackends } = await import('../engine/backend.js');
       const list = await listBackends();

@@ -7,6 +7,7 @@ import { UsageError } from '../util/errors.js';
 import { checkOutputFolder } from '../util/output.js';
 import { selectBackend, type BackendReady } from '../engine/backend.js';
 import { linkProbe, projectPython, selectTorch, type LinkProbe } from '../engine/torch.js';
+import { selectAuto } from '../engine/auto.js';
 import { fingerprint } from '../probes/system.js';
 import type { BenchOptions } from './bench.js';
 import { buildScenarios, configEngine } from '../harness/grid.js';
@@ -201,10 +202,14 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // the real default preset depends on the backend found.
     const flags = { ...o, link };
     buildScenarios(flags, 'quick');
-    const choice = chooseEngine(
+    const chosen = chooseEngine(
       { ...o, backend: o.backend === 'auto' ? undefined : o.backend },
       o.config ? configEngine(o.config) : {},
+      'auto',
     );
+    // across nodes is torch's: --nnodes decides an automatic choice
+    const choice =
+      chosen.engine === 'auto' && o.nnodes !== undefined ? { ...chosen, engine: 'torch' as const } : chosen;
     // A launcher's environment counts for torch only; tfjs refuses the flags.
     nodes = resolveNodes(o, choice.engine === 'torch' ? process.env : {});
     if (nodes && choice.engine !== 'torch') throw new UsageError('nnodes: across nodes needs --engine torch');
@@ -212,9 +217,13 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // Here, before the slow backend probe: an --out that cannot be made or written fails at once (node 0 only: the
     // other nodes write nothing).
     if (!follower) checkOutputFolder('out', o.out);
-    backend = choice.engine === 'torch' ? await selectTorch(choice) : await selectBackend(o.backend as never);
+    if (choice.engine === 'auto') {
+      const auto = await selectAuto(choice);
+      console.error(auto.why); // the first line: which engine and device, and why
+      backend = auto.target;
+    } else backend = choice.engine === 'torch' ? await selectTorch(choice) : await selectBackend(o.backend as never);
     checkTorchEnv(backend);
-    specs = buildScenarios(flags, isGpu(backend) ? 'paper' : 'quick');
+    specs = buildScenarios(flags, isGpu(backend) ? 'paper' : isTorch(backend) ? 'quick-torch' : 'quick');
     if (nodes)
       checkWorlds(
         specs.map((s) => s.world),
@@ -271,7 +280,10 @@ export async function runBench(o: BenchOptions): Promise<number> {
       ...(probe ? { link_probe: probe } : {}),
       ...(nodes ? { nodes: nodesInfo(nodes) } : {}),
       config: {
-        preset: o.config ? null : (o.preset ?? (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : 'quick')),
+        preset: o.config
+          ? null
+          : (o.preset ??
+            (hasCustomAxes(o) ? null : isGpu(backend) ? 'paper' : isTorch(backend) ? 'quick-torch' : 'quick')),
         link,
         scenarios: specs,
         timeout_ms: timeoutMs,

@@ -54,7 +54,10 @@ const strategyList = () =>
 export function registerBench(program: Command): void {
   addLinkOptions(program.command('bench'))
     .description('sweep scenarios (one child process each) and write a results folder')
-    .option('--preset <name>', 'smoke | quick | paper | full (default: quick on CPU backends, paper on GPUs)')
+    .option(
+      '--preset <name>',
+      'smoke | quick | quick-torch | paper | full (default: paper on GPUs, quick-torch for torch on the CPU, else quick)',
+    )
     .option(
       '--config <file>',
       'JSON sweep: {"preset": ...} or {"losses", "impls", "strategies", "batches", "worlds", "batchIs", "dims", "chunks", ...}',
@@ -72,7 +75,10 @@ export function registerBench(program: Command): void {
     .option('--samples <n>', 'minimum timed steps (at least 5 recommended)')
     .option('--sample-time-ms <ms>', 'time budget of the timed steps per scenario')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(' | ')}`, 'auto')
-    .option('--engine <name>', `${ENGINES.join(' | ')} (default tfjs, or the config file's "engine")`)
+    .option(
+      '--engine <name>',
+      `auto | ${ENGINES.join(' | ')} (default: the config file's "engine", else auto: torch on CUDA, tfjs on WebGPU, torch on the CPU, tfjs wasm, the first found; a --backend other than auto means tfjs)`,
+    )
     .option('--device <name>', `torch: ${TORCH_DEVICES.join(' | ')} (default cuda when available)`)
     .option('--dtype <name>', `torch: ${TORCH_DTYPES.join(' | ')} (default fp32)`)
     .option(
@@ -99,7 +105,7 @@ export function registerBench(program: Command): void {
     .addHelpText('after', strategyList)
     .action(async (opts: BenchOptions) => {
       oneOf('backend', opts.backend, BACKENDS);
-      if (opts.engine !== undefined) oneOf('engine', opts.engine, ENGINES);
+      if (opts.engine !== undefined) oneOf('engine', opts.engine, [...ENGINES, 'auto'] as const);
       if (opts.device !== undefined) oneOf('device', opts.device, TORCH_DEVICES);
       if (opts.dtype !== undefined) oneOf('dtype', opts.dtype, TORCH_DTYPES);
       const { runBench } = await import('./bench-run.js');

@@ -22,16 +22,35 @@ export interface EngineFlags {
 
 export type EngineChoice =
   | { engine: 'tfjs'; backend: string }
-  | { engine: 'torch'; device?: TorchDevice; dtype: TorchDtype; overlap: boolean; python?: string };
+  | { engine: 'torch'; device?: TorchDevice; dtype: TorchDtype; overlap: boolean; python?: string }
+  | { engine: 'auto'; dtype: TorchDtype; overlap: boolean; python?: string };
 
-/** Flags win over the config file's fields; tfjs is the default engine, fp32 torch's default dtype. */
+/**
+ * Flags win over the config file's fields; fp32 is torch's default dtype. Without an engine from either:
+ * `auto` where the command allows it (bench: engine/auto.ts decides on the machine), else tfjs; a
+ * --backend other than auto means tfjs, a torch-only flag (--device, --dtype, --overlap, --python) torch.
+ */
 export function chooseEngine(
   o: EngineFlags,
   config: { engine?: EngineName; device?: TorchDevice; dtype?: TorchDtype } = {},
+  fallback: 'tfjs' | 'auto' = 'tfjs',
 ): EngineChoice {
-  const engine = o.engine === undefined ? (config.engine ?? 'tfjs') : oneOf('engine', o.engine, ENGINES);
+  const torchOnly = (['device', 'dtype', 'overlap', 'python'] as const).filter((k) => o[k] !== undefined);
+  const allowed = fallback === 'auto' ? ([...ENGINES, 'auto'] as const) : ENGINES;
+  const given = o.engine === undefined ? config.engine : oneOf('engine', o.engine, allowed);
+  const dtypeOf = () => (o.dtype === undefined ? (config.dtype ?? 'fp32') : oneOf('dtype', o.dtype, TORCH_DTYPES));
+  const overlapOf = () =>
+    o.overlap === undefined ? true : oneOf('overlap', o.overlap, ['on', 'off'] as const) === 'on';
+  let engine: EngineName;
+  if (given === 'auto' || (given === undefined && fallback === 'auto')) {
+    if (o.backend !== undefined && o.backend !== 'auto') {
+      if (given === 'auto')
+        throw new UsageError('backend: --backend chooses a tfjs backend; give --engine tfjs or leave --engine out');
+      engine = 'tfjs';
+    } else if (torchOnly.length && o.device !== undefined) engine = 'torch';
+    else return { engine: 'auto', dtype: dtypeOf(), overlap: overlapOf(), python: o.python };
+  } else engine = given ?? 'tfjs';
   if (engine === 'tfjs') {
-    const torchOnly = (['device', 'dtype', 'overlap', 'python'] as const).filter((k) => o[k] !== undefined);
     if (torchOnly.length)
       throw new UsageError(`${torchOnly.map((k) => `--${k}`).join(', ')}: only with --engine torch`);
     // A config for torch whose engine the flag overrides may keep its torch fields; any other is refused.
@@ -50,7 +69,5 @@ export function chooseEngine(
       `backend: --backend chooses a tfjs backend; with --engine torch use --device ${TORCH_DEVICES.join('|')}`,
     );
   const device = o.device === undefined ? config.device : oneOf('device', o.device, TORCH_DEVICES);
-  const dtype = o.dtype === undefined ? (config.dtype ?? 'fp32') : oneOf('dtype', o.dtype, TORCH_DTYPES);
-  const overlap = o.overlap === undefined ? true : oneOf('overlap', o.overlap, ['on', 'off'] as const) === 'on';
-  return { engine, device, dtype, overlap, python: o.python };
+  return { engine, device, dtype: dtypeOf(), overlap: overlapOf(), python: o.python };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BACKENDS, ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engines.js';
 import { nonNegativeInt, oneOf } from '../util/validate.js';
-import { CheckFailed } from '../util/errors.js';
+import { CheckFailed, UsageError } from '../util/errors.js';
 import { chooseEngine } from './engine-options.js';
 
 interface VerifyOptions {
@@ -30,6 +30,7 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print JSON rows')
     .action(async (opts: VerifyOptions) => {
       const choice = chooseEngine(opts);
+      if (choice.engine === 'auto') throw new UsageError('engine: expected tfjs or torch');
       const seed = nonNegativeInt('seed', opts.seed);
       const { verifyTable } = await import('../losses/verify.js');
       let rows;

@@ -99,6 +99,37 @@ export const PRESETS: Record<string, Preset> = {
       },
     ],
   },
+  'quick-torch': {
+    description:
+      'torch on the CPU (the default --engine auto picks there), under 3 minutes on 2 cores: quick with c = 256 (fewer Python tile loops) and W = 2, 4 (each W starts W rank processes)',
+    sweeps: [
+      {
+        ...BOTH,
+        strategies: ['single'],
+        batches: pow2(256, 2048),
+        worlds: [1],
+        batchIs: 'global',
+        dims: [64],
+        chunks: [256],
+        warmup: 0,
+        samples: 3,
+        timeBudgetMs: 200,
+      },
+      {
+        ...BOTH,
+        impls: ['chunked'],
+        strategies: DIST,
+        batches: [64],
+        worlds: [2, 4],
+        batchIs: 'local',
+        dims: [64],
+        chunks: [256],
+        warmup: 0,
+        samples: 3,
+        timeBudgetMs: 100,
+      },
+    ],
+  },
   paper: {
     description: 'GPU: N 256→32768 (D 512, 768; c 1024); world sweeps at local 256→32768 and global up to 32768',
     sweeps: [
