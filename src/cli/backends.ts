@@ -28,13 +28,15 @@ export function registerBackends(program: Command): void {
 
 /** Prints the engine's `info` (or why it cannot run); never fails: the answer is the output. */
 async function torchBackends(python: string | undefined, json?: boolean): Promise<void> {
-  const { describeDevice, pythonOf, torchInfo, torchPackagePath, whichPython } = await import('../engine/torch.js');
+  const { describeDevice, pythonOf, torchImpls, torchInfo, torchPackagePath, whichPython } =
+    await import('../engine/torch.js');
   const given = pythonOf(python);
   try {
     const info = await torchInfo(given);
+    const impls = await torchImpls(given);
     if (json)
       return void console.log(
-        JSON.stringify({ ok: true, python: given, package_path: torchPackagePath(), info }, null, 2),
+        JSON.stringify({ ok: true, python: given, package_path: torchPackagePath(), info, impls }, null, 2),
       );
     console.log(
       `ok   torch ${info.torch_version} in ${info.python_executable} (Python ${info.python_version}); lossbench_torch from ${torchPackagePath()}`,
@@ -47,6 +49,13 @@ async function torchBackends(python: string | undefined, json?: boolean): Promis
       );
     if (info.nvidia_smi_topo) console.log(`\nGPU topology (nvidia-smi topo -m):\n${info.nvidia_smi_topo.trimEnd()}`);
     console.log(`--device default: ${info.cuda_available ? 'cuda' : 'cpu'}`);
+    console.log(`\nImplementations (--impl), each probed by one small step per loss on ${impls.device}:`);
+    for (const m of impls.impls) {
+      const version = m.version ?? 'not installed';
+      console.log(`${m.name.padEnd(14)} ${version.padEnd(32)} ${m.strategies}`);
+      for (const p of m.probes) console.log(`  ${p.runs ? 'runs' : 'no  '} ${p.loss.padEnd(7)} ${p.reason}`);
+    }
+    console.log('and py:<module>:<factory>, a loss of your own (docs/implementations.md)');
   } catch (err) {
     const why = (err as Error).message;
     if (json)

@@ -20,7 +20,7 @@ import { checkWorld } from '../harness/world-check.js';
 import { positiveInt, positiveNumber } from '../util/validate.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from '../harness/spec.js';
 import { summaryTable } from '../report/summary.js';
-import { predictScenario } from '../model/predict.js';
+import { costOf, predictScenario } from '../model/predict.js';
 import { resolveLink } from '../model/comm.js';
 import type { ScenarioResult } from '../results/row.js';
 import { checkWorlds, resolveNodes, type NodeLayout } from '../harness/nodes.js';
@@ -408,5 +408,5 @@ const PROBE_SPEC: ScenarioSpec = {
 
 /** --time-budget: cheapest (fewest predicted FLOPs) first, so the budget buys the most scenarios. */
 function cheapestFirst(specs: ScenarioSpec[]): ScenarioSpec[] {
-  return [...specs].sort((a, b) => predictScenario(a).flops - predictScenario(b).flops);
+  return [...specs].sort((a, b) => costOf(a) - costOf(b));
 }

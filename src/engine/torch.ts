@@ -290,3 +290,21 @@ export async function linkProbe(
     throw new Error(`linkprobe printed no JSON: ${lastLine(r.stdout).slice(0, 200)}`);
   }
 }
+
+/** One implementation of the torch engine as `python -m lossbench_torch impls` probes it. */
+export interface TorchImpl {
+  name: string;
+  /** The PyPI package ('' for lossbench's own). */
+  package: string;
+  version: string | null;
+  losses: string[];
+  strategies: string;
+  probes: { loss: string; runs: boolean; reason: string }[];
+}
+
+/** Each implementation, its version and whether a tiny step runs here (and passes the float64 check). */
+export async function torchImpls(python: string): Promise<{ device: string; impls: TorchImpl[] }> {
+  const r = await runTorchCommand(python, ['impls'], 600_000);
+  if (r.code !== 0) throw new Error(`${python} -m lossbench_torch impls failed: ${lastLine(r.stderr).slice(0, 300)}`);
+  return JSON.parse(lastLine(r.stdout)) as { device: string; impls: TorchImpl[] };
+}

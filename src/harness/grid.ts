@@ -1,10 +1,11 @@
 // From flags, a preset or a config file to the validated list of scenarios to run.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../util/errors.js';
-import { IMPLS, LOSSES, type ImplName, type LossName } from '../losses/types.js';
+import { IMPLS, LOSSES, type LossName } from '../losses/types.js';
 import { PRESETS, type SweepAxes } from './presets.js';
 import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
 import { hasStrategy, STRATEGIES } from '../distributed/registry.js';
+import { thirdPartyNames, thirdPartyStrategy } from '../distributed/third-party.js';
 import {
   ENGINES,
   TORCH_DEVICES,
@@ -13,7 +14,7 @@ import {
   type TorchDevice,
   type TorchDtype,
 } from '../engine/engines.js';
-import { scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
+import { implOf, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
 export function parseSizes(field: string, text: string): number[] {
@@ -57,7 +58,7 @@ export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[
         for (const entry of axes.strategies) {
           // "ring" applies to every loss that has it; "clip/ring" to CLIP only.
           const [only, strategy] = entry.includes('/') ? (entry.split('/') as [string, string]) : [loss, entry];
-          if (only !== loss || !hasStrategy(loss, strategy)) continue;
+          if (only !== loss || !(hasStrategy(loss, strategy) || thirdPartyStrategy(loss, strategy))) continue;
           for (const impl of axes.impls) {
             // c applies to chunked only: a naive scenario runs once, not once per tile width.
             if (impl === 'naive' && chunk !== axes.chunks[0]) continue;
@@ -206,7 +207,7 @@ function checkAxes(where: string, s: unknown): SweepAxes {
   };
   return {
     losses: arr('losses', [...LOSSES]).map((v) => oneOf(`${where}: losses`, v, LOSSES)),
-    impls: arr('impls', [...IMPLS]).map((v) => oneOf(`${where}: impls`, v, IMPLS)),
+    impls: arr('impls', [...IMPLS]).map((v) => implOf(`${where}: impls`, v)),
     strategies: arr('strategies', ['single']).map((v) => oneOf(`${where}: strategies`, v, strategyNames())),
     batches: arr('batches', []).map((v) => positiveInt(`${where}: batches`, v)),
     worlds: arr('worlds', [1]).map((v) => positiveInt(`${where}: worlds`, v)),
@@ -220,10 +221,13 @@ function checkAxes(where: string, s: unknown): SweepAxes {
 }
 
 /** Strategy names as flags and configs take them: bare ("ring") or qualified by loss ("clip/ring"). */
-const strategyNames = () => [
-  ...new Set(Object.values(STRATEGIES).flat()),
-  ...Object.entries(STRATEGIES).flatMap(([loss, names]) => names.map((s) => `${loss}/${s}`)),
-];
+const strategyNames = () => {
+  const byLoss = LOSSES.map((loss) => [loss, [...STRATEGIES[loss], ...thirdPartyNames(loss)]] as const);
+  return [
+    ...new Set(byLoss.flatMap(([, names]) => names)),
+    ...byLoss.flatMap(([loss, names]) => names.map((s) => `${loss}/${s}`)),
+  ];
+};
 
 export function presetSweeps(name: string): SweepAxes[] {
   const p = PRESETS[name];
@@ -251,7 +255,7 @@ export function sweepsFromFlags(f: SweepFlags, defaultPreset: string): SweepAxes
   return sweeps.map((s) => {
     const out = { ...s };
     if (f.loss) out.losses = parseList('loss', f.loss, LOSSES) as LossName[];
-    if (f.impl) out.impls = parseList('impl', f.impl, IMPLS) as ImplName[];
+    if (f.impl) out.impls = f.impl.split(',').map((s) => implOf('impl', s.trim()));
     if (f.strategy) out.strategies = f.strategy.split(',').map((x) => oneOf('strategy', x.trim(), strategyNames()));
     if (f.batch || f.globalBatch) {
       out.batches = parseSizes(f.batch ? 'batch' : 'global-batch', (f.batch ?? f.globalBatch)!);

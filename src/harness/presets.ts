@@ -1,11 +1,11 @@
 // Named sweeps. `quick` is the default on CPU backends (a few minutes on 2 cores, both losses, both
 // impls, enough batch sizes for the scaling to show); `paper` is meant for GPUs; `smoke` is CI's.
-import type { ImplName, LossName } from '../losses/types.js';
+import type { ImplId, ImplName, LossName } from '../losses/types.js';
 import { DISTRIBUTED_NAMES } from '../distributed/registry.js';
 
 export interface SweepAxes {
   losses: LossName[];
-  impls: ImplName[];
+  impls: ImplId[];
   /** Strategy names; each applies to the losses that have it ('single' always does). */
   strategies: string[];
   /** Global batches N (single device), or with `worlds`, global or local batches as `batchIs` says. */

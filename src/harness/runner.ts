@@ -25,7 +25,9 @@ import {
   type WorkerJob,
   type WorkerReport,
 } from '../results/protocol.js';
-import { predictScenario, type Prediction } from '../model/predict.js';
+import { predictAny, type PartialPrediction } from '../model/predict.js';
+import { hasStrategy } from '../distributed/registry.js';
+import { isBuiltinImpl } from '../losses/types.js';
 import type { NodeLayout } from './nodes.js';
 import { TORCH_PROCESS_HOST_BYTES } from '../model/torch-process.js';
 import {
@@ -86,7 +88,7 @@ function workerEntry(): { path: string; execArgv: string[] } {
   return { path: process.argv[1]!, execArgv: [] }; // the bundle forks itself
 }
 
-function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): ScenarioResult {
+function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: PartialPrediction): ScenarioResult {
   const torch = isTorch(backend);
   return {
     id: scenarioId(spec),
@@ -108,7 +110,7 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
     step_ms_p90: null,
     step_samples: null,
     peak_tensor_bytes: null,
-    predicted_peak_bytes: Math.round(pred.peakBytes),
+    predicted_peak_bytes: pred.peakBytes === null ? null : Math.round(pred.peakBytes),
     device_mem_bytes: null,
     host_rss_peak_bytes: null,
     comm_bytes_sent: null,
@@ -128,6 +130,13 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
     comm_exposed_ms: null,
     memory_probe: torch ? '' : TFJS_MEMORY_PROBE,
     device_compute_ms: null,
+    err_loss: null,
+    err_dx: null,
+    err_dy: null,
+    err_dt: null,
+    err_db: null,
+    accuracy: '',
+    impl_version: '',
   };
 }
 
@@ -135,10 +144,7 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: Prediction): S
 export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const b = opts.backend;
-  const pred = predictScenario(
-    spec,
-    isTorch(b) ? { engine: 'torch', device: b.name, dtype: b.dtype } : { engine: 'tfjs' },
-  );
+  const pred = predictAny(spec, isTorch(b) ? { engine: 'torch', device: b.name, dtype: b.dtype } : { engine: 'tfjs' });
   const row = baseRow(spec, opts.backend, pred);
   const finish = (status: Status, reason: string) => {
     row.status = status;
@@ -151,8 +157,12 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
     return row;
   };
 
+  if (!isTorch(opts.backend) && !isBuiltinImpl(spec.impl))
+    return finish('unsupported', `tfjs runs lossbench's own naive and chunked; ${spec.impl} needs --engine torch`);
+  if (!isTorch(opts.backend) && !hasStrategy(spec.loss, spec.strategy))
+    return finish('unsupported', `${spec.loss}/${spec.strategy} is a third-party mode: --engine torch runs it`);
   const maxTensor = opts.backend.maxTensorBytes;
-  if (maxTensor !== null && pred.largestTensorBytes > maxTensor)
+  if (maxTensor !== null && pred.largestTensorBytes !== null && pred.largestTensorBytes > maxTensor)
     return finish(
       'limit',
       `largest tensor ${pred.largestTensorBytes} bytes > ${opts.backend.name} binding limit ${maxTensor} bytes`,
@@ -165,7 +175,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
   const torchCpu = isTorch(opts.backend) && opts.backend.name === 'cpu';
   const ranksOnHost = torchCpu ? spec.world : 1;
   const processes = torchCpu ? (spec.world > 1 ? spec.world + 1 : 1) : 0;
-  const need = pred.peakBytes * ranksOnHost + processes * TORCH_PROCESS_HOST_BYTES;
+  const need = (pred.peakBytes ?? 0) * ranksOnHost + processes * TORCH_PROCESS_HOST_BYTES;
   if (!opts.force && available !== null && need > available)
     return finish(
       'skipped',
@@ -216,6 +226,13 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
       dist_backend: r.dist_backend ?? row.dist_backend,
       memory_probe: r.memory_probe || row.memory_probe,
       device_compute_ms: r.device_compute_ms ?? null,
+      err_loss: r.err_loss ?? null,
+      err_dx: r.err_dx ?? null,
+      err_dy: r.err_dy ?? null,
+      err_dt: r.err_dt ?? null,
+      err_db: r.err_db ?? null,
+      accuracy: r.accuracy ?? '',
+      impl_version: r.impl_version ?? '',
     });
     return finish(r.status, withRank(r));
   }

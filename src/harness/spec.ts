@@ -2,16 +2,17 @@
 import { UsageError } from '../util/errors.js';
 import { nonNegativeInt, oneOf, positiveInt } from '../util/validate.js';
 import type { ScenarioSpec } from '../results/scenario.js';
-import { IMPLS, LOSSES } from '../losses/types.js';
+import { IMPL_CHOICES, isImplId, LOSSES, type ImplId } from '../losses/types.js';
 import { STRATEGIES } from '../distributed/registry.js';
+import { thirdPartyNames } from '../distributed/third-party.js';
 
 export { scenarioId, type ScenarioSpec } from '../results/scenario.js';
 
 /** Checks a whole spec (from flags, a preset or a config file); throws UsageError naming the field. */
 export function validateSpec(s: ScenarioSpec): ScenarioSpec {
   const loss = oneOf('loss', s.loss, LOSSES);
-  const impl = oneOf('impl', s.impl, IMPLS);
-  const strategy = oneOf(`strategy (for ${loss})`, s.strategy, STRATEGIES[loss]);
+  const impl = implOf('impl', s.impl);
+  const strategy = oneOf(`strategy (for ${loss})`, s.strategy, [...STRATEGIES[loss], ...thirdPartyNames(loss)]);
   const world = positiveInt('world', s.world);
   const localBatch = positiveInt('local-batch', s.localBatch);
   const n = positiveInt('batch', s.n);
@@ -34,4 +35,11 @@ export function validateSpec(s: ScenarioSpec): ScenarioSpec {
     seed: nonNegativeInt('seed', s.seed),
     link: typeof s.link === 'string' ? s.link : 'nvlink4',
   };
+}
+
+/** An implementation name: lossbench's own, a third-party one, or py:<module>:<factory>. */
+export function implOf(field: string, v: unknown): ImplId {
+  if (typeof v !== 'string' || !isImplId(v))
+    throw new UsageError(`${field}: expected one of ${IMPL_CHOICES}, got ${JSON.stringify(v)}`);
+  return v;
 }

@@ -8,7 +8,7 @@ import { selectBackend, firstLine } from '../engine/backend.js';
 import { lossStep } from '../losses/index.js';
 import { deviceInputs, disposeInputs, toTensors } from '../losses/inputs.js';
 import { readInputsFile } from '../losses/inputs-file.js';
-import type { LossInputs, StepResult } from '../losses/types.js';
+import { isBuiltinImpl, type LossInputs, type StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { quantile, timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
@@ -47,6 +47,8 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     const ready = await selectBackend(job.backend);
     report.device_name = ready.deviceName;
     injectFault(scenarioId(spec));
+    const impl = spec.impl;
+    if (!isBuiltinImpl(impl)) throw new Error(`tfjs runs lossbench's own naive and chunked, not ${impl}`);
     inputs = job.inputsPath
       ? toTensors(readInputsFile(job.inputsPath, spec.n, spec.dim))
       : deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
@@ -55,7 +57,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     let measurePeak: () => Promise<number>;
     let timeDevices: (() => number | null) | null = null;
     if (spec.strategy === 'single') {
-      const f = lossStep(spec.loss, spec.impl, spec.chunk);
+      const f = lossStep(spec.loss, impl, spec.chunk);
       step = () => f(inp);
       measurePeak = async () => {
         const p = await measureTensorPeak(() => stepOutputs(f(inp)));
@@ -64,7 +66,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
       };
     } else {
       const dist = await import('../distributed/index.js');
-      const ds = { loss: spec.loss, impl: spec.impl, strategy: spec.strategy, world: spec.world, chunk: spec.chunk };
+      const ds = { loss: spec.loss, impl, strategy: spec.strategy, world: spec.world, chunk: spec.chunk };
       step = () => dist.distributedStep(ds, inp);
       measurePeak = async () => {
         const m = await dist.measureDistributed(ds, inp);

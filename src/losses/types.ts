@@ -1,9 +1,35 @@
 import type { Scalar, Tensor, Tensor2D } from '../engine/tf.js';
 
 export const LOSSES = ['clip', 'siglip'] as const;
+/** lossbench's own implementations: every engine and strategy runs them. */
 export const IMPLS = ['naive', 'chunked'] as const;
+/** The implementations people train with, run by the torch engine (docs/implementations.md). */
+export const THIRD_PARTY_IMPLS = ['openclip', 'infcl', 'infcl-ring', 'siglip-kernel', 'memeff'] as const;
 export type LossName = (typeof LOSSES)[number];
 export type ImplName = (typeof IMPLS)[number];
+/** A user's own loss for the torch engine: `py:<module>:<factory>` (docs/implementations.md). */
+export type PluginImpl = `py:${string}`;
+/** Any implementation a scenario names: lossbench's own, a third-party one, or a plugin. */
+export type ImplId = ImplName | (typeof THIRD_PARTY_IMPLS)[number] | PluginImpl;
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export function isBuiltinImpl(impl: string): impl is ImplName {
+  return (IMPLS as readonly string[]).includes(impl);
+}
+
+/** 'py:<module>:<factory>' with a dotted module path and a factory name. */
+export function isPluginImpl(impl: string): impl is PluginImpl {
+  const parts = impl.startsWith('py:') ? impl.slice(3).split(':') : [];
+  return parts.length === 2 && IDENT.test(parts[0]!) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(parts[1]!);
+}
+
+export function isImplId(impl: string): impl is ImplId {
+  return isBuiltinImpl(impl) || (THIRD_PARTY_IMPLS as readonly string[]).includes(impl) || isPluginImpl(impl);
+}
+
+/** The names --impl takes, for messages. */
+export const IMPL_CHOICES = `${[...IMPLS, ...THIRD_PARTY_IMPLS].join(', ')} or py:<module>:<factory>`;
 
 /** L2-normalised features (N×D, float32) and the learnable scalars. `bias` is ignored by CLIP. */
 export interface LossInputs {

@@ -15,7 +15,7 @@ import { stepSize, strategyOf, type Strategy, type StrategyKey } from '../distri
 import type { ScenarioShape } from './shape.js';
 
 /** The sizes of a scenario, and s (4 for fp32, 2 for bf16). */
-export type MemoryQuery = ScenarioShape & { bytesPerElement: number };
+export type MemoryQuery = ScenarioShape & { impl: ImplName; bytesPerElement: number };
 
 export interface MemoryConstants {
   /** Live logit-sized elements per logit element of the largest block. */

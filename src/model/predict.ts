@@ -2,8 +2,10 @@
 import { logitElements, predictPeakBytes } from './memory.js';
 import { memoryProfile, type MemoryTarget } from './memory-constants.js';
 import { commTimeMs, resolveLink } from './comm.js';
-import { commTotals } from '../distributed/formulas.js';
-import { stepSize, strategyOf, type Strategy } from '../distributed/registry.js';
+import { commTotals, predictedComm } from '../distributed/formulas.js';
+import { hasStrategy, stepSize, strategyOf, type Strategy } from '../distributed/registry.js';
+import { thirdPartyStrategy } from '../distributed/third-party.js';
+import { isBuiltinImpl, type ImplName } from '../losses/types.js';
 import type { ScenarioShape } from './shape.js';
 
 /** What a prediction needs: the sizes, and the link of the modelled communication time. */
@@ -25,9 +27,44 @@ export interface Prediction {
 }
 
 /** The strategy's logit block (as the impl holds it) or the N×D inputs, whichever is bigger. */
-export function largestTensorBytes(s: PredictionQuery, strategy: Strategy = strategyOf(s.loss, s.strategy)): number {
+export function largestTensorBytes(
+  s: PredictionQuery & { impl: ImplName },
+  strategy: Strategy = strategyOf(s.loss, s.strategy),
+): number {
   const block = strategy.logitBlock(stepSize(s.world, s.localBatch, s.dim));
   return FLOAT32 * Math.max(logitElements(s.impl, block, s.chunk), s.n * s.dim);
+}
+
+/** What can be predicted of any scenario: everything for lossbench's own impls on its strategies; for the
+ * others (a third-party implementation or strategy, a plugin) only the bytes of the strategy's formula. */
+export interface PartialPrediction {
+  peakBytes: number | null;
+  flops: number | null;
+  commBytes: number | null;
+  largestTensorBytes: number | null;
+  commMs: (bytes: number, rounds: number) => number;
+}
+
+export function predictAny(s: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): PartialPrediction {
+  const { impl } = s;
+  if (isBuiltinImpl(impl) && hasStrategy(s.loss, s.strategy)) return predictScenario(s, target);
+  const link = linkOfSpec(s.link);
+  const tp = thirdPartyStrategy(s.loss, s.strategy);
+  const commBytes = tp
+    ? tp.blocks(s.world) * FLOAT32 * s.localBatch * s.dim
+    : predictedComm(s.loss, s.strategy, s.world, s.localBatch, s.dim, FLOAT32).bytesSent;
+  return {
+    peakBytes: null,
+    flops: null,
+    commBytes,
+    largestTensorBytes: null,
+    commMs: (b, r) => commTimeMs(b, r, link),
+  };
+}
+
+/** A cost to order scenarios by (cheapest first): the FLOPs where modelled, else a textbook step's 6N²D. */
+export function costOf(s: PredictionQuery): number {
+  return predictAny(s).flops ?? 6 * s.n * s.n * s.dim;
 }
 
 /** A preset name, or "custom:<GB/s>:<µs>" as bench writes --link-gbps/--link-latency-us into a spec. */
@@ -36,8 +73,12 @@ export function linkOfSpec(name: string) {
   return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
 }
 
-/** `target` picks the memory constants: on each kind of device, an engine keeps other tensors alive. */
-export function predictScenario(s: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): Prediction {
+/** `target` picks the memory constants: on each kind of device, an engine keeps other tensors alive.
+ * lossbench's own impls only (a RangeError for others: predictAny covers every scenario). */
+export function predictScenario(q: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): Prediction {
+  const { impl } = q;
+  if (!isBuiltinImpl(impl)) throw new RangeError(`no model of ${impl}: lossbench models its own naive and chunked`);
+  const s = { ...q, impl };
   const link = linkOfSpec(s.link);
   const profile = memoryProfile(target);
   const strategy = strategyOf(s.loss, s.strategy); // one lookup serves every term

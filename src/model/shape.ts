@@ -1,9 +1,10 @@
 // The sizes of a scenario that every prediction needs: what is computed, how it is split, how large.
-import type { ImplName, LossName } from '../losses/types.js';
+import type { ImplId, LossName } from '../losses/types.js';
 
 export interface ScenarioShape {
   loss: LossName;
-  impl: ImplName;
+  /** lossbench's own (naive, chunked: the models below apply), a third-party one, or a plugin. */
+  impl: ImplId;
   /** 'single' or a distributed strategy of the loss (src/distributed/registry.ts). */
   strategy: string;
   /** Global batch N = world × localBatch. */

@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../util/errors.js';
 import { predictedComm } from '../distributed/formulas.js';
-import { IMPLS, type ImplName, type LossName } from '../losses/types.js';
+import { IMPLS, isBuiltinImpl, type ImplName, type LossName } from '../losses/types.js';
 import { formatBytes } from '../util/format.js';
 import { renderText, type Column } from '../util/table.js';
 import { files, readResults, readRunInfo } from '../results/store.js';
@@ -172,7 +172,7 @@ export function calibrate(
   for (const r of rows) {
     if (r.status !== 'ok' || r.peak_tensor_bytes === null || !(r.peak_tensor_bytes > 0)) continue;
     const key = `${r.loss}/${r.strategy}/${r.impl}`;
-    if (!isMemoryKey(key)) continue;
+    if (!isMemoryKey(key) || !isBuiltinImpl(r.impl)) continue;
     const localBatch = Number.isFinite(r.local_batch) && r.local_batch > 0 ? r.local_batch : r.n / r.world;
     const [L, F] = memoryTerms({
       loss: r.loss,

@@ -12,6 +12,7 @@ import { buildCharts } from './charts.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { findings as makeFindings, type Finding } from './findings.js';
 import { answers as makeAnswers, type Answer } from './answers/index.js';
+import { refereeBlocks } from './referee.js';
 import { formatBytes } from '../util/format.js';
 import { engineLabel, loadRun, runName, type LoadedRun } from '../results/load.js';
 import { UsageError } from '../util/errors.js';
@@ -164,6 +165,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const blocks: Block[] = [
     { kind: 'h', level: 1, text: `lossbench report — ${runName(run)}` },
     ...answerBlocks(answered),
+    ...refereeBlocks(rows),
     { kind: 'h', level: 2, text: 'Hardware' },
     { kind: 'list', items: hardware(run) },
     { kind: 'h', level: 2, text: 'Settings' },

@@ -67,9 +67,11 @@ function normalise(r: ScenarioResult): ScenarioResult {
     'loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples', 'peak_tensor_bytes',
     'predicted_peak_bytes', 'device_mem_bytes', 'host_rss_peak_bytes', 'comm_bytes_sent', 'comm_bytes_received',
     'comm_rounds', 'predicted_comm_bytes', 'comm_ms_modelled', 'flops', 'achieved_flops_per_s',
+    'err_loss', 'err_dx', 'err_dy', 'err_dt', 'err_db',
   ];
   for (const k of nullable) if (typeof o[k] !== 'number' || !Number.isFinite(o[k] as number)) o[k] = null;
-  for (const k of ['reason', 'comm_link', 'backend', 'device_name', 'finished_at'] as const) if (typeof o[k] !== 'string') o[k] = '';
+  for (const k of ['reason', 'comm_link', 'backend', 'device_name', 'finished_at', 'accuracy', 'impl_version'] as const)
+    if (typeof o[k] !== 'string') o[k] = '';
   if (typeof o.local_batch !== 'number') o.local_batch = r.n / r.world;
   if (typeof o.wall_ms !== 'number') o.wall_ms = 0;
   // Rows written before the torch engine are tfjs rows: fp32, collectives simulated when W > 1.

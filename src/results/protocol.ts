@@ -77,10 +77,20 @@ export interface WorkerReport extends Pick<ScenarioResult,
   device_compute_ms?: number | null;
   /** torch: the rank whose failure ended the scenario, or null. */
   failed_rank?: number | null;
+  /** torch: relative errors against the float64 reference (see ScenarioResult), the verdict, the impl's version. */
+  err_loss?: number | null;
+  err_dx?: number | null;
+  err_dy?: number | null;
+  err_dt?: number | null;
+  err_db?: number | null;
+  accuracy?: string;
+  impl_version?: string | null;
 }
 
 const NUMBERS = ['loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', 'step_samples', 'peak_tensor_bytes',
   'comm_bytes_sent', 'comm_bytes_received', 'comm_rounds', 'comm_ms_measured', 'device_compute_ms', 'comm_exposed_ms'] as const;
+/** Optional numbers: a worker that does not check accuracy leaves them out. */
+const OPTIONAL_NUMBERS = ['err_loss', 'err_dx', 'err_dy', 'err_dt', 'err_db'] as const;
 const DIST_BACKENDS: DistBackend[] = ['none', 'simulated', 'gloo', 'nccl'];
 
 /**
@@ -102,6 +112,11 @@ export function parseReport(text: string): WorkerReport {
     if (o[k] === undefined) o[k] = null;
     else if (o[k] !== null && !(typeof o[k] === 'number' && Number.isFinite(o[k]))) throw new Error(`report field ${k} is not a finite number or null`);
   }
+  for (const k of OPTIONAL_NUMBERS)
+    if (o[k] !== undefined && o[k] !== null && !(typeof o[k] === 'number' && Number.isFinite(o[k])))
+      throw new Error(`report field ${k} is not a finite number or null`);
+  for (const k of ['accuracy', 'impl_version'])
+    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'string') throw new Error(`report ${k} is not a string`);
   if (typeof o.reason !== 'string') o.reason = '';
   if (typeof o.device_name !== 'string') o.device_name = '';
   if (typeof o.host_rss_peak_bytes !== 'number' || !Number.isFinite(o.host_rss_peak_bytes)) o.host_rss_peak_bytes = 0;

@@ -1,16 +1,17 @@
 // One row per scenario: the shape of results.jsonl lines and results.csv columns. Field names are the
 // CSV column names and carry their units (_bytes, _ms, _per_s), so a reader never guesses.
-import type { ImplName, LossName } from '../losses/types.js';
+import type { ImplId, LossName } from '../losses/types.js';
 import type { DistBackend, EngineName } from '../engine/engines.js';
 
-export const STATUSES = ['ok', 'oom', 'limit', 'skipped', 'error', 'timeout'] as const;
+/** unsupported: the implementation cannot run this scenario here (no CUDA, a strategy it lacks, a missing package). */
+export const STATUSES = ['ok', 'oom', 'limit', 'skipped', 'error', 'timeout', 'unsupported'] as const;
 export type Status = (typeof STATUSES)[number];
 
 export interface ScenarioResult {
   /** Stable key of the scenario (see scenarioId); resume skips ids already present. */
   id: string;
   loss: LossName;
-  impl: ImplName;
+  impl: ImplId;
   /** 'single' or a distributed strategy name such as 'ring' (see src/distributed). */
   strategy: string;
   /** Global batch N = world·local_batch. */
@@ -70,6 +71,20 @@ export interface ScenarioResult {
   comm_exposed_ms: number | null;
   /** How peak_tensor_bytes was measured: tfjs's tensor accounting, CUDA's allocator peak, torch's profiler. */
   memory_probe: string;
+  /**
+   * Accuracy against the float64 reference on the same inputs (torch engine): relative errors
+   * ‖g − ref‖ / max(‖ref‖, floor) of the loss and each gradient, after the implementation's own convention
+   * is normalised to lossbench's (docs/implementations.md); null where not computed or not finite.
+   */
+  err_loss: number | null;
+  err_dx: number | null;
+  err_dy: number | null;
+  err_dt: number | null;
+  err_db: number | null;
+  /** 'pass', 'wrong (tolerance …): dx 5.3e-01', or why it was not checked; '' where no check ran. */
+  accuracy: string;
+  /** The implementation's version (its PyPI package's, or lossbench's torch). */
+  impl_version: string;
 }
 
 /** CSV column order. */
@@ -84,4 +99,6 @@ export const RESULT_COLUMNS: (keyof ScenarioResult)[] = [
   'device_compute_ms',
   // Added with the overlapped rings.
   'comm_exposed_ms',
+  // Added with the implementations as a sweep dimension (issue 16).
+  'err_loss', 'err_dx', 'err_dy', 'err_dt', 'err_db', 'accuracy', 'impl_version',
 ];

@@ -42,6 +42,13 @@ export function resultRow(p: RowFields): ScenarioResult {
     comm_ms_measured: null,
     memory_probe: '',
     device_compute_ms: null,
+    err_loss: null,
+    err_dx: null,
+    err_dy: null,
+    err_dt: null,
+    err_db: null,
+    accuracy: '',
+    impl_version: '',
     ...p,
   };
   r.id = scenarioId(r);

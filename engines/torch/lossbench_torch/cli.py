@@ -1,4 +1,4 @@
-"""Command line: info | verify | linkprobe | step | ranks | worker (see README.md)."""
+"""Command line: info | impls | verify | linkprobe | step | ranks | worker (see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python3 -m lossbench_torch", description="lossbench's PyTorch engine")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="Python, torch, CUDA, NCCL, gloo and GPUs as one JSON object")
+    sub.add_parser("impls", help="each loss implementation, its version and whether it runs here (JSON)")
     sub.add_parser("worker", help="run the scenario in LOSSBENCH_JOB, report to LOSSBENCH_REPORT (protocol 1)")
     v = sub.add_parser("verify", help="every loss × impl × strategy against the float64 reference")
     v.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
@@ -79,6 +80,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from .commands.info import main as info_main
 
             return info_main()
+        if args.command == "impls":
+            from .commands.impls import main as impls_main
+
+            return impls_main()
         if args.command == "verify":
             from .commands.verify import main as verify_main
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Dict, List
 
+import torch
 import torch.distributed as dist
 
 from . import precision
@@ -17,7 +18,10 @@ from .distributed.nodes import launch_across
 from .measure.aggregate import aggregate
 from .measure.device import device_name, resolve
 from .measure.memory import host_rss_peak_bytes
-from .measure.rank import run_rank
+from .impls.contract import Unsupported
+from .impls.registry import factory, version_of
+from .measure import accuracy
+from .measure.rank import full_inputs, request, run_rank
 from .report import classify, empty_report, one_line, write_atomic
 from .spec import Job
 
@@ -28,16 +32,40 @@ def _dist_timeout_s() -> float:
     return positive_seconds("LOSSBENCH_DIST_TIMEOUT_S", group.DEFAULT_TIMEOUT_S)
 
 
+def _precheck(job: Job, device: torch.device) -> None:
+    """Asks the implementation for rank 0's step before any rank starts: an unsupported request costs no
+    spawned ranks. Only Unsupported counts here; anything else is left for the ranks to meet."""
+    try:
+        factory(job.spec.impl)(request(job, None, 0, device))
+    except Unsupported:
+        raise
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _accuracy(report: Dict[str, Any], results: List[Dict[str, Any]], job: Job, device: torch.device) -> None:
+    if report["status"] != "ok":
+        return
+    try:
+        accuracy.fill(report, [r["outputs"] for r in results], job.spec.loss, full_inputs(job), job.dtype, device)
+    except Exception as e:  # noqa: BLE001 - a reference that cannot be computed is said, not a failed row
+        report["accuracy"] = f"not checked: {one_line(e)}"
+
+
 def run_job(job: Job) -> Dict[str, Any]:
     """The report of one job, launched from this process (no torchrun)."""
     report = empty_report()
     world = job.spec.world
+    report["impl_version"] = version_of(job.spec.impl)
     try:
         device = resolve(job.device)  # a missing GPU fails here, once, clearly
         report["device_name"] = device_name(device)
+        _precheck(job, device)
         if world == 1:
             precision.configure(job.dtype, job.device)
-            aggregate([run_rank(Comm(0, 1, device, None), job)], report, 1)
+            results = [run_rank(Comm(0, 1, device, None), job)]
+            aggregate(results, report, 1)
+            _accuracy(report, results, job, device)
         else:
             rdzv = job.rendezvous
             if rdzv is None:
@@ -53,6 +81,7 @@ def run_job(job: Job) -> Dict[str, Any]:
                                                   "node 0 reports the measurements")
             else:
                 aggregate(out.results, report, world)
+                _accuracy(report, out.results, job, device)
     except Exception as e:  # noqa: BLE001 - every failure becomes a report
         report.update(status=classify(e), reason=one_line(e))
     if report["host_rss_peak_bytes"] is None:
@@ -89,6 +118,7 @@ def run_torchrun(job: Job, report_path: str, env: Dict[str, int]) -> int:
                 report["host_rss_peak_bytes"] = host_rss_peak_bytes()
             else:
                 aggregate(results, report, world)
+                _accuracy(report, results, job, device)
             write_atomic(report_path, report)
     finally:
         group.close()

@@ -8,10 +8,21 @@ from typing import Any, Dict, Optional, Tuple
 from .contract import contract, strategy_names
 from .contract import scenario_id as contract_scenario_id
 from .distributed.rendezvous import Rendezvous, parse_rendezvous
+from .impls.registry import ImplError, is_impl_name
 
 LOSSES: Tuple[str, ...] = tuple(contract()["losses"])
+# lossbench's own; --impl also takes impls/registry.py's names and py:<module>:<factory>
 IMPLS: Tuple[str, ...] = tuple(contract()["impls"])
+# lossbench's own strategies (every one with naive and chunked) ...
 STRATEGIES: Dict[str, Tuple[str, ...]] = {loss: strategy_names(loss) for loss in LOSSES}
+# ... and the distributed modes of third-party implementations that have no lossbench counterpart
+# (docs/implementations.md): open_clip's gather_with_grad without local_loss, local_loss without
+# gather_with_grad (its gradient is wrong), and SigLIP's dist_impl='reduce'.
+THIRD_PARTY_STRATEGIES: Dict[str, Tuple[str, ...]] = {
+    "clip": ("allgather-global-grad", "allgather-local-nograd"),
+    "siglip": ("allreduce",),
+}
+ALL_STRATEGIES: Dict[str, Tuple[str, ...]] = {k: v + THIRD_PARTY_STRATEGIES[k] for k, v in STRATEGIES.items()}
 DEVICES = ("cpu", "cuda")
 DTYPES = ("fp32", "tf32", "bf16")
 
@@ -76,8 +87,11 @@ def _choice(d: Dict[str, Any], key: str, allowed: tuple, default: Optional[str] 
 
 def parse_spec(d: Dict[str, Any]) -> Spec:
     loss = _choice(d, "loss", LOSSES)
-    impl = _choice(d, "impl", IMPLS)
-    strategy = _choice(d, "strategy", STRATEGIES[loss])
+    impl = d.get("impl")
+    if not isinstance(impl, str) or not is_impl_name(impl):
+        raise SpecError(str(ImplError(f"impl: expected one of naive, chunked, openclip, infcl, infcl-ring, "
+                                      f"siglip-kernel, memeff or py:<module>:<factory>, got {impl!r}")))
+    strategy = _choice(d, "strategy", ALL_STRATEGIES[loss])
     n, world, b = _int(d, "n", 1), _int(d, "world", 1), _int(d, "localBatch", 1)
     if n != world * b:
         raise SpecError(f"n: N = {n} is not world × localBatch = {world} × {b}")

@@ -1,11 +1,13 @@
 """One rank's collectives, counted and timed (in the spirit of open_clip's loss.py helpers).
 
-Every call writes what this rank sends and receives and how many rounds (latencies) it takes, per
-collective kind and phase (fwd/bwd), into a ledger, and adds its synchronised wall time to a
-per-step communication time, and the part of it the step waited for (exposed: all of a blocking
-collective; of a round posted ahead, only the wait for it, see pending.py). All-gather and reduce-scatter are counted as the ring algorithms
-NCCL and gloo use: W−1 rounds, one b×D block sent and received per round. With world 1 every
-collective is the identity and nothing is counted, so strategies also run without a process group.
+What this rank sends and receives and how many rounds (latencies) it takes is counted by the one
+counter of torch.distributed (counting.py: the tensors each call really moves, NCCL and gloo alike; a
+collective as its ring algorithm), per collective kind and phase (fwd/bwd), into a ledger. Each call adds
+its synchronised wall time to a per-step communication time, and the part of it the step waited for
+(exposed: all of a blocking collective; of a round posted ahead, only the wait for it, see pending.py).
+Third-party implementations calling torch.distributed themselves are counted on the same ledger. With
+world 1 every collective is the identity and nothing is counted, so strategies also run without a
+process group.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 import torch
 import torch.distributed as dist
 
+from . import counting
 from .pending import Pending
 
 T = TypeVar("T")
@@ -68,6 +71,8 @@ class Comm:
         # gloo's send/recv take host memory: CUDA tensors are staged through the host (all-gather
         # handles CUDA tensors itself).
         self._stage = backend == "gloo" and device.type == "cuda"
+        if world > 1:
+            counting.attach(self)
 
     def reset(self) -> None:
         """Start of a step: a fresh ledger and communication time."""
@@ -91,6 +96,12 @@ class Comm:
         self.ms += ms
         self.exposed_ms += ms  # a blocking collective: the step waits for all of it
         return out
+
+    def _counted(self, kind: str, phase: str, fn: Callable[[], T], rounds: Optional[int] = None) -> T:
+        """fn's collectives, counted as `kind` in `phase` (rounds: per call, as the counter says, unless
+        given), and timed as blocking."""
+        with counting.label(kind, phase, rounds):
+            return self._timed(fn)
 
     # ---- point to point ----
 
@@ -125,10 +136,8 @@ class Comm:
         if self.world == 1:
             return list(ts)
         to, frm = self.peer(step), self.peer(-step)
-        out = self._timed(lambda: self._exchange([(t, to, i) for i, t in enumerate(ts)],
-                                                 [(t, frm, i) for i, t in enumerate(ts)]))
-        self.ledger.add(kind, phase, sum(map(nbytes, ts)), sum(map(nbytes, out)), 1)
-        return out
+        return self._counted(kind, phase, lambda: self._exchange([(t, to, i) for i, t in enumerate(ts)],
+                                                                 [(t, frm, i) for i, t in enumerate(ts)]))
 
     def ring_post(self, ts: Sequence[torch.Tensor], phase: str, tag: int = 0, rounds: int = 1,
                   kind: str = "ring") -> "PostedShift":
@@ -137,22 +146,20 @@ class Comm:
         message that travels beside another round's)."""
         if self.world == 1:
             return PostedShift(self, list(ts), None)
-        sent = sum(map(nbytes, ts))
-        self.ledger.add(kind, phase, sent, sent, rounds)
         to, frm = self.peer(1), self.peer(-1)
         sends = [(t, to, tag + i) for i, t in enumerate(ts)]
         recvs = [(t, frm, tag + i) for i, t in enumerate(ts)]
         if not self.overlap:
-            return PostedShift(self, self._timed(lambda: self._exchange(sends, recvs)), None)
-        works, bufs = self._post(sends, recvs)
+            return PostedShift(self, self._counted(kind, phase, lambda: self._exchange(sends, recvs), rounds), None)
+        with counting.label(kind, phase, rounds):
+            works, bufs = self._post(sends, recvs)
         return PostedShift(self, None, Pending(works, bufs, self._arrived, self.device))
 
     def bidir_shift(self, to_right: torch.Tensor, to_left: torch.Tensor, phase: str) -> Tuple[torch.Tensor, torch.Tensor]:
         """One two-way round: to_right goes to rank+1, to_left to rank−1; returns (from_left, from_right)."""
         right, left = self.peer(1), self.peer(-1)
-        from_left, from_right = self._timed(lambda: self._exchange(
+        from_left, from_right = self._counted("ring-bidir", phase, lambda: self._exchange(
             [(to_right, right, 0), (to_left, left, 1)], [(to_right, left, 0), (to_left, right, 1)]))
-        self.ledger.add("ring-bidir", phase, nbytes(to_right) + nbytes(to_left), nbytes(from_left) + nbytes(from_right), 1)
         return from_left, from_right
 
     # ---- collectives ----
@@ -168,10 +175,7 @@ class Comm:
             dist.all_gather(parts, t.contiguous(), group=self.group)
             return torch.cat(parts)
 
-        out = self._timed(run)
-        w1 = self.world - 1
-        self.ledger.add("all-gather", phase, w1 * nbytes(t), w1 * nbytes(t), w1)
-        return out
+        return self._counted("all-gather", phase, run)
 
     def reduce_scatter(self, t: torch.Tensor, phase: str) -> torch.Tensor:
         """Σ over ranks of t (W·b × D), this rank's block of rows."""
@@ -180,9 +184,7 @@ class Comm:
         chunks = [c.contiguous() for c in t.chunk(self.world)]
         if self.backend == "nccl":
             out = torch.empty_like(chunks[0])
-            self._timed(lambda: dist.reduce_scatter(out, chunks, group=self.group))
-            w1 = self.world - 1
-            self.ledger.add("reduce-scatter", phase, w1 * nbytes(out), w1 * nbytes(out), w1)
+            self._counted("reduce-scatter", phase, lambda: dist.reduce_scatter(out, chunks, group=self.group))
             return out
         return self._ring_reduce_scatter(chunks, phase)
 
@@ -193,8 +195,8 @@ class Comm:
         k, W = self.rank, self.world
         acc = chunks[(k - 1) % W]
         for s in range(1, W):
-            (recv,) = self._timed(lambda: self._exchange([(acc, self.peer(1), 0)], [(acc, self.peer(-1), 0)]))
-            self.ledger.add("reduce-scatter", phase, nbytes(acc), nbytes(recv), 1)
+            (recv,) = self._counted("reduce-scatter", phase,
+                                    lambda: self._exchange([(acc, self.peer(1), 0)], [(acc, self.peer(-1), 0)]))
             acc = recv + chunks[(k - s - 1) % W]
         return acc
 
@@ -206,7 +208,8 @@ class Comm:
             return list(values)
         dev = self.device if self.backend == "nccl" else torch.device("cpu")
         t = torch.tensor(list(values), dtype=torch.int64, device=dev)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self.group)
+        with counting.uncounted():
+            dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self.group)
         return [int(v) for v in t.tolist()]
 
 

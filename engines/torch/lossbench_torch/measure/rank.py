@@ -1,51 +1,63 @@
-"""One rank's measurement of a scenario: inputs, the first step (loss value, traffic, finiteness),
-the peak memory of a step, then the timed steps. W = 1 runs it in the worker itself."""
+"""One rank's measurement of a scenario: inputs, the implementation's step (impls/), the first step (its
+outputs normalised to lossbench's convention for the accuracy check, its counted traffic), the peak memory
+of a step, then the timed steps — the same for every implementation. W = 1 runs it in the worker itself."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Tuple
+import contextlib
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 
 from .. import faults, inputs as inputs_mod, precision
 from ..distributed.comm import Comm
-from ..distributed.strategies import rank_step
-from ..losses import loss_step
+from ..impls.contract import Request, Result
+from ..impls.normalise import shares
+from ..impls.registry import BUILTIN, factory
 from ..spec import Job
 from .device import device_name, sync
 from .memory import host_rss_peak_bytes, measure_peak
 from .timing import run_timed
 
-OUTPUTS = ("loss", "dx", "dy", "dt'", "dβ")
+
+def full_inputs(job: Job) -> inputs_mod.Inputs:
+    s = job.spec
+    return (inputs_mod.read(job.inputs_path, s.n, s.dim) if job.inputs_path
+            else inputs_mod.seeded(s.loss, s.n, s.dim, s.seed))
 
 
 def _shard(job: Job, comm: Comm) -> inputs_mod.Inputs:
-    s = job.spec
-    full = (inputs_mod.read(job.inputs_path, s.n, s.dim) if job.inputs_path
-            else inputs_mod.seeded(s.loss, s.n, s.dim, s.seed))
-    b = s.local_batch
+    full = full_inputs(job)
+    b = job.spec.local_batch
     shard = full if comm.world == 1 else full.rows(comm.rank * b, (comm.rank + 1) * b)
     del full
     return shard.to(comm.device)
 
 
-def _step_fn(job: Job, comm: Comm, inp: inputs_mod.Inputs) -> Callable[[], Tuple[List[torch.Tensor], str]]:
-    """The step as a function returning its outputs (in OUTPUTS order) and how the scalars combine."""
+def request(job: Job, comm: Optional[Comm], rank: int = 0, device: Optional[torch.device] = None) -> Request:
     s = job.spec
-    if s.strategy == "single":
-        f = loss_step(s.loss, s.impl, s.chunk)
+    return Request(loss=s.loss, strategy=s.strategy, world=s.world, rank=comm.rank if comm else rank,
+                   group=comm.group if comm else None, dtype=job.dtype,
+                   device=comm.device if comm else (device or torch.device("cpu")), n=s.n, local_batch=s.local_batch,
+                   dim=s.dim, chunk=s.chunk, comm=comm)
 
-        def single() -> Tuple[List[torch.Tensor], str]:
-            comm.reset()
-            r = f(inp)
-            return [v for _, v in r.named()], "replicated"
 
-        return single
+def _step_fn(job: Job, comm: Comm, inp: inputs_mod.Inputs) -> Callable[[], Result]:
+    """The step as a function of nothing: this rank's inputs bound, a fresh ledger each call. Third-party
+    steps run under bf16 autocast when the dtype says so (lossbench's own route their matmuls themselves)."""
+    step = factory(job.spec.impl)(request(job, comm))
+    autocast = job.dtype == "bf16" and job.spec.impl not in BUILTIN
 
-    def distributed() -> Tuple[List[torch.Tensor], str]:
-        r = rank_step(s.loss, s.impl, s.strategy, s.chunk, s.n, comm, inp)
-        return [v for v in (r.loss, r.dx, r.dy, r.dt, r.db) if v is not None], r.scalars
+    def run() -> Result:
+        comm.reset()
+        ctx = torch.autocast(comm.device.type, torch.bfloat16) if autocast else contextlib.nullcontext()
+        with ctx:
+            return step(inp.x, inp.y, inp.t_prime, inp.bias)
 
-    return distributed
+    return run
+
+
+def _cpu(ts: List[Optional[torch.Tensor]]) -> List[Optional[torch.Tensor]]:
+    return [None if t is None else t.detach().cpu() for t in ts]
 
 
 def run_rank(comm: Comm, job: Job) -> Dict[str, Any]:
@@ -57,34 +69,30 @@ def run_rank(comm: Comm, job: Job) -> Dict[str, Any]:
     step = _step_fn(job, comm, inp)
     faults.rank_faults(s.id, comm.rank)
 
-    outs, scalars = step()
+    first = step()
     sync(comm.device)
-    flags = [0 if bool(torch.isfinite(t).all()) else 1 for t in outs]
-    flags = comm.agree_max(flags + [0] * (len(OUTPUTS) - len(flags)))  # every rank stops, or none
+    outputs = _cpu(shares(first, comm.world))
+    del first
     traffic = comm.ledger.totals()
     result: Dict[str, Any] = {
-        "status": "ok", "reason": "", "device_name": device_name(comm.device), "scalars": scalars,
-        "loss": float(outs[0]), "comm": {"sent": traffic.sent, "received": traffic.received, "rounds": traffic.rounds},
-        "step_ms": [], "comm_ms": [], "comm_exposed_ms": [], "peak_bytes": None, "memory_probe": "", "rss_peak": 0,
+        "status": "ok", "reason": "", "device_name": device_name(comm.device), "scalars": "sum",
+        "loss": float(outputs[0]) if outputs[0] is not None else float("nan"), "outputs": outputs,
+        "comm": {"sent": traffic.sent, "received": traffic.received, "rounds": traffic.rounds},
+        "ledger": comm.ledger.as_dict(), "step_ms": [], "comm_ms": [], "comm_exposed_ms": [], "peak_bytes": None,
+        "memory_probe": "", "rss_peak": 0,
     }
-    del outs
-    bad = [name for name, f in zip(OUTPUTS, flags) if f]
-    if bad:
-        result.update(status="error", reason=f"non-finite result in {', '.join(bad)}")
-    else:
-        result["peak_bytes"], result["memory_probe"] = measure_peak(step, comm.device)
-        comm_ms: List[float] = []
-        exposed_ms: List[float] = []
+    result["peak_bytes"], result["memory_probe"] = measure_peak(step, comm.device)
+    comm_ms: List[float] = []
+    exposed_ms: List[float] = []
 
-        def timed_step() -> None:
-            step()
-            sync(comm.device)
-            comm_ms.append(comm.ms)
-            exposed_ms.append(comm.exposed_ms)
+    def timed_step() -> None:
+        step()
+        sync(comm.device)
+        comm_ms.append(comm.ms)
+        exposed_ms.append(comm.exposed_ms)
 
-        result["step_ms"] = run_timed(timed_step, s.warmup, s.samples, s.time_budget_ms,
-                                      lambda k: comm.agree_max([k])[0])
-        result["comm_ms"] = comm_ms[s.warmup:]
-        result["comm_exposed_ms"] = exposed_ms[s.warmup:]
+    result["step_ms"] = run_timed(timed_step, s.warmup, s.samples, s.time_budget_ms, lambda k: comm.agree_max([k])[0])
+    result["comm_ms"] = comm_ms[s.warmup:]
+    result["comm_exposed_ms"] = exposed_ms[s.warmup:]
     result["rss_peak"] = host_rss_peak_bytes()
     return result
