@@ -150,6 +150,8 @@ test(
       assert.ok(row.peak_tensor_bytes! > 0, `${row.id}: peak ${row.peak_tensor_bytes}`);
       if (row.world > 1) assert.ok(row.comm_ms_measured! > 0, `${row.id}: comm_ms_measured ${row.comm_ms_measured}`);
       else assert.equal(row.comm_ms_measured, null);
+      assert.equal(row.accuracy, 'pass', `${row.id}: accuracy against the float64 reference`);
+      assert.ok(row.err_dx !== null && row.err_dx < 1e-4, `${row.id}: err_dx ${row.err_dx}`);
     }
     // the rows after the killed one ran
     const at = r.rows.findIndex((x) => x.id === killed);
@@ -162,7 +164,10 @@ test(
     assert.equal(info.torch?.device, 'cpu');
     assert.match(info.torch?.info.torch_version ?? '', /^\d+\.\d+/);
     const csvHead = readFileSync(join(r.dir, 'results.csv'), 'utf8').split('\n')[0]!;
-    assert.match(csvHead, /,engine,dtype,dist_backend,comm_ms_measured,memory_probe$/);
+    assert.match(
+      csvHead,
+      /,engine,dtype,dist_backend,comm_ms_measured,memory_probe,device_compute_ms,err_loss,err_dx,err_dy,err_dt,err_db,accuracy,impl_version$/,
+    );
     assert.ok(
       r.rows.every((x) => x.status !== 'ok' || x.memory_probe !== ''),
       'each ok row says how its peak was measured',
