@@ -1,10 +1,9 @@
 """Every measured row's accuracy: the relative errors of its loss, dx, dy, dt', dβ (normalised to lossbench's
 convention and assembled over the ranks) against a float64 reference on the same inputs, and a verdict.
 
-The reference is the textbook step in float64, computed in blocks of rows so that it also reaches the N
-of a GPU sweep: row and column log-sum-exps (CLIP) or softplus (SigLIP) over each block of logits, then
-the gradient of each block from its softmax or sigmoid — the formulas of docs/design.md, independent of the
-float32 implementations' masked forms. Errors as compare.py: ‖g − ref‖ / max(‖ref‖, floor)."""
+The reference is reference.py's float64 step computed in blocks of rows, so that it also reaches the N of a
+GPU sweep: row and column log-sum-exps (CLIP) or softplus (SigLIP) over each block of logits, then the
+gradient of each block. Errors as compare.py: ‖g − ref‖ / max(‖ref‖, floor of the terms' magnitude, 1e-30)."""
 from __future__ import annotations
 
 import math
@@ -21,57 +20,77 @@ ROW_BLOCK_ELEMENTS = 1 << 24  # float64 elements of one block of logits (128 MiB
 
 
 def reference_blocks(loss: str, inp: Inputs, device: torch.device) -> StepResult:
-    """The float64 loss and gradients, blockwise (O(block·N) memory)."""
+    """The float64 loss and gradients in blocks of rows (O(block·N) memory), in the forms of reference.py
+    that float64 resolves on the hard case (CLIP's row and column terms softplus(lse_{j≠i} l_ij − l_ii), the
+    positives' gradient −Σ_{j≠i} P_ij), with the magnitudes of the terms each output sums (compare.py's floors)."""
     x, y = inp.x.to(device, torch.float64), inp.y.to(device, torch.float64)
-    tp, beta = float(inp.t_prime), float(inp.bias)
-    t = math.exp(tp)
+    t, beta = math.exp(float(inp.t_prime)), float(inp.bias)
     n = x.shape[0]
     rows = max(1, min(n, ROW_BLOCK_ELEMENTS // max(n, 1)))
-    blocks = [(i, min(i + rows, n)) for i in range(0, n, rows)]
+    blocks = [(a, min(a + rows, n)) for a in range(0, n, rows)]
     dx, dy = torch.zeros_like(x), torch.zeros_like(y)
-    dt = db = 0.0
+    ax, ay = torch.zeros_like(x), torch.zeros_like(y)  # t·|G|·|y|, t·|G|ᵀ·|x|
+    f64 = lambda v: torch.tensor(float(v), dtype=torch.float64)  # noqa: E731
     if loss == "clip":
         diag = t * (x * y).sum(1)
-        row_lse = torch.empty(n, dtype=torch.float64, device=device)
-        col_lse = torch.full((n,), -math.inf, dtype=torch.float64, device=device)
+        r_lse, r_off = torch.empty(n, dtype=torch.float64, device=device), torch.empty(n, dtype=torch.float64,
+                                                                                        device=device)
+        c_lse = torch.full((n,), -math.inf, dtype=torch.float64, device=device)
+        c_off = c_lse.clone()
         for a, b in blocks:
             lg = t * x[a:b] @ y.T
-            row_lse[a:b] = torch.logsumexp(lg, 1)
-            col_lse = torch.logaddexp(col_lse, torch.logsumexp(lg, 0))
-        value = 0.5 * ((row_lse - diag).mean() + (col_lse - diag).mean())
-        for a, b in blocks:
-            lg = t * x[a:b] @ y.T
-            g = (torch.exp(lg - row_lse[a:b, None]) + torch.exp(lg - col_lse[None, :])) / (2 * n)
             idx = torch.arange(a, b, device=device)
-            g[idx - a, idx] -= 1.0 / n  # the positives: −1/2N from each direction
-            dx[a:b] = t * g @ y
-            dy += t * g.T @ x[a:b]
-            dt += float((g * lg).sum())
-        return StepResult(value.detach().cpu(), dx.cpu(), dy.cpu(), torch.tensor(dt, dtype=torch.float64), None)
-    value = 0.0
+            masked = lg.clone()
+            masked[idx - a, idx] = -math.inf
+            r_lse[a:b], r_off[a:b] = torch.logsumexp(lg, 1), torch.logsumexp(masked, 1)
+            c_lse = torch.logaddexp(c_lse, torch.logsumexp(lg, 0))
+            c_off = torch.logaddexp(c_off, torch.logsumexp(masked, 0))
+        sp = torch.nn.functional.softplus
+        value = (sp(r_off - diag, threshold=1000.0).sum() + sp(c_off - diag, threshold=1000.0).sum()) / (2 * n)
+        mass = torch.exp(r_off - r_lse) + torch.exp(c_off - c_lse)  # Σ_{j≠i} P_ij + Σ_{j≠i} Q_ji
+        dt = dt_scale = 0.0
+        for a, b in blocks:
+            lg = t * x[a:b] @ y.T
+            idx = torch.arange(a, b, device=device)
+            p, q = torch.exp(lg - r_lse[a:b, None]), torch.exp(lg - c_lse[None, :])
+            p[idx - a, idx] = 0.0
+            q[idx - a, idx] = 0.0
+            dt += float((p * (lg - diag[a:b, None])).sum() + (q * (lg - diag[None, :])).sum()) / (2 * n)
+            g = (p + q) / (2 * n)
+            g[idx - a, idx] = -mass[a:b] / (2 * n)
+            dx[a:b], dy = t * g @ y, dy + t * g.T @ x[a:b]
+            ax[a:b], ay = t * g.abs() @ y.abs(), ay + t * g.abs().T @ x[a:b].abs()
+            dt_scale += float((g * lg).abs().sum())
+        scales = {"loss": float(value), "dx": float(ax.norm()), "dy": float(ay.norm()), "dt'": dt_scale}
+        return StepResult(value.cpu(), dx.cpu(), dy.cpu(), f64(dt), None, scales)
+    value = dt = db = dt_scale = db_scale = 0.0
     for a, b in blocks:
-        lg = t * x[a:b] @ y.T + beta
-        z = -torch.ones_like(lg)
+        scaled = t * x[a:b] @ y.T
+        z = -torch.ones_like(scaled)
         idx = torch.arange(a, b, device=device)
         z[idx - a, idx] = 1.0
-        value += float(torch.nn.functional.softplus(-z * lg).sum()) / n
-        g = -z * torch.sigmoid(-z * lg) / n
-        dx[a:b] = t * g @ y
-        dy += t * g.T @ x[a:b]
-        dt += float((g * (lg - beta)).sum())
+        u = -z * (scaled + beta)
+        value += float(torch.nn.functional.softplus(u, threshold=1000.0).sum()) / n
+        g = -z * torch.sigmoid(u) / n
+        dx[a:b], dy = t * g @ y, dy + t * g.T @ x[a:b]
+        ax[a:b], ay = t * g.abs() @ y.abs(), ay + t * g.abs().T @ x[a:b].abs()
+        dt += float((g * scaled).sum())
         db += float(g.sum())
-    f64 = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
-    return StepResult(f64(value), dx.cpu(), dy.cpu(), f64(dt), f64(db))
+        dt_scale += float((g * scaled).abs().sum())
+        db_scale += float(g.abs().sum())
+    scales = {"loss": value, "dx": float(ax.norm()), "dy": float(ay.norm()), "dt'": dt_scale, "dβ": db_scale}
+    return StepResult(f64(value), dx.cpu(), dy.cpu(), f64(dt), f64(db), scales)
 
 
 def errors(outputs: List[Optional[torch.Tensor]], ref: StepResult) -> Dict[str, Optional[float]]:
     """Relative error per output; None where the implementation does not compute it (a fixed temperature)."""
     refs = [ref.loss, ref.dx, ref.dy, ref.dt, ref.db]
+    scales = ref.scales or {}
     out: Dict[str, Optional[float]] = {}
     for key, got, want in zip(OUTPUT_KEYS, outputs, refs):
         if want is None:
             continue
-        out[key] = None if got is None else relative_error(got, want)
+        out[key] = None if got is None else relative_error(got, want, scales.get(key, 0.0))
     return out
 
 
