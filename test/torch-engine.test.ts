@@ -166,7 +166,7 @@ test(
     const csvHead = readFileSync(join(r.dir, 'results.csv'), 'utf8').split('\n')[0]!;
     assert.match(
       csvHead,
-      /,engine,dtype,dist_backend,comm_ms_measured,memory_probe,device_compute_ms,err_loss,err_dx,err_dy,err_dt,err_db,accuracy,impl_version$/,
+      /,engine,dtype,dist_backend,comm_ms_measured,memory_probe,device_compute_ms,comm_exposed_ms,err_loss,err_dx,err_dy,err_dt,err_db,accuracy,impl_version$/,
     );
     assert.ok(
       r.rows.every((x) => x.status !== 'ok' || x.memory_probe !== ''),
