@@ -281,9 +281,10 @@ const LOSS_NAME: Record<LossName, string> = { clip: 'CLIP', siglip: 'SigLIP' };
 function checkStrategies(s: SweepAxes): void {
   for (const entry of s.strategies) {
     const [only, name] = entry.includes('/') ? (entry.split('/') as [string, string]) : [null, entry];
-    const losses = s.losses.filter((l) => (only === null || only === l) && hasStrategy(l, name));
+    const has = (l: LossName) => hasStrategy(l, name) || thirdPartyStrategy(l, name) !== undefined;
+    const losses = s.losses.filter((l) => (only === null || only === l) && has(l));
     if (losses.length) continue;
-    const owners = LOSSES.filter((l) => (only === null || only === l) && hasStrategy(l, name));
+    const owners = LOSSES.filter((l) => (only === null || only === l) && has(l));
     const whose = owners.map((l) => `${LOSS_NAME[l]}'s`).join(' and ');
     const theirs = s.losses.map((l) => `${LOSS_NAME[l]}'s are ${STRATEGIES[l].join(', ')}`).join('; ');
     throw new UsageError(
