@@ -25,7 +25,7 @@ def _port() -> int:
 
 
 def _ranks_of(pid: int) -> int:
-    out = subprocess.run(["pgrep", "-g", str(pid), "-f", "multiprocessing"], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-g", str(pid), "-f", "lossbench_torch __rank"], capture_output=True, text=True).stdout
     return len(out.split())
 
 
