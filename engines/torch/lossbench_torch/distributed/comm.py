@@ -131,36 +131,33 @@ class Comm:
             work.wait()
         return self._arrived(bufs)
 
-    def ring_shift(self, ts: Sequence[torch.Tensor], phase: str, step: int = 1, kind: str = "ring") -> List[torch.Tensor]:
-        """Sends ts to the rank `step` places on and receives the same shapes from `step` places back."""
-        if self.world == 1:
-            return list(ts)
-        to, frm = self.peer(step), self.peer(-step)
-        return self._counted(kind, phase, lambda: self._exchange([(t, to, i) for i, t in enumerate(ts)],
-                                                                 [(t, frm, i) for i, t in enumerate(ts)]))
-
     def ring_post(self, ts: Sequence[torch.Tensor], phase: str, tag: int = 0, rounds: int = 1,
-                  kind: str = "ring") -> "PostedShift":
-        """ring_shift posted ahead when self.overlap (its wait() returns what ring_shift would), else done
-        at once. `tag` keeps two rounds in flight apart; `rounds`: latencies it adds to the ledger (0 for a
-        message that travels beside another round's)."""
+                  kind: str = "ring", step: int = 1) -> "PostedShift":
+        """Sends ts to the rank `step` places on and receives the same shapes from `step` places back:
+        posted ahead when self.overlap (its wait() returns the received tensors), else done at once. `tag`
+        keeps two rounds in flight apart; `rounds`: latencies it adds to the ledger (0 for a message that
+        travels beside another round's)."""
         if self.world == 1:
             return PostedShift(self, list(ts), None)
-        to, frm = self.peer(1), self.peer(-1)
+        to, frm = self.peer(step), self.peer(-step)
         sends = [(t, to, tag + i) for i, t in enumerate(ts)]
         recvs = [(t, frm, tag + i) for i, t in enumerate(ts)]
+        return self._round(kind, phase, sends, recvs, rounds)
+
+    def bidir_post(self, to_right: torch.Tensor, to_left: torch.Tensor, phase: str) -> "PostedShift":
+        """One two-way round (kind ring-bidir): to_right goes to rank+1, to_left to rank−1, posted ahead
+        when self.overlap; its wait() returns [from_left, from_right]."""
+        right, left = self.peer(1), self.peer(-1)
+        return self._round("ring-bidir", phase, [(to_right, right, 0), (to_left, left, 1)],
+                           [(to_right, left, 0), (to_left, right, 1)], 1)
+
+    def _round(self, kind: str, phase: str, sends: Sequence[Tuple[torch.Tensor, int, int]],
+               recvs: Sequence[Tuple[torch.Tensor, int, int]], rounds: int) -> "PostedShift":
         if not self.overlap:
             return PostedShift(self, self._counted(kind, phase, lambda: self._exchange(sends, recvs), rounds), None)
         with counting.label(kind, phase, rounds):
             works, bufs = self._post(sends, recvs)
         return PostedShift(self, None, Pending(works, bufs, self._arrived, self.device))
-
-    def bidir_shift(self, to_right: torch.Tensor, to_left: torch.Tensor, phase: str) -> Tuple[torch.Tensor, torch.Tensor]:
-        """One two-way round: to_right goes to rank+1, to_left to rank−1; returns (from_left, from_right)."""
-        right, left = self.peer(1), self.peer(-1)
-        from_left, from_right = self._counted("ring-bidir", phase, lambda: self._exchange(
-            [(to_right, right, 0), (to_left, left, 1)], [(to_right, left, 0), (to_left, right, 1)]))
-        return from_left, from_right
 
     # ---- collectives ----
 
