@@ -58,6 +58,25 @@ const OVER_N = ['clip', 'siglip'].flatMap((loss) =>
   ),
 );
 
+/** The refereed impls with their errors against the float64 reference (torch rows), fp32 and bf16, one
+ * of them wrong, one out of memory, one exact; plus tfjs rows without errors (left out of that figure). */
+const CHECKED = [
+  ...(['fp32', 'bf16'] as const).flatMap((dtype) =>
+    REFEREED.map((r, i): ScenarioResult => ({
+      ...r,
+      engine: 'torch',
+      dtype,
+      id: `${r.id}-${dtype}`,
+      err_loss: (dtype === 'bf16' ? 1e-3 : 1e-7) * (1 + (i % 6)),
+      err_dx: r.impl === 'memeff' && r.n === 4096 ? 0.52 : (dtype === 'bf16' ? 2e-3 : 2e-7) * (1 + (i % 6)),
+      err_dy: r.impl === 'naive' ? 0 : 3e-7,
+      accuracy: r.impl === 'memeff' && r.n === 4096 ? 'wrong (tolerance 1e-4): dx 5.2e-1' : 'pass',
+    })),
+  ),
+  resultRow({ loss: 'clip', impl: 'infcl', n: 65536, status: 'oom', engine: 'torch', dtype: 'fp32' } as RowFields),
+  ...QUICK.slice(0, 4),
+];
+
 /** A compare of three machines over the refereed impls, and one run with eight impls. */
 const THREE_RUNS = ['A', 'B', 'C'].flatMap((run) => REFEREED.map((r) => ({ ...r, run })));
 const EIGHT = [
@@ -76,6 +95,7 @@ const SETS: [string, readonly ScenarioResult[]][] = [
   ['distributed over N', OVER_N],
   ['three runs', THREE_RUNS],
   ['eight impls', EIGHT],
+  ['checked impls', CHECKED],
 ];
 const build = (what: string, rows: readonly ScenarioResult[]) =>
   buildCharts(rows, what === 'three runs' ? { colourBy: 'run' } : {});
@@ -224,4 +244,34 @@ test('a line standing for several series is labelled once per name and per run',
   assert.equal(mergedLabel(['A: ring', 'B: ring']), 'ring (A = B)');
   assert.equal(mergedLabel(['A: ring', 'A: allgather', 'B: ring', 'B: allgather']), 'ring = allgather (A = B)');
   assert.equal(mergedLabel(['A: ring', 'B: allgather']), 'A: ring = B: allgather');
+});
+
+test('accuracy per implementation: worst error vs N against the tolerance, a panel per loss and dtype', () => {
+  assert.equal(byName(buildCharts(QUICK), 'accuracy-vs-n'), undefined, 'tfjs rows carry no error: no figure');
+  const acc = byName(buildCharts(CHECKED), 'accuracy-vs-n');
+  assert.deepEqual(
+    acc.panels.map((p) => p.title),
+    ['CLIP, fp32', 'SigLIP, fp32', 'CLIP, bf16', 'SigLIP, bf16'],
+  );
+  const clip = acc.panels.find((p) => p.title === 'CLIP, fp32')!;
+  const line = (label: string) => clip.config.data.datasets.find((d) => d.label === label)!;
+  // the worst of the row's errors, an exact one drawn on the axis floor (a log axis), the wrong one above
+  const memeff = line('memeff').data as { x: number; y: number }[];
+  assert.equal(memeff.find((p) => p.x === 4096)!.y, 0.52);
+  const row = CHECKED.find((r) => r.impl === 'memeff' && r.loss === 'clip' && r.n === 256 && r.dtype === 'fp32')!;
+  assert.equal(memeff.find((p) => p.x === 256)!.y, Math.max(row.err_loss!, row.err_dx!, row.err_dy!));
+  assert.ok((line('naive').data as { y: number }[]).every((p) => p.y > 0));
+  const tol = line('tolerance fp32 (1e-4)').data as { y: number }[];
+  assert.ok(tol.every((p) => p.y === 1e-4));
+  assert.equal(line('tolerance bf16 (0.05)'), undefined, "a panel draws its own dtype's tolerance");
+  const bf16 = acc.panels.find((p) => p.title === 'CLIP, bf16')!.config.data.datasets;
+  assert.ok(bf16.some((d) => d.label === 'tolerance bf16 (0.05)'));
+  const y = clip.config.options!.scales!.y as { min: number; max: number };
+  assert.ok(y.min < 2e-7 && y.max > 0.52 && y.max > 1e-4, `y range ${y.min}..${y.max} holds the tolerance`);
+  const oom = clip.config.data.datasets.flatMap((d) => d.data as { status?: string }[]).filter((p) => p.status);
+  assert.deepEqual(
+    oom.map((p) => p.status),
+    ['oom'],
+    'the out-of-memory row is crossed at the top',
+  );
 });

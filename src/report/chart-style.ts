@@ -1,8 +1,8 @@
 // Look of the charts: print-readable fonts and lines, colour-blind-safe palette, one dash per impl,
 // and the tick makers for log axes (powers of two for N and bytes, 1-2-5 for times and rates).
 import type { Chart, Plugin, Scale } from 'chart.js';
-import { formatBytesTick, formatMsTick, formatSiTick } from '../util/format.js';
-import { linear125, pow2Ticks, thin, ticks125 } from './ticks.js';
+import { formatBytesTick, formatErrorTick, formatMsTick, formatSiTick } from '../util/format.js';
+import { decadeTicks, linear125, pow2Ticks, thin, ticks125 } from './ticks.js';
 
 export { pow2Ticks, ticks125 } from './ticks.js';
 
@@ -103,7 +103,7 @@ export const errorBars: Plugin = {
   },
 };
 
-export type AxisKind = 'batch' | 'bytes' | 'ms' | 'flops' | 'world' | 'bytes-linear' | 'linear';
+export type AxisKind = 'batch' | 'bytes' | 'ms' | 'flops' | 'error' | 'world' | 'bytes-linear' | 'linear';
 
 /**
  * The ticks a scale shows: `values(min, max)`, thinned to every `stride`-th and those above `above` only
@@ -175,6 +175,13 @@ export function axis(
         type: 'logarithmic',
         afterBuildTicks: setTicks((a, b) => ticks125(a, b)),
         ticks: label((v) => formatSiTick(v, 'FLOP/s')),
+      };
+    case 'error':
+      return {
+        ...common,
+        type: 'logarithmic',
+        afterBuildTicks: setTicks((a, b) => (decadeTicks(a, b).length >= 2 ? decadeTicks(a, b) : ticks125(a, b, 6))),
+        ticks: label(formatErrorTick),
       };
     case 'world': {
       const at = [...new Set(values ?? [])].sort((a, b) => a - b);

@@ -3,14 +3,16 @@
 //   one device:  memory, time and FLOP/s vs N, a panel per loss, a line per implementation;
 //   W devices:   bytes, memory and time vs W at fixed b (and vs N at fixed W where the sweep has it), a
 //                panel per loss (its strategy family), a line per strategy;
-//   both:        measured vs predicted memory, a panel per loss and per kind of run.
+//   both:        measured vs predicted memory, a panel per loss and per kind of run; the error against
+//                the float64 reference vs N, a panel per loss, a line per implementation (and strategy).
 // Simulated devices (tfjs) show each device's own compute time and the modelled comm time, never the
 // whole simulated step (all W devices in turn) as if it were one device's; torch's real ranks show the
 // measured step, comm and exposed comm time.
-import { formatBytes } from '../util/format.js';
+import { formatBytes, formatErrorTick } from '../util/format.js';
 import { facetFigure, guideDataset, type ChartSpec, type ColourBy, type FacetSpec, type Quantity } from './figure.js';
 import { distinct, isOk, varying, type Row } from './series.js';
 import { tileWidth } from '../results/tile-width.js';
+import { TOLERANCES } from '../losses/accuracy.js';
 
 export type { ChartPoint, ChartSpec, ColourBy, LineConfig } from './figure.js';
 
@@ -188,6 +190,70 @@ export function measuredVsPredictedChart(rows: readonly Row[], opts: ChartOption
   });
 }
 
+/** Errors below this are drawn on it (the axis is logarithmic; float32 cannot resolve less anyway). */
+export const ERROR_AXIS_FLOOR = 1e-9;
+const ERROR_KEYS = ['err_loss', 'err_dx', 'err_dy', 'err_dt', 'err_db'] as const;
+
+/** The largest of a row's errors against the float64 reference (loss and every gradient), or null if unchecked. */
+export function worstError(r: Row): number | null {
+  const errs = ERROR_KEYS.map((k) => r[k]).filter((e): e is number => e !== null && e !== undefined);
+  return errs.length ? Math.max(...errs) : null;
+}
+
+const clampedError = (r: Row) => {
+  const e = worstError(r);
+  return e === null ? null : Math.max(e, ERROR_AXIS_FLOOR);
+};
+
+/**
+ * Accuracy per implementation: the worst relative error of the step (loss, dx, dy, dt', db) against the
+ * float64 reference on the same inputs, vs N; a panel per loss and kind of run (one device, W devices), a
+ * line per implementation (and strategy), the tolerance of each dtype as a grey guide. Rows whose error
+ * was not computed (tfjs sweeps: `verify` checks those) are left out; rows that did not run are crossed.
+ */
+export function accuracyChart(rows: readonly Row[], opts: ChartOptions = {}): ChartSpec | null {
+  const checked = rows.filter((r) => worstError(r) !== null);
+  if (!checked.length) return null;
+  const keys = new Set(checked.map((r) => `${r.loss}|${r.impl}|${r.strategy}`));
+  const use = rows.filter((r) => keys.has(`${r.loss}|${r.impl}|${r.strategy}`) && (!isOk(r) || worstError(r) !== null));
+  const oneSeries = implSeries(single(use));
+  const manySeries = strategySeries(multi(use));
+  const dtypes = distinct(use.map((r) => r.dtype).filter((d): d is keyof typeof TOLERANCES => d in TOLERANCES));
+  const ERROR = { kind: 'error' as const, y: clampedError, extent: dtypes.map((d) => TOLERANCES[d] * 2) };
+  return facetFigure({
+    name: 'accuracy-vs-n',
+    title: 'Error against the float64 reference vs batch N, per implementation',
+    subtitle: `worst relative error of loss, dx, dy, dt′ (and db) on the same inputs; log–log; grey: the tolerance (${dtypes
+      .map((d) => `${d} ${formatErrorTick(TOLERANCES[d])}`)
+      .join(', ')}), points above it fail; errors below ${ERROR_AXIS_FLOOR} drawn on it; ${NOT_RUN}`,
+    rows: use,
+    // a panel per dtype where several ran: their tolerances differ by decades, and a line is one impl's
+    column: lossColumn(use, distinct(use.map((r) => r.dtype)).length > 1 ? (r) => r.dtype : undefined),
+    quantities: [
+      { ...ERROR, key: 'one', title: 'worst error, one device', applies: (r) => r.world === 1 },
+      { ...ERROR, key: 'many', title: 'worst error, W devices', applies: (r) => r.world > 1 },
+    ],
+    series: (r) => (r.world === 1 ? oneSeries(r) : manySeries(r)),
+    x: (r) => r.n,
+    xKind: 'batch',
+    xTitle: 'batch N (pairs, log scale)',
+    colourBy: opts.colourBy,
+    guides: (_points, xr, _yr, panel) =>
+      dtypes
+        .filter((d) => panel.some((r) => r.dtype === d))
+        .map((d, i) =>
+          guideDataset(
+            `tolerance ${d} (${formatErrorTick(TOLERANCES[d])})`,
+            [
+              { x: xr.min, y: TOLERANCES[d] },
+              { x: xr.max, y: TOLERANCES[d] },
+            ],
+            i === 0 ? [8, 6] : [3, 5],
+          ),
+        ),
+  });
+}
+
 /** Distributed figures over `over` ('world': at fixed b; 'n': at fixed W). */
 interface DistFigure {
   name: string;
@@ -312,6 +378,7 @@ export function buildCharts(rows: readonly Row[], opts: ChartOptions = {}): Char
     timeVsNChart(rows, opts),
     measuredVsPredictedChart(rows, opts),
     flopsVsNChart(rows, opts),
+    accuracyChart(rows, opts),
     ...(['world', 'n'] as const).flatMap((over) =>
       [BYTES, DIST_MEMORY, DIST_TIME].map((f) => distributed(rows, opts, over, f)),
     ),

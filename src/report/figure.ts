@@ -88,6 +88,8 @@ export interface Quantity {
   predicted?: (r: Row) => string | null;
   /** Rows this quantity applies to (default all). */
   applies?: (r: Row) => boolean;
+  /** Values the y range must include besides the data (a threshold drawn as a guide, say). */
+  extent?: number[];
 }
 
 export interface FacetSpec {
@@ -105,8 +107,8 @@ export interface FacetSpec {
   /** Lines between points (false: a scatter). */
   lines?: boolean;
   colourBy?: ColourBy;
-  /** Extra lines per panel (guides), given the panel's ok points and the shared ranges. */
-  guides?: (points: ChartPoint[], xr: Range, yr: Range) => Dataset[];
+  /** Extra lines per panel (guides), given the panel's ok points, the shared ranges and the panel's rows. */
+  guides?: (points: ChartPoint[], xr: Range, yr: Range, rows: readonly Row[]) => Dataset[];
   /** Let each quantity row have its own y range (default: one range for all rows). */
   ownYRange?: boolean;
   /** A further facet for panels that would hold more than MAX_SERIES lines (in a compare: the impl, say). */
@@ -164,7 +166,7 @@ export interface Range {
   max: number;
 }
 
-const LOG_KINDS: AxisKind[] = ['batch', 'bytes', 'ms', 'flops'];
+const LOG_KINDS: AxisKind[] = ['batch', 'bytes', 'ms', 'flops', 'error'];
 const NOT_RUN_LABEL = 'did not run (top of axis: status, prediction)';
 
 function rangeOf(values: number[], kind: AxisKind, pad = 1.3): Range {
@@ -262,7 +264,8 @@ export function facetFigure(spec: FacetSpec): ChartSpec | null {
       .flatMap((r) => {
         const y = q.y(r);
         return y === null ? [] : [y, ...(q.spread?.(r) ?? [])];
-      });
+      })
+      .concat(q.extent ?? []);
   const sharedY = rangeOf(quantities.flatMap(okValues), quantities[0]!.kind);
   const colours = new ColourBook();
   const pointOf = new Map<string, string>();
@@ -333,6 +336,7 @@ export function facetFigure(spec: FacetSpec): ChartSpec | null {
         drawn.flatMap((s) => s.points),
         xr,
         yr,
+        rows,
       );
       if (guides) datasets.push(...guides);
       if (notRun.length)

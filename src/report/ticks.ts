@@ -28,6 +28,16 @@ export function ticks125(min: number, max: number, maxCount = 12): number[] {
   return f.filter((_, i) => i % step === 0);
 }
 
+/** Powers of ten from min to max, every k-th so that at most maxCount remain (ratios spanning decades). */
+export function decadeTicks(min: number, max: number, maxCount = 8): number[] {
+  const lo = Math.ceil(Math.log10(min) - 1e-9);
+  const hi = Math.floor(Math.log10(max) + 1e-9);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / maxCount));
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e += step) out.push(+(10 ** e).toPrecision(6));
+  return out;
+}
+
 /**
  * Linear ticks from 0 (or the first step above min) to max in 1-2-5 steps of `unit` (1024^k for bytes,
  * so that the labels read 50 KiB, 100 KiB, not 97.7 KiB), at most maxCount of them.

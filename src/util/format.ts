@@ -84,6 +84,13 @@ export function formatMsTick(ms: Millis): string {
   return `${trim3(ms)} ms`;
 }
 
+/** An axis tick of a relative error (powers of ten): "1e-4", "1" (0 where exact). */
+export function formatErrorTick(v: number): string {
+  if (v === 0) return '0';
+  const e = Math.round(Math.log10(v));
+  return Math.abs(v / 10 ** e - 1) < 1e-9 && e !== 0 ? `1e${e}` : String(+v.toPrecision(3));
+}
+
 /** An axis tick with an SI prefix: "2 GFLOP/s", "500 MFLOP/s". */
 export function formatSiTick(v: number, unit: string): string {
   if (v === 0) return '0';
