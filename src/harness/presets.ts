@@ -31,35 +31,42 @@ const pow2 = (from: number, to: number) => {
 /** Every W-device strategy of either loss. */
 const DIST = [...DISTRIBUTED_NAMES];
 
+type Sizes = Pick<SweepAxes, 'batches' | 'dims' | 'chunks' | 'warmup' | 'samples' | 'timeBudgetMs'>;
+/** One device, both losses and lossbench's impls, N the global batch. */
+const oneDevice = (s: Sizes): SweepAxes => ({ ...BOTH, strategies: ['single'], worlds: [1], batchIs: 'global', ...s });
+/** W devices (chunked; every strategy unless named), `batchIs` local unless said. */
+const devices = (s: Sizes & Partial<SweepAxes> & Pick<SweepAxes, 'worlds'>): SweepAxes => ({
+  ...BOTH,
+  impls: ['chunked'],
+  strategies: DIST,
+  batchIs: 'local',
+  ...s,
+});
+
+/** The default sweeps at tile width c and world sizes W (c 64 suits tfjs; torch's Python tile loops want wider). */
+function quick(c: number, worlds: number[]): SweepAxes[] {
+  const timing = { warmup: 0, samples: 3 };
+  return [
+    oneDevice({ batches: pow2(256, 2048), dims: [64], chunks: [c], ...timing, timeBudgetMs: 200 }),
+    devices({ batches: [64], worlds, dims: [64], chunks: [c], ...timing, timeBudgetMs: 100 }),
+  ];
+}
+
 export const PRESETS: Record<string, Preset> = {
   smoke: {
     description: 'a few seconds: both losses and impls at two tiny sizes, plus one ring (CI)',
     sweeps: [
-      {
-        ...BOTH,
-        strategies: ['single'],
-        batches: [64, 128],
-        worlds: [1],
-        batchIs: 'global',
-        dims: [32],
-        chunks: [32],
-        warmup: 1,
-        samples: 5,
-        timeBudgetMs: 20,
-      },
-      {
-        ...BOTH,
-        impls: ['chunked'],
+      oneDevice({ batches: [64, 128], dims: [32], chunks: [32], warmup: 1, samples: 5, timeBudgetMs: 20 }),
+      devices({
         strategies: ['ring'],
         batches: [32],
         worlds: [2],
-        batchIs: 'local',
         dims: [32],
         chunks: [32],
         warmup: 1,
         samples: 5,
         timeBudgetMs: 20,
-      },
+      }),
     ],
   },
   // Under 3 minutes on 2 cores: each scenario's process costs ~1.5 s before its first step, so the time
@@ -71,135 +78,59 @@ export const PRESETS: Record<string, Preset> = {
   quick: {
     description:
       'CPU default, under 3 minutes on 2 cores: N 256→2048 (D 64, c 64), and every strategy at b = 64 for W = 2, 4, 8',
-    sweeps: [
-      {
-        ...BOTH,
-        strategies: ['single'],
-        batches: pow2(256, 2048),
-        worlds: [1],
-        batchIs: 'global',
-        dims: [64],
-        chunks: [64],
-        warmup: 0,
-        samples: 3,
-        timeBudgetMs: 200,
-      },
-      {
-        ...BOTH,
-        impls: ['chunked'],
-        strategies: DIST,
-        batches: [64],
-        worlds: [2, 4, 8],
-        batchIs: 'local',
-        dims: [64],
-        chunks: [64],
-        warmup: 0,
-        samples: 3,
-        timeBudgetMs: 100,
-      },
-    ],
+    sweeps: quick(64, [2, 4, 8]),
   },
   'quick-torch': {
     description:
       'torch on the CPU (the default --engine auto picks there), under 3 minutes on 2 cores: quick with c = 256 (fewer Python tile loops) and W = 2, 4 (each W starts W rank processes)',
-    sweeps: [
-      {
-        ...BOTH,
-        strategies: ['single'],
-        batches: pow2(256, 2048),
-        worlds: [1],
-        batchIs: 'global',
-        dims: [64],
-        chunks: [256],
-        warmup: 0,
-        samples: 3,
-        timeBudgetMs: 200,
-      },
-      {
-        ...BOTH,
-        impls: ['chunked'],
-        strategies: DIST,
-        batches: [64],
-        worlds: [2, 4],
-        batchIs: 'local',
-        dims: [64],
-        chunks: [256],
-        warmup: 0,
-        samples: 3,
-        timeBudgetMs: 100,
-      },
-    ],
+    sweeps: quick(256, [2, 4]),
   },
   paper: {
     description: 'GPU: N 256→32768 (D 512, 768; c 1024); world sweeps at local 256→32768 and global up to 32768',
     sweeps: [
-      {
-        ...BOTH,
-        strategies: ['single'],
+      oneDevice({
         batches: pow2(256, 32768),
-        worlds: [1],
-        batchIs: 'global',
         dims: [512, 768],
         chunks: [1024],
         warmup: 2,
         samples: 5,
         timeBudgetMs: 1000,
-      },
-      {
-        ...BOTH,
-        impls: ['chunked'],
-        strategies: DIST,
-        batches: pow2(256, 32768),
-        worlds: [2, 4, 8],
-        batchIs: 'local',
-        dims: [512],
-        chunks: [1024],
-        warmup: 1,
-        samples: 5,
-        timeBudgetMs: 500,
-      },
-      {
-        ...BOTH,
-        impls: ['chunked'],
-        strategies: DIST,
-        batches: [32768],
-        worlds: [2, 4, 8],
-        batchIs: 'global',
-        dims: [512],
-        chunks: [1024],
-        warmup: 1,
-        samples: 5,
-        timeBudgetMs: 500,
-      },
+      }),
+      ...(['local', 'global'] as const).map((batchIs) =>
+        devices({
+          batches: batchIs === 'local' ? pow2(256, 32768) : [32768],
+          batchIs,
+          worlds: [2, 4, 8],
+          dims: [512],
+          chunks: [1024],
+          warmup: 1,
+          samples: 5,
+          timeBudgetMs: 500,
+        }),
+      ),
     ],
   },
   full: {
     description: 'everything: N 256→65536, D 256→1024, c 256→4096, every strategy and impl, W 1→16',
     sweeps: [
-      {
-        ...BOTH,
-        strategies: ['single'],
+      oneDevice({
         batches: pow2(256, 65536),
-        worlds: [1],
-        batchIs: 'global',
         dims: [256, 512, 768, 1024],
         chunks: [256, 1024, 4096],
         warmup: 2,
         samples: 7,
         timeBudgetMs: 1000,
-      },
-      {
-        ...BOTH,
-        strategies: DIST,
+      }),
+      devices({
+        impls: BOTH.impls,
         batches: pow2(256, 65536),
         worlds: [2, 4, 8, 16],
-        batchIs: 'local',
         dims: [512, 768],
         chunks: [1024],
         warmup: 1,
         samples: 5,
         timeBudgetMs: 500,
-      },
+      }),
     ],
   },
 };

@@ -17,6 +17,7 @@ import {
   JOB_ENV,
   PROTOCOL_VERSION,
   REPORT_ENV,
+  unmeasured,
   type TfjsJob,
   type WorkerReport,
 } from '../results/protocol.js';
@@ -30,16 +31,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     status: 'error',
     reason: '',
     device_name: '',
-    loss_value: null,
-    step_ms_median: null,
-    step_ms_p10: null,
-    step_ms_p90: null,
-    step_samples: null,
-    peak_tensor_bytes: null,
-    comm_bytes_sent: null,
-    comm_bytes_received: null,
-    comm_rounds: null,
-    device_compute_ms: null,
+    ...unmeasured(),
     host_rss_peak_bytes: 0,
   };
   let inputs: LossInputs | null = null;

@@ -93,6 +93,12 @@ const NUMBERS = ['loss_value', 'step_ms_median', 'step_ms_p10', 'step_ms_p90', '
 const OPTIONAL_NUMBERS = ['err_loss', 'err_dx', 'err_dy', 'err_dt', 'err_db'] as const;
 const DIST_BACKENDS: DistBackend[] = ['none', 'simulated', 'gloo', 'nccl'];
 
+type MeasuredNumber = (typeof NUMBERS)[number] | (typeof OPTIONAL_NUMBERS)[number];
+/** Every number a worker measures, as not measured (null): where a report and a row start. */
+export function unmeasured(): Record<MeasuredNumber, null> {
+  return Object.fromEntries([...NUMBERS, ...OPTIONAL_NUMBERS].map((k) => [k, null])) as Record<MeasuredNumber, null>;
+}
+
 /**
  * Reads a report file's text; throws an Error naming the first bad field. Numbers may be null (not
  * measured); a missing optional field reads as absent, so a worker of another language may leave out
