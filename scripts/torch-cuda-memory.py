@@ -1,14 +1,17 @@
-"""Derives the torch engine's CUDA memory constants by counting what each single-device step keeps.
+"""Derives the torch engine's CPU and CUDA memory constants by counting what each single-device step keeps.
 
 `python scripts/torch-cuda-memory.py [--dtype fp32|bf16]` (the project's .venv; runs on the CPU): every
 allocation and free of one step, in order, from the torch profiler's memory events; the running sum's
 peak, at several N, D and c, fitted by least squares to kLogit·L + kFeature·F (float32 elements; a bf16
 tensor counts half). On CUDA the caching allocator sees the same ATen ops allocate the same tensors, with
 one difference that matters here: log_sigmoid_forward's second output is an input-sized buffer on the CPU
-and an empty tensor on CUDA, so the textbook SigLIP step's count drops by one L there (applied below).
+and an empty tensor on CUDA (whose log_sigmoid_backward recomputes from the input instead). The CUDA count
+runs the same steps with those two CPU kernels replaced by ones that allocate what CUDA's do (the output
+only, the buffer empty; the gradient only): cuda_log_sigmoid() below.
 Naive is the textbook step (logits materialised, autograd), as the H200 table of issue 17 measured;
-chunked is lossbench_torch's own. Prints one JSON object: key → {kLogit, kFeature, worst} (worst: the
-largest relative error of the fit over the counted sizes)."""
+chunked is lossbench_torch's own; checkpoint is torch.utils.checkpoint over column chunks (losses/
+checkpoint.py), the loop of that table's chunked column. Prints one JSON object: device → key → {kLogit,
+kFeature, worst} (worst: the largest relative error of the fit over the counted sizes)."""
 from __future__ import annotations
 
 import argparse
@@ -46,14 +49,33 @@ def siglip_textbook(x: torch.Tensor, y: torch.Tensor, tp: torch.Tensor, b: torch
 # (N, D, c): N² against N·D, and N·c against N·D, both well conditioned.
 NAIVE_SIZES = [(512, 64, 0), (1024, 64, 0), (1024, 512, 0), (2048, 256, 0)]
 CHUNKED_SIZES = [(1024, 16, 256), (2048, 16, 512), (2048, 128, 256), (4096, 64, 1024), (4096, 256, 512)]
-CUDA_ONLY_L = {"siglip/single/naive": -1.0}  # log_sigmoid_forward's buffer: N² on the CPU, empty on CUDA
+IMPLS = ("naive", "chunked", "checkpoint")
+
+
+def cuda_log_sigmoid() -> object:
+    """CPU kernels of log_sigmoid_forward/backward that allocate as CUDA's do: forward its output and an
+    empty buffer, backward its gradient (computed from the input), each one tensor with in-place
+    arithmetic (values as the real ones for |l| < 170). Keep the returned library alive while counting."""
+    lib = torch.library.Library("aten", "IMPL")
+
+    def forward(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        out = torch.abs(x)  # log σ(x) = x/2 − log(2·cosh(x/2))
+        out.mul_(0.5).cosh_().mul_(2).log_().neg_().add_(x, alpha=0.5)
+        return out, x.new_empty(0)
+
+    def backward(g: torch.Tensor, x: torch.Tensor, _buffer: torch.Tensor) -> torch.Tensor:
+        return torch.neg(x).sigmoid_().mul_(g)  # σ(−x)·g
+
+    lib.impl("log_sigmoid_forward", forward, "CPU")
+    lib.impl("log_sigmoid_backward", backward, "CPU")
+    return lib
 
 
 def step_of(loss: str, impl: str, c: int) -> Callable[..., object]:
     if impl == "naive":
         f = clip_textbook if loss == "clip" else siglip_textbook
         return lambda inp: autograd_step(f, inp, with_bias=loss == "siglip")
-    return loss_step(loss, impl, c)
+    return loss_step(loss, impl, c)  # chunked, checkpoint
 
 
 def fit(loss: str, impl: str) -> Dict[str, float]:
@@ -69,9 +91,7 @@ def fit(loss: str, impl: str) -> Dict[str, float]:
     y = np.array([r[2] for r in rows])
     (k_l, k_f), *_ = np.linalg.lstsq(A, y, rcond=None)
     worst = float(np.max(np.abs(A @ [k_l, k_f] / y - 1)))
-    key = f"{loss}/single/{impl}"
-    return {"kLogit": round(float(k_l) + CUDA_ONLY_L.get(key, 0.0), 2), "kFeature": round(float(k_f), 2),
-            "worst": round(worst, 3)}
+    return {"kLogit": round(float(k_l), 2), "kFeature": round(float(k_f), 2), "worst": round(worst, 3)}
 
 
 def main() -> None:
@@ -80,7 +100,11 @@ def main() -> None:
     a = ap.parse_args()
     torch.set_num_threads(1)
     precision.configure(a.dtype, "cpu")
-    out = {f"{loss}/single/{impl}": fit(loss, impl) for loss in ("clip", "siglip") for impl in ("naive", "chunked")}
+    keys = [(loss, impl) for loss in ("clip", "siglip") for impl in IMPLS]
+    out = {"cpu": {f"{loss}/single/{impl}": fit(loss, impl) for loss, impl in keys}}
+    lib = cuda_log_sigmoid()
+    out["cuda"] = {f"{loss}/single/{impl}": fit(loss, impl) for loss, impl in keys}
+    del lib
     print(json.dumps({"dtype": a.dtype, "torch": torch.__version__, "constants": out}))
 
 

@@ -1,9 +1,11 @@
 // The torch engine's CUDA memory constants (src/model/memory-torch.ts, counted by
 // scripts/torch-cuda-memory.py) against the peaks an H200 measured (issue 17: torch 2.11, fp32, TF32 off,
 // D = 512, forward + backward, max_memory_allocated over the inputs). Naive there is the textbook step,
-// as lossbench's naive is modelled; "chunked" there is a plain torch.utils.checkpoint loop at c = 4096,
-// which keeps more than lossbench's own chunked (one tile alive at a time, in place), so lossbench's is
-// predicted below it: the GPU run (scripts/gpu-check.sh) measures lossbench's.
+// as lossbench's naive is modelled; "chunked" there is a plain torch.utils.checkpoint loop at c = 4096: the
+// torch engine's `checkpoint` impl (engines/torch/lossbench_torch/losses/checkpoint.py), whose constants are
+// counted like the others' (scripts/torch-cuda-memory.py), not fitted to this table. It keeps more than
+// lossbench's own chunked (one tile alive at a time, in place), so lossbench's is predicted below it: the
+// GPU run (scripts/gpu-check.sh) measures both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPlan } from '../src/cli/plan.js';
@@ -65,6 +67,33 @@ test('plan --engine torch --device cuda: naive within 10 % of the H200 peaks (te
   }
 });
 
+/**
+ * The one checkpoint cell the count misses by more than 10 %: SigLIP at N = 4096 = c, a step of one chunk.
+ * The count is of steps of several chunks (N ≥ 2c); one chunk keeps less (its own count at N = c is
+ * 4.13 N² floats, 264 MiB here, 6.5 % above the 248 MiB measured), so the model says 280 MiB (+12.9 %). Held
+ * apart and bounded; every other cell is within 10 % (CLIP −9 %, SigLIP +6 %).
+ */
+const ONE_CHUNK = { loss: 'siglip', n: 4096, atMost: 0.13 };
+
+test('plan --engine torch --device cuda: checkpoint within 10 % of the H200 checkpointed loop (c = 4096)', async () => {
+  for (const [nText, [, , clipMiB, siglipMiB]] of Object.entries(H200)) {
+    const n = Number(nText);
+    const p = await predicted(n);
+    for (const [loss, measured] of [
+      ['clip', clipMiB],
+      ['siglip', siglipMiB],
+    ] as const) {
+      const model = p[`${loss}/checkpoint`]!;
+      const err = model / measured - 1;
+      const bound = loss === ONE_CHUNK.loss && n === ONE_CHUNK.n ? ONE_CHUNK.atMost : 0.1;
+      assert.ok(
+        Math.abs(err) <= bound,
+        `${loss} checkpoint N=${n}: plan ${model.toFixed(0)} MiB, H200 ${measured} MiB (${(100 * err).toFixed(1)} %)`,
+      );
+    }
+  }
+});
+
 test("plan --engine torch --device cuda: lossbench's chunked below the plain checkpointed loop, CLIP ≤ 2.2 GiB at 32768", async () => {
   for (const [nText, [, , clipMiB, siglipMiB]] of Object.entries(H200)) {
     const n = Number(nText);
@@ -79,6 +108,7 @@ test("plan --engine torch --device cuda: lossbench's chunked below the plain che
         model <= loop && model >= 0.7 * loop,
         `${loss} chunked N=${n}: plan ${model.toFixed(0)} MiB, loop ${loop} MiB`,
       );
+      assert.ok(model < p[`${loss}/checkpoint`]!, `${loss} N=${n}: chunked below checkpoint in the plan too`);
     }
   }
   assert.ok((await predicted(32768))['clip/chunked']! <= 2.2 * 1024); // issue 17's target

@@ -3,6 +3,10 @@ import type { Scalar, Tensor, Tensor2D } from '../engine/tf.js';
 export const LOSSES = ['clip', 'siglip'] as const;
 /** lossbench's own implementations: every engine and strategy runs them. */
 export const IMPLS = ['naive', 'chunked'] as const;
+/** lossbench's own reference that only the torch engine runs: torch.utils.checkpoint over column chunks, one
+ * device (docs/implementations.md). */
+export const TORCH_OWN_IMPLS = ['checkpoint'] as const;
+export type TorchOwnImpl = (typeof TORCH_OWN_IMPLS)[number];
 /** The implementations people train with, run by the torch engine (docs/implementations.md). */
 export const THIRD_PARTY_IMPLS = ['openclip', 'infcl', 'infcl-ring', 'siglip-kernel', 'memeff'] as const;
 export type LossName = (typeof LOSSES)[number];
@@ -10,7 +14,7 @@ export type ImplName = (typeof IMPLS)[number];
 /** A user's own loss for the torch engine: `py:<module>:<factory>` (docs/implementations.md). */
 export type PluginImpl = `py:${string}`;
 /** Any implementation a scenario names: lossbench's own, a third-party one, or a plugin. */
-export type ImplId = ImplName | (typeof THIRD_PARTY_IMPLS)[number] | PluginImpl;
+export type ImplId = ImplName | TorchOwnImpl | (typeof THIRD_PARTY_IMPLS)[number] | PluginImpl;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -25,11 +29,20 @@ export function isPluginImpl(impl: string): impl is PluginImpl {
 }
 
 export function isImplId(impl: string): impl is ImplId {
-  return isBuiltinImpl(impl) || (THIRD_PARTY_IMPLS as readonly string[]).includes(impl) || isPluginImpl(impl);
+  return (
+    isBuiltinImpl(impl) ||
+    isTorchOwnImpl(impl) ||
+    (THIRD_PARTY_IMPLS as readonly string[]).includes(impl) ||
+    isPluginImpl(impl)
+  );
+}
+
+export function isTorchOwnImpl(impl: string): impl is TorchOwnImpl {
+  return (TORCH_OWN_IMPLS as readonly string[]).includes(impl);
 }
 
 /** The names --impl takes, for messages. */
-export const IMPL_CHOICES = `${[...IMPLS, ...THIRD_PARTY_IMPLS].join(', ')} or py:<module>:<factory>`;
+export const IMPL_CHOICES = `${[...IMPLS, ...TORCH_OWN_IMPLS, ...THIRD_PARTY_IMPLS].join(', ')} or py:<module>:<factory>`;
 
 /** L2-normalised features (N×D, float32) and the learnable scalars. `bias` is ignored by CLIP. */
 export interface LossInputs {

@@ -5,6 +5,7 @@
 import type { EngineName, TorchDevice } from '../engine/engines.js';
 import { MEMORY_CONSTANTS, type MemoryConstants, type MemoryKey } from './memory.js';
 import { TORCH_CONSTANTS_SOURCE, TORCH_CPU_MEMORY_CONSTANTS, TORCH_CUDA_MEMORY_CONSTANTS } from './memory-torch.js';
+import type { TorchOwnKey } from './memory.js';
 
 export const DTYPES = ['fp32', 'tf32', 'bf16'] as const;
 export type Dtype = (typeof DTYPES)[number];
@@ -19,7 +20,8 @@ export interface MemoryTarget {
 
 /** The constants of a target, and the bytes per element of what they count. */
 export interface MemoryProfile {
-  constants: Record<MemoryKey, MemoryConstants>;
+  /** Every strategy × impl; the torch tables also the checkpoint reference (TorchOwnKey). */
+  constants: Record<MemoryKey, MemoryConstants> & Partial<Record<TorchOwnKey, MemoryConstants>>;
   /** s of memory.ts: bytes per counted element (torch counts float32-equivalents, a bf16 tensor as half). */
   bytesPerElement: number;
   /** Bytes per feature element sent between devices. */

@@ -12,9 +12,11 @@
 // under the torch profiler's memory events (every allocation and free of the ATen ops, in order) at
 // N = 512..4096, D = 16..512, c = 256..1024, and fits the running peak by least squares (worst error over
 // the counted sizes < 1 %). The caching allocator on CUDA sees the same ops allocate the same tensors, but
-// for log_sigmoid_forward's buffer (input-sized on the CPU, empty on CUDA): one L less for SigLIP naive on
-// CUDA. The bf16 mode counts the same as fp32 (its matmuls run in bf16, but their outputs are cast back
-// to float32 for the reductions, so every N² or N×c tensor held at the peak is float32).
+// for log_sigmoid_forward's buffer (input-sized on the CPU, empty on CUDA): the CUDA count runs the steps
+// with that kernel and its backward allocating as CUDA's do, one L less for SigLIP naive and checkpoint.
+// The bf16 mode counts the same as fp32 (its matmuls run in bf16, but their outputs are cast back to
+// float32 for the reductions, so every N² or N×c tensor held at the peak is float32). Checkpoint is
+// torch.utils.checkpoint over column chunks (losses/checkpoint.py), the loop of the table's chunked column.
 //
 // Distributed strategies: the torch profiler's peak on the busiest CPU rank (gloo), fitted per
 // strategy × impl by `plan --calibrate` over `--config scripts/torch-memory-fit.json` (b = 128, 256,
@@ -22,7 +24,10 @@
 // the CUDA table takes them as they are until a CUDA run refits them (`plan --calibrate <cuda run>`).
 // The naive CLIP rows refitted when naive became the textbook cross-entropy (issue 16: 6.5 → 4.0 N²-sized
 // tensors, as the single step's count), on the same grid for those two rows alone: within 6 %.
-import type { MemoryConstants, MemoryKey } from './memory.js';
+import type { MemoryConstants, MemoryKey, TorchOwnKey } from './memory.js';
+
+/** A torch table: every strategy × impl, and the checkpoint reference on one device. */
+export type TorchMemoryTable = Record<MemoryKey | TorchOwnKey, MemoryConstants>;
 
 /** Strategy rows shared by both device kinds (see the header). */
 const TORCH_DISTRIBUTED: Record<Exclude<MemoryKey, `${string}/single/${string}`>, MemoryConstants> = {
@@ -41,8 +46,13 @@ const TORCH_DISTRIBUTED: Record<Exclude<MemoryKey, `${string}/single/${string}`>
 };
 
 /** torch on the CPU: the profiler's count (scripts/torch-cuda-memory.py, no CUDA correction). */
-export const TORCH_CPU_MEMORY_CONSTANTS: Record<MemoryKey, MemoryConstants> = {
+export const TORCH_CPU_MEMORY_CONSTANTS: TorchMemoryTable = {
   'clip/single/naive': { kLogit: 4.0, kFeature: 1.01 },
+  // torch.utils.checkpoint over chunks of c (losses/checkpoint.py), counted as above at N = 1024..4096, c =
+  // 256..1024 (N ≥ 2c; worst 0.8 %). A step of one chunk (N ≤ c) keeps less: 3.38 N² (CLIP) and 4.13 N²
+  // (SigLIP on CUDA) counted at N = c, where these predict 11 % and 6 % more.
+  'clip/single/checkpoint': { kLogit: 3.0, kFeature: 6.02 },
+  'siglip/single/checkpoint': { kLogit: 5.0, kFeature: 3.01 },
   'clip/single/chunked': { kLogit: 3.0, kFeature: 2.9 },
   'siglip/single/naive': { kLogit: 5.0, kFeature: 1.0 },
   'siglip/single/chunked': { kLogit: 2.99, kFeature: 2.89 },
@@ -50,9 +60,10 @@ export const TORCH_CPU_MEMORY_CONSTANTS: Record<MemoryKey, MemoryConstants> = {
 };
 
 /** torch on CUDA, fp32, tf32 and bf16 alike (see the header). */
-export const TORCH_CUDA_MEMORY_CONSTANTS: Record<MemoryKey, MemoryConstants> = {
+export const TORCH_CUDA_MEMORY_CONSTANTS: TorchMemoryTable = {
   ...TORCH_CPU_MEMORY_CONSTANTS,
   'siglip/single/naive': { kLogit: 4.0, kFeature: 1.0 },
+  'siglip/single/checkpoint': { kLogit: 4.0, kFeature: 3.01 },
 };
 
 /** Where each table comes from, for the plan's header and run notes. */

@@ -10,12 +10,15 @@
 // fitted by least squares per loss/strategy/impl (max error ≈ 5 % naive, ≤ 27 % chunked where lower-order
 // terms dominate small N).
 // `plan --calibrate` replaces them by a fit to a results folder of the user's own backend.
-import type { ImplName } from '../losses/types.js';
+import type { ImplName, LossName, TorchOwnImpl } from '../losses/types.js';
 import { stepSize, strategyOf, type Strategy, type StrategyKey } from '../distributed/registry.js';
 import type { ScenarioShape } from './shape.js';
 
+/** An implementation with a memory model: lossbench's own, and torch's checkpoint reference (torch tables only). */
+export type ModelledImpl = ImplName | TorchOwnImpl;
+
 /** The sizes of a scenario, and s (4 for fp32, 2 for bf16). */
-export type MemoryQuery = ScenarioShape & { impl: ImplName; bytesPerElement: number };
+export type MemoryQuery = ScenarioShape & { impl: ModelledImpl; bytesPerElement: number };
 
 export interface MemoryConstants {
   /** Live logit-sized elements per logit element of the largest block. */
@@ -27,8 +30,16 @@ export interface MemoryConstants {
 /** 'loss/strategy/impl': the key of one set of constants. */
 export type MemoryKey = `${StrategyKey}/${ImplName}`;
 
+/** The keys of torch's own one-device reference (checkpoint): only the torch tables hold them. */
+export type TorchOwnKey = `${LossName}/single/${TorchOwnImpl}`;
+export type AnyMemoryKey = MemoryKey | TorchOwnKey;
+
+export function isTorchOwnKey(key: string): key is TorchOwnKey {
+  return /^(clip|siglip)\/single\/checkpoint$/.test(key);
+}
+
 /** Constants for some keys (a calibration); the others fall back to MEMORY_CONSTANTS. */
-export type MemoryConstantTable = Partial<Record<MemoryKey, MemoryConstants>>;
+export type MemoryConstantTable = Partial<Record<AnyMemoryKey, MemoryConstants>>;
 
 /** loss/strategy/impl → constants (see the header for how they were measured); one per strategy × impl. */
 export const MEMORY_CONSTANTS = {
@@ -68,8 +79,9 @@ export function isMemoryKey(key: string): key is MemoryKey {
   return Object.hasOwn(MEMORY_CONSTANTS, key);
 }
 
-/** Logit elements of a rows × cols block as an impl holds them: all of it naive, c-wide strips chunked. */
-export function logitElements(impl: ImplName, [rows, cols]: [number, number], chunk: number): number {
+/** Logit elements of a rows × cols block as an impl holds them: all of it naive, c-wide strips chunked (and
+ * checkpoint). */
+export function logitElements(impl: ModelledImpl, [rows, cols]: [number, number], chunk: number): number {
   return impl === 'naive' ? rows * cols : rows * Math.min(chunk, cols);
 }
 
@@ -92,8 +104,12 @@ export function predictPeakBytes(
   strategy?: Strategy,
 ): number {
   const key = `${q.loss}/${q.strategy}/${q.impl}`;
-  if (!isMemoryKey(key)) throw new RangeError(`no memory model for ${key}`);
-  const k = constants[key] ?? MEMORY_CONSTANTS[key];
+  const k = isMemoryKey(key)
+    ? (constants[key] ?? MEMORY_CONSTANTS[key])
+    : isTorchOwnKey(key)
+      ? constants[key]
+      : undefined;
+  if (!k) throw new RangeError(`no memory model for ${key}${isTorchOwnKey(key) ? ' (the torch tables have it)' : ''}`);
   const [L, F] = memoryTerms(q, strategy);
   return q.bytesPerElement * (k.kLogit * L + k.kFeature * F);
 }

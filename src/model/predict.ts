@@ -1,11 +1,12 @@
 // The analytic predictions recorded beside each measurement, gathered for one scenario.
-import { logitElements, predictPeakBytes } from './memory.js';
+import { logitElements, predictPeakBytes, type ModelledImpl } from './memory.js';
+import { checkpointFlops } from './flops.js';
 import { memoryProfile, type MemoryTarget } from './memory-constants.js';
 import { commTimeMs, resolveLink } from './comm.js';
 import { commTotals, predictedComm } from '../distributed/formulas.js';
 import { hasStrategy, stepSize, strategyOf, type Strategy } from '../distributed/registry.js';
 import { thirdPartyStrategy } from '../distributed/third-party.js';
-import { isBuiltinImpl, type ImplName } from '../losses/types.js';
+import { isBuiltinImpl, isTorchOwnImpl } from '../losses/types.js';
 import type { ScenarioShape } from './shape.js';
 
 /** What a prediction needs: the sizes, and the link of the modelled communication time. */
@@ -28,15 +29,16 @@ export interface Prediction {
 
 /** The strategy's logit block (as the impl holds it) or the N×D inputs, whichever is bigger. */
 export function largestTensorBytes(
-  s: PredictionQuery & { impl: ImplName },
+  s: PredictionQuery & { impl: ModelledImpl },
   strategy: Strategy = strategyOf(s.loss, s.strategy),
 ): number {
   const block = strategy.logitBlock(stepSize(s.world, s.localBatch, s.dim));
   return FLOAT32 * Math.max(logitElements(s.impl, block, s.chunk), s.n * s.dim);
 }
 
-/** What can be predicted of any scenario: everything for lossbench's own impls on its strategies; for the
- * others (a third-party implementation or strategy, a plugin) only the bytes of the strategy's formula. */
+/** What can be predicted of any scenario: everything for lossbench's own impls on its strategies (and torch's
+ * checkpoint on one device); for the others (a third-party implementation or strategy, a plugin) only the
+ * bytes of the strategy's formula. */
 export interface PartialPrediction {
   peakBytes: number | null;
   flops: number | null;
@@ -47,7 +49,8 @@ export interface PartialPrediction {
 
 export function predictAny(s: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): PartialPrediction {
   const { impl } = s;
-  if (isBuiltinImpl(impl) && hasStrategy(s.loss, s.strategy)) return predictScenario(s, target);
+  if ((isBuiltinImpl(impl) && hasStrategy(s.loss, s.strategy)) || modelledOnTorch(s, target))
+    return predictScenario(s, target);
   const link = linkOfSpec(s.link);
   const tp = thirdPartyStrategy(s.loss, s.strategy);
   const commBytes = tp
@@ -73,12 +76,18 @@ export function linkOfSpec(name: string) {
   return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
 }
 
+/** torch's checkpoint reference on one device: the torch tables model it. */
+const modelledOnTorch = (s: PredictionQuery, target: MemoryTarget) =>
+  isTorchOwnImpl(s.impl) && s.strategy === 'single' && target.engine === 'torch';
+
 /** `target` picks the memory constants: on each kind of device, an engine keeps other tensors alive.
- * lossbench's own impls only (a RangeError for others: predictAny covers every scenario). */
+ * lossbench's own impls only, and torch's checkpoint on one device (a RangeError for others: predictAny
+ * covers every scenario). */
 export function predictScenario(q: PredictionQuery, target: MemoryTarget = { engine: 'tfjs' }): Prediction {
   const { impl } = q;
-  if (!isBuiltinImpl(impl)) throw new RangeError(`no model of ${impl}: lossbench models its own naive and chunked`);
-  const s = { ...q, impl };
+  if (!isBuiltinImpl(impl) && !modelledOnTorch(q, target))
+    throw new RangeError(`no model of ${impl}: lossbench models its own naive and chunked (torch: and checkpoint)`);
+  const s = { ...q, impl: impl as ModelledImpl };
   const link = linkOfSpec(s.link);
   const profile = memoryProfile(target);
   const strategy = strategyOf(s.loss, s.strategy); // one lookup serves every term
@@ -99,7 +108,7 @@ export function predictScenario(q: PredictionQuery, target: MemoryTarget = { eng
       profile.constants,
       strategy,
     ),
-    flops: strategy.flops(s.impl, size),
+    flops: isBuiltinImpl(s.impl) ? strategy.flops(s.impl, size) : checkpointFlops(s.loss, s.n, s.dim),
     commBytes: commTotals(strategy.comm(s.world), FLOAT32 * s.localBatch * s.dim).bytesSent,
     largestTensorBytes: largestTensorBytes(s, strategy),
     commMs: (bytes, rounds) => commTimeMs(bytes, rounds, link),

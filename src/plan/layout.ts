@@ -6,7 +6,7 @@
 // at a node's edge, over the inter-node one), and each node's network port carries one device's worth, B bytes
 // each way per step, whatever g is. Each round waits for its slowest hand-off, so the step's communication
 // time is that of the slower link: max over links of rounds·α + B/β, the bottleneck named.
-import type { ImplName, LossName } from '../losses/types.js';
+import type { LossName } from '../losses/types.js';
 import type { StrategyName } from '../distributed/registry.js';
 import { commTimeMs, type Link } from '../model/comm.js';
 import { formatBytes } from '../util/format.js';
@@ -35,7 +35,7 @@ export interface LayoutRow {
   commMs: number;
   bottleneck: 'intra-node' | 'inter-node' | 'none';
   /** The impl with the smaller per-device memory, and whether it fits. */
-  impl: ImplName;
+  impl: PlanRow['impl'];
   perDeviceBytes: number;
   fits: boolean;
   /** Per GPU. */

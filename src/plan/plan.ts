@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../util/errors.js';
 import { predictedComm } from '../distributed/formulas.js';
-import { IMPLS, isBuiltinImpl, type ImplName, type LossName } from '../losses/types.js';
+import { IMPLS, isBuiltinImpl, TORCH_OWN_IMPLS, type LossName } from '../losses/types.js';
 import { formatBytes } from '../util/format.js';
 import { renderText, type Column } from '../util/table.js';
 import { files, readResults, readRunInfo } from '../results/store.js';
@@ -16,11 +16,13 @@ import { flopsOf } from '../model/flops.js';
 import { fitTwoTerms } from '../model/least-squares.js';
 import {
   isMemoryKey,
+  isTorchOwnKey,
   memoryTerms,
   predictPeakBytes,
+  type AnyMemoryKey,
   type MemoryConstants,
   type MemoryConstantTable,
-  type MemoryKey,
+  type ModelledImpl,
 } from '../model/memory.js';
 import { largestFitting } from '../model/max-batch.js';
 
@@ -49,7 +51,8 @@ export const targetOf = (p: Pick<PlanInput, 'engine' | 'device' | 'dtype'>): Mem
 
 export interface PlanRow {
   loss: LossName;
-  impl: ImplName;
+  /** naive, chunked; on torch also checkpoint (one device). */
+  impl: ModelledImpl;
   strategy: StrategyName;
   /** Devices the strategy runs on (1 for single). */
   world: number;
@@ -68,8 +71,12 @@ export interface PlanRow {
 export function planRows(p: PlanInput): PlanRow[] {
   const rows: PlanRow[] = [];
   const profile = memoryProfile(targetOf(p));
+  const constants: MemoryConstantTable = { ...profile.constants, ...p.constants };
   for (const { loss, name: strategy, run } of STRATEGY_LIST)
-    for (const impl of IMPLS) {
+    for (const impl of [
+      ...IMPLS,
+      ...TORCH_OWN_IMPLS.filter((i) => constants[`${loss}/${strategy}/${i}` as AnyMemoryKey]),
+    ]) {
       const W = run === 'one-device' ? 1 : p.world;
       const b = p.n / W;
       const bytesAt = (localBatch: number) =>
@@ -85,7 +92,7 @@ export function planRows(p: PlanInput): PlanRow[] {
             chunk: p.chunk,
             bytesPerElement: profile.bytesPerElement,
           },
-          { ...profile.constants, ...p.constants },
+          constants,
         );
       const perDeviceBytes = bytesAt(b);
       const comm = predictedComm(loss, strategy, W, b, p.dim, profile.commBytesPerElement);
@@ -140,7 +147,7 @@ export function calibrate(
   dir: string,
   engine?: EngineName,
   dtype?: TorchDtype,
-): { constants: Record<MemoryKey, MemoryConstants>; fitted: MemoryKey[]; target: MemoryTarget } {
+): { constants: Partial<Record<AnyMemoryKey, MemoryConstants>>; fitted: AnyMemoryKey[]; target: MemoryTarget } {
   const jsonl = files(dir).jsonl;
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new UsageError(`calibrate: results folder not found: ${dir}`);
@@ -168,15 +175,17 @@ export function calibrate(
     dtype: fitDtype,
   };
   const base = memoryProfile(target).constants;
-  const groups = new Map<MemoryKey, { u: number[]; v: number[]; y: number[] }>();
+  const groups = new Map<AnyMemoryKey, { u: number[]; v: number[]; y: number[] }>();
   for (const r of rows) {
     if (r.status !== 'ok' || r.peak_tensor_bytes === null || !(r.peak_tensor_bytes > 0)) continue;
     const key = `${r.loss}/${r.strategy}/${r.impl}`;
-    if (!isMemoryKey(key) || !isBuiltinImpl(r.impl)) continue;
+    // lossbench's own impls, and on torch the checkpoint reference (one device)
+    const own = isMemoryKey(key) && isBuiltinImpl(r.impl);
+    if (!own && !(folderEngine === 'torch' && isTorchOwnKey(key))) continue;
     const localBatch = Number.isFinite(r.local_batch) && r.local_batch > 0 ? r.local_batch : r.n / r.world;
     const [L, F] = memoryTerms({
       loss: r.loss,
-      impl: r.impl,
+      impl: r.impl as ModelledImpl,
       strategy: r.strategy,
       n: r.n,
       world: r.world,
@@ -195,7 +204,7 @@ export function calibrate(
     throw new UsageError(
       `calibrate: no usable ok rows (status ok with peak_tensor_bytes${dtypes.length > 1 ? `, dtype ${fitDtype}` : ''}) in ${jsonl}`,
     );
-  const constants: Record<MemoryKey, MemoryConstants> = { ...base };
+  const constants: Partial<Record<AnyMemoryKey, MemoryConstants>> = { ...base };
   for (const [key, g] of groups) {
     const [kLogit, kFeature] = fitTwoTerms(g.u, g.v, g.y);
     if (![kLogit, kFeature].every((k) => Number.isFinite(k) && k >= 0) || kLogit + kFeature === 0)

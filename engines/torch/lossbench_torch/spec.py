@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional, Tuple
 from .contract import contract, strategy_names
 from .contract import scenario_id as contract_scenario_id
 from .distributed.rendezvous import Rendezvous, parse_rendezvous
-from .impls.registry import ImplError, is_impl_name
+from .impls.registry import NAMES as IMPL_NAMES, ImplError, is_impl_name
 
 LOSSES: Tuple[str, ...] = tuple(contract()["losses"])
 # lossbench's own; --impl also takes impls/registry.py's names and py:<module>:<factory>
@@ -89,8 +89,8 @@ def parse_spec(d: Dict[str, Any]) -> Spec:
     loss = _choice(d, "loss", LOSSES)
     impl = d.get("impl")
     if not isinstance(impl, str) or not is_impl_name(impl):
-        raise SpecError(str(ImplError(f"impl: expected one of naive, chunked, openclip, infcl, infcl-ring, "
-                                      f"siglip-kernel, memeff or py:<module>:<factory>, got {impl!r}")))
+        raise SpecError(str(ImplError(f"impl: expected one of {', '.join(IMPL_NAMES)} or py:<module>:<factory>, "
+                                      f"got {impl!r}")))
     strategy = _choice(d, "strategy", ALL_STRATEGIES[loss])
     n, world, b = _int(d, "n", 1), _int(d, "world", 1), _int(d, "localBatch", 1)
     if n != world * b:

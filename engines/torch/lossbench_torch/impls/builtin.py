@@ -1,4 +1,5 @@
-"""lossbench's own implementations, naive and chunked, on every strategy of its tables."""
+"""lossbench's own implementations: naive and chunked on every strategy of its tables; checkpoint (the
+torch.utils.checkpoint reference, losses/checkpoint.py) on one device."""
 from __future__ import annotations
 
 import torch
@@ -29,6 +30,8 @@ class BuiltinFactory:
                 return Result(r.loss, r.dx, r.dy, r.dt, r.db, Convention())
 
             return single
+        if impl == "checkpoint":
+            raise Unsupported("checkpoint runs on one device (strategy single); its chunks are the N columns")
         if f"{req.loss}/{req.strategy}" not in STRATEGIES:
             raise Unsupported(f"lossbench's {impl} has no {req.loss}/{req.strategy} (a third-party strategy)")
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 if TYPE_CHECKING:  # spec.py reads the names before torch is imported
     from .contract import Factory
 
-BUILTIN = ("naive", "chunked")
+BUILTIN = ("naive", "chunked", "checkpoint")
 THIRD_PARTY = ("openclip", "infcl", "infcl-ring", "siglip-kernel", "memeff")
 NAMES = BUILTIN + THIRD_PARTY
 PLUGIN_PREFIX = "py:"
@@ -50,6 +50,8 @@ def _triton(name: str) -> "Factory":
 ENTRIES: Dict[str, Entry] = {e.name: e for e in (
     Entry("naive", "", ("clip", "siglip"), "every lossbench strategy", lambda: _builtin("naive")),
     Entry("chunked", "", ("clip", "siglip"), "every lossbench strategy", lambda: _builtin("chunked")),
+    Entry("checkpoint", "", ("clip", "siglip"), "single (torch.utils.checkpoint over column chunks; torch only)",
+          lambda: _builtin("checkpoint")),
     Entry("openclip", "open-clip-torch", ("clip", "siglip"),
           "single; clip allgather-global, allgather-local, allgather-global-grad, allgather-local-nograd; "
           "siglip allgather, ring, ring-bidir, allreduce", _openclip),
