@@ -1,6 +1,7 @@
 // A scenario that crashes, exits, passes --memory-limit or --timeout is recorded and the sweep goes on;
 // one predicted not to fit is `skipped` without a child (and --force runs it).
 // Crashes are injected with the worker's LOSSBENCH_FAULT hook (src/harness/worker.ts).
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -174,7 +175,7 @@ function spec(loss: 'clip' | 'siglip', impl: 'naive' | 'chunked', n: number, dim
     samples: 5,
     timeBudgetMs: 5,
     seed: 1,
-    link: 'nvlink4',
+    link: resolveLink('nvlink4'),
   };
 }
 

@@ -1,5 +1,6 @@
 // bench: bad input is a UsageError naming the field (function level) and, on the command line, exit code 2
 // with exactly one `lossbench:` line on stderr and no stack trace.
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ const good: ScenarioSpec = {
   samples: 5,
   timeBudgetMs: 5,
   seed: 1,
-  link: 'nvlink4',
+  link: resolveLink('nvlink4'),
 };
 
 /** Asserts that fn throws a UsageError whose message starts with (or contains) the field's name. */
@@ -58,12 +59,26 @@ test('validateSpec: bad fields are UsageErrors that name the field', () => {
     [{ samples: 0 }, /^samples: /],
     [{ warmup: -1 }, /^warmup: /],
     [{ timeBudgetMs: 0 }, /^time-budget-ms: /],
+    [{ link: 'carrier-pigeon' as never }, /^link: expected one of nvlink4/],
+    [{ link: { name: 'x', bytesPerSecond: 0, latencyS: 0 } }, /^link: expected a preset name or \{name/],
+    [{ link: { name: 'x', bytesPerSecond: 1e9, latencyS: -1 } }, /^link: /],
   ];
   for (const [bad, field] of cases) throwsUsage(() => validateSpec({ ...good, ...bad } as ScenarioSpec), field);
 });
 
+test('a spec carries its link as an object: a custom one whole, a preset name (older run.json) resolved', () => {
+  const custom = resolveLink('nvlink4', { gbps: 25, latencyUs: 7 });
+  assert.deepEqual(validateSpec({ ...good, link: custom }).link, custom);
+  assert.equal(custom.bytesPerSecond, 25e9);
+  assert.equal(custom.latencyS, 7e-6);
+  assert.deepEqual(validateSpec({ ...good, link: 'pcie5' as never }).link, resolveLink('pcie5'));
+  const specs = buildScenarios(flags({ link: custom, strategy: 'ring', world: '2', batch: '32' }), 'quick');
+  assert.ok(specs.length > 0);
+  for (const s of specs) assert.deepEqual(s.link, custom);
+});
+
 const flags = (f: Partial<SweepFlags>): SweepFlags => ({
-  link: 'nvlink4',
+  link: resolveLink('nvlink4'),
   loss: 'clip',
   impl: 'naive',
   batch: '32',
@@ -96,7 +111,7 @@ test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
   throwsUsage(() => buildScenarios(flags({ impl: 'fused' }), 'quick'), /^impl: /);
   throwsUsage(() => buildScenarios(flags({ strategy: 'tree', world: '2' }), 'quick'), /^strategy: /);
   throwsUsage(
-    () => buildScenarios({ link: 'nvlink4', preset: 'huge' }, 'quick'),
+    () => buildScenarios({ link: resolveLink('nvlink4'), preset: 'huge' }, 'quick'),
     /^preset: expected one of smoke, quick, quick-torch, paper, full, got "huge"/,
   );
   throwsUsage(() => buildScenarios(flags({ world: '2' }), 'quick'), /^strategy: --world needs --strategy/);
@@ -153,7 +168,8 @@ test('input is used or refused, never dropped or bent silently (issue 19 item 9,
   throwsUsage(() => parseSizes('batch', '3..100'), /^batch: a range runs over powers of two .* 3 is not one/);
   throwsUsage(() => parseSizes('batch', '256..1000'), /1000 is not one; give powers of two, or a list/);
   // Every preset builds whole (nothing dropped).
-  for (const preset of ['smoke', 'quick', 'paper', 'full']) buildScenarios({ link: 'nvlink4', preset }, 'quick');
+  for (const preset of ['smoke', 'quick', 'paper', 'full'])
+    buildScenarios({ link: resolveLink('nvlink4'), preset }, 'quick');
 });
 
 const distinctLosses = (specs: ScenarioSpec[]) => [...new Set(specs.map((s) => s.loss))];

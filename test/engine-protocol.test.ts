@@ -1,6 +1,7 @@
 // The engine-independent half of the torch engine, without Python: the worker protocol (the tfjs worker
 // served from the doc's contract alone), the report reader, the inputs file, engine flags, rows of
 // older runs, the measured link for `plan --link-from`, calibrating a torch folder, and run labels.
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -116,7 +117,7 @@ test('the tfjs worker serves a protocol-1 job from the environment alone: report
       samples: 1,
       timeBudgetMs: 1,
       seed: 1,
-      link: 'nvlink4',
+      link: resolveLink('nvlink4'),
     },
   };
   const run = (j: object) =>
@@ -226,7 +227,7 @@ test('plan --engine torch uses the torch constants; --calibrate fits a torch fol
     localBatch: 4096,
     dim: 64,
     chunk: 64,
-    link: 'nvlink4',
+    link: resolveLink('nvlink4'),
   } as const;
   const row = j.rows.find(
     (r: { loss: string; strategy: string; impl: string }) =>

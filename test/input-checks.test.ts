@@ -1,5 +1,6 @@
 // Input that was dropped or bent silently (issue 19 item 9) is now used or refused, through the CLI:
 // one line on stderr, exit 2, before any work.
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -107,7 +108,7 @@ test('flags and config fields that would be ignored are refused', async () => {
   const config = join(dir, 'sweep.json');
   writeFileSync(config, JSON.stringify({ preset: 'smoke' }));
   refused(
-    () => buildScenarios({ link: 'nvlink4', config, preset: 'quick' }, 'quick'),
+    () => buildScenarios({ link: resolveLink('nvlink4'), config, preset: 'quick' }, 'quick'),
     /^preset: give --preset or --config, not both/,
   );
   const run = join(dir, 'run');

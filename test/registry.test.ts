@@ -2,6 +2,7 @@
 // (FLOPs, memory terms, largest tensor) equal those of the switch statements it replaced. Bytes and rounds
 // are checked against the counted ledger (test/distributed.test.ts) and carried to the torch engine by the
 // contract (test/contract.test.ts).
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -134,7 +135,7 @@ test('registry: FLOPs, memory terms and largest tensor equal the previous formul
                 `${at}: peak bytes`,
               );
               assert.equal(
-                largestTensorBytes({ ...q, link: 'nvlink4' }),
+                largestTensorBytes({ ...q, link: resolveLink('nvlink4') }),
                 previousLargestTensorBytes(name, impl, W * b, b, D, c),
                 `${at}: largest tensor`,
               );

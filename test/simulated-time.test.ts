@@ -1,5 +1,6 @@
 // Simulated devices (tfjs, W > 1): the worker measures each device's own compute time, apart from the
 // whole simulated step (all W devices in turn) and from the collectives (whose time is modelled).
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runJob } from '../src/harness/worker.js';
@@ -18,7 +19,7 @@ const spec = (strategy: string, world: number): ScenarioSpec => ({
   samples: 3,
   timeBudgetMs: 1,
   seed: 1,
-  link: 'nvlink4',
+  link: resolveLink('nvlink4'),
 });
 
 test('tfjs worker: the busiest simulated device’s compute time, less than the whole simulated step', async () => {

@@ -2,6 +2,7 @@
 // stopped before any scenario runs (no row measured beside it) and the scratch it left is removed; a torch
 // run resumes with another Python (--python, LOSSBENCH_PYTHON) once its recorded one is gone; a --world the
 // host cannot start is refused without --force. The soak (test/torch-soak.test.ts) does it all at random.
+import { resolveLink } from '../src/model/comm.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -34,7 +35,7 @@ function spec(world: number): ScenarioSpec {
     samples: 2,
     timeBudgetMs: 1,
     seed: 1,
-    link: 'nvlink4',
+    link: resolveLink('nvlink4'),
   };
 }
 

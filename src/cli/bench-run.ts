@@ -20,8 +20,8 @@ import { checkWorld } from '../harness/world-check.js';
 import { positiveInt, positiveNumber } from '../util/validate.js';
 import { scenarioId, validateSpec, type ScenarioSpec } from '../harness/spec.js';
 import { summaryTable } from '../report/summary.js';
-import { costOf, predictScenario } from '../model/predict.js';
-import { resolveLink } from '../model/comm.js';
+import { costOf } from '../model/predict.js';
+import { resolveLink, type Link } from '../model/comm.js';
 import type { ScenarioResult } from '../results/row.js';
 import { checkWorlds, resolveNodes, type NodeLayout } from '../harness/nodes.js';
 import { followSweep, nodesInfo, sweepOrder } from './bench-nodes.js';
@@ -35,16 +35,14 @@ const slug = (s: string) =>
 
 /**
  * The link of the modelled communication time: a preset, or with --link-gbps/--link-latency-us a custom
- * link written into the specs as "custom:<GB/s>:<µs>" (either flag alone keeps the preset's other value).
+ * link (either flag alone keeps the preset's other value); the specs carry it as it is.
  */
-function linkOf(o: BenchOptions): string {
-  if (o.linkGbps === undefined && o.linkLatencyUs === undefined) return o.link;
-  const base = resolveLink(o.link);
-  const gbps = o.linkGbps === undefined ? base.bytesPerSecond / 1e9 : positiveNumber('link-gbps', o.linkGbps);
-  const us = o.linkLatencyUs === undefined ? base.latencyS * 1e6 : Number(o.linkLatencyUs);
-  if (!Number.isFinite(us) || us < 0)
+function linkOf(o: BenchOptions): Link {
+  const gbps = o.linkGbps === undefined ? undefined : positiveNumber('link-gbps', o.linkGbps);
+  const us = o.linkLatencyUs === undefined ? undefined : Number(o.linkLatencyUs);
+  if (us !== undefined && !(Number.isFinite(us) && us >= 0))
     throw new UsageError(`link-latency-us: expected a non-negative number, got ${JSON.stringify(o.linkLatencyUs)}`);
-  return `custom:${gbps}:${us}`;
+  return gbps === undefined && us === undefined ? resolveLink(o.link) : resolveLink(o.link, { gbps, latencyUs: us });
 }
 
 function isGpu(b: EngineTarget): boolean {
@@ -197,7 +195,6 @@ export async function runBench(o: BenchOptions): Promise<number> {
   } else {
     timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
     const link = linkOf(o);
-    predictScenario({ ...PROBE_SPEC, link }); // an unknown link fails here
     // Check every flag before probing backends (which is slow and noisy), with the CPU default preset;
     // the real default preset depends on the backend found.
     const flags = { ...o, link };
@@ -389,22 +386,6 @@ async function sweepInto(
 function hasCustomAxes(o: BenchOptions): boolean {
   return !!(o.loss || o.impl || o.strategy || o.batch || o.globalBatch || o.localBatch || o.world || o.dim || o.chunk);
 }
-
-const PROBE_SPEC: ScenarioSpec = {
-  loss: 'clip',
-  impl: 'naive',
-  strategy: 'single',
-  n: 1,
-  world: 1,
-  localBatch: 1,
-  dim: 1,
-  chunk: 1,
-  warmup: 0,
-  samples: 1,
-  timeBudgetMs: 1,
-  seed: 0,
-  link: 'nvlink4',
-};
 
 /** --time-budget: cheapest (fewest predicted FLOPs) first, so the budget buys the most scenarios. */
 function cheapestFirst(specs: ScenarioSpec[]): ScenarioSpec[] {

@@ -15,6 +15,7 @@ import {
   type TorchDtype,
 } from '../engine/engines.js';
 import { implOf, scenarioId, validateSpec, type ScenarioSpec } from './spec.js';
+import type { Link } from '../model/comm.js';
 
 /** "256..32768" (powers of two from a to b), "256,512,1024", or a single number. */
 export function parseSizes(field: string, text: string): number[] {
@@ -50,7 +51,7 @@ export function parseList<T extends string>(field: string, text: string, allowed
 }
 
 /** Expands sweep axes into scenarios; strategies that the loss lacks are left out for that loss. */
-export function expand(axes: SweepAxes, link: string, seed = 1, dropped: string[] = []): ScenarioSpec[] {
+export function expand(axes: SweepAxes, link: Link, seed = 1, dropped: string[] = []): ScenarioSpec[] {
   const out: ScenarioSpec[] = [];
   for (const dim of axes.dims)
     for (const chunk of axes.chunks)
@@ -120,7 +121,7 @@ export interface SweepFlags {
   warmup?: string;
   samples?: string;
   sampleTimeMs?: string;
-  link: string;
+  link: Link;
 }
 
 const SWEEP_KEYS = [

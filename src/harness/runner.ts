@@ -111,7 +111,7 @@ function baseRow(spec: ScenarioSpec, backend: EngineTarget, pred: PartialPredict
     host_rss_peak_bytes: null,
     predicted_comm_bytes: pred.commBytes,
     comm_ms_modelled: null,
-    comm_link: spec.world > 1 ? spec.link : '',
+    comm_link: spec.world > 1 ? spec.link.name : '',
     flops: pred.flops,
     achieved_flops_per_s: null,
     wall_ms: 0,

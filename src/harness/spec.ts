@@ -5,6 +5,7 @@ import type { ScenarioSpec } from '../results/scenario.js';
 import { IMPL_CHOICES, isImplId, LOSSES, type ImplId } from '../losses/types.js';
 import { STRATEGIES } from '../distributed/registry.js';
 import { thirdPartyNames } from '../distributed/third-party.js';
+import { resolveLink, type Link } from '../model/comm.js';
 
 export { scenarioId, type ScenarioSpec } from '../results/scenario.js';
 
@@ -33,8 +34,33 @@ export function validateSpec(s: ScenarioSpec): ScenarioSpec {
     samples: positiveInt('samples', s.samples),
     timeBudgetMs: positiveInt('time-budget-ms', s.timeBudgetMs),
     seed: nonNegativeInt('seed', s.seed),
-    link: typeof s.link === 'string' ? s.link : 'nvlink4',
+    link: linkOf(s.link),
   };
+}
+
+/**
+ * The link of a spec: a Link (name, bytesPerSecond > 0, latencyS ≥ 0), a preset's name (config files,
+ * run.json of older versions), or the default nvlink4 where none is given.
+ */
+function linkOf(v: unknown): Link {
+  if (v === undefined) return resolveLink('nvlink4');
+  if (typeof v === 'string') return resolveLink(v);
+  const l = v as Partial<Link>;
+  if (
+    typeof l === 'object' &&
+    l !== null &&
+    typeof l.name === 'string' &&
+    typeof l.bytesPerSecond === 'number' &&
+    l.bytesPerSecond > 0 &&
+    Number.isFinite(l.bytesPerSecond) &&
+    typeof l.latencyS === 'number' &&
+    l.latencyS >= 0 &&
+    Number.isFinite(l.latencyS)
+  )
+    return { name: l.name, bytesPerSecond: l.bytesPerSecond, latencyS: l.latencyS };
+  throw new UsageError(
+    `link: expected a preset name or {name, bytesPerSecond > 0, latencyS ≥ 0}, got ${JSON.stringify(v)}`,
+  );
 }
 
 /** An implementation name: lossbench's own, a third-party one, or py:<module>:<factory>. */

@@ -2,7 +2,7 @@
 import { logitElements, predictPeakBytes, type ModelledImpl } from './memory.js';
 import { checkpointFlops } from './flops.js';
 import { memoryProfile, type MemoryTarget } from './memory-constants.js';
-import { commTimeMs, resolveLink } from './comm.js';
+import { commTimeMs, type Link } from './comm.js';
 import { commTotals, predictedComm } from '../distributed/formulas.js';
 import { hasStrategy, stepSize, strategyOf, type Strategy } from '../distributed/registry.js';
 import { thirdPartyStrategy } from '../distributed/third-party.js';
@@ -10,7 +10,7 @@ import { isBuiltinImpl, isTorchOwnImpl } from '../losses/types.js';
 import type { ScenarioShape } from './shape.js';
 
 /** What a prediction needs: the sizes, and the link of the modelled communication time. */
-export type PredictionQuery = ScenarioShape & { link: string };
+export type PredictionQuery = ScenarioShape & { link: Link };
 
 const FLOAT32 = 4;
 
@@ -51,7 +51,7 @@ export function predictAny(s: PredictionQuery, target: MemoryTarget = { engine: 
   const { impl } = s;
   if ((isBuiltinImpl(impl) && hasStrategy(s.loss, s.strategy)) || modelledOnTorch(s, target))
     return predictScenario(s, target);
-  const link = linkOfSpec(s.link);
+  const { link } = s;
   const tp = thirdPartyStrategy(s.loss, s.strategy);
   const commBytes = tp
     ? tp.blocks(s.world) * FLOAT32 * s.localBatch * s.dim
@@ -70,12 +70,6 @@ export function costOf(s: PredictionQuery): number {
   return predictAny(s).flops ?? 6 * s.n * s.n * s.dim;
 }
 
-/** A preset name, or "custom:<GB/s>:<µs>" as bench writes --link-gbps/--link-latency-us into a spec. */
-export function linkOfSpec(name: string) {
-  const custom = /^custom:([^:]+):([^:]+)$/.exec(name);
-  return custom ? resolveLink('custom', { gbps: Number(custom[1]), latencyUs: Number(custom[2]) }) : resolveLink(name);
-}
-
 /** torch's checkpoint reference on one device: the torch tables model it. */
 const modelledOnTorch = (s: PredictionQuery, target: MemoryTarget) =>
   isTorchOwnImpl(s.impl) && s.strategy === 'single' && target.engine === 'torch';
@@ -88,7 +82,7 @@ export function predictScenario(q: PredictionQuery, target: MemoryTarget = { eng
   if (!isBuiltinImpl(impl) && !modelledOnTorch(q, target))
     throw new RangeError(`no model of ${impl}: lossbench models its own naive and chunked (torch: and checkpoint)`);
   const s = { ...q, impl: impl as ModelledImpl };
-  const link = linkOfSpec(s.link);
+  const { link } = s;
   const profile = memoryProfile(target);
   const strategy = strategyOf(s.loss, s.strategy); // one lookup serves every term
   const size = stepSize(s.world, s.localBatch, s.dim);

@@ -96,6 +96,10 @@ function hardware(run: LoadedRun): string[] {
   ];
 }
 
+/** The link named in run.json: a Link, or a preset's name (older runs). */
+const linkName = (l: { name: string } | string | undefined) =>
+  l === undefined ? '—' : typeof l === 'string' ? l : l.name;
+
 function settings(run: LoadedRun): string[] {
   const rows = run.rows;
   const list = (f: (r: (typeof rows)[number]) => unknown) => distinct(rows.map(f)).map(String).join(', ') || '—';
@@ -103,7 +107,7 @@ function settings(run: LoadedRun): string[] {
     .map((s) => `${s} ${rows.filter((r) => r.status === s).length}`)
     .join(', ');
   return [
-    `preset: ${run.info?.config?.preset ?? '—'}; link preset for modelled communication: ${run.info?.config?.link ?? '—'}`,
+    `preset: ${run.info?.config?.preset ?? '—'}; link for modelled communication: ${linkName(run.info?.config?.link)}`,
     `losses: ${list((r) => r.loss)}; impls: ${list((r) => r.impl)}; strategies: ${list((r) => r.strategy)}`,
     `N: ${list((r) => r.n)}; W: ${list((r) => r.world)}; D: ${list((r) => r.dim)}; ` +
       `c: ${distinct(rows.filter((r) => r.impl !== 'naive').map((r) => r.chunk)).join(', ') || '—'} (chunked only)`,

@@ -1,4 +1,5 @@
 // run.json: what makes a results folder self-describing (hardware, versions, backend, the sweep).
+import type { Link } from '../model/comm.js';
 import type { Fingerprint } from '../probes/system.js';
 import type { EngineName, TorchDevice, TorchDtype } from '../engine/engines.js';
 import type { LinkProbe, TorchInfo } from '../engine/torch.js';
@@ -40,8 +41,8 @@ export interface RunInfo extends Fingerprint {
   nodes?: { nnodes: number; master_addr: string; master_port: number; source: string };
   config: {
     preset: string | null;
-    /** Link preset of the modelled communication times. */
-    link: string;
+    /** Link of the modelled communication times (a preset's name in runs of older versions). */
+    link: Link | string;
     scenarios: ScenarioSpec[];
     timeout_ms: number;
   };

@@ -1,5 +1,6 @@
 // A scenario as it is written into run.json, sent to a worker and keyed in results.jsonl.
 import type { ScenarioShape } from '../model/shape.js';
+import type { Link } from '../model/comm.js';
 
 export interface ScenarioSpec extends ScenarioShape {
   warmup: number;
@@ -7,8 +8,8 @@ export interface ScenarioSpec extends ScenarioShape {
   /** Time budget of the timed samples, milliseconds (at least `samples` are taken anyway). */
   timeBudgetMs: number;
   seed: number;
-  /** Link preset for the modelled communication time of distributed strategies. */
-  link: string;
+  /** The link of the modelled communication time of distributed strategies (a preset or custom α, β). */
+  link: Link;
 }
 
 /** The id's format, {field} for a field of the spec (contract/strategies.json carries it to the torch engine). */

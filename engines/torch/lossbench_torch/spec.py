@@ -97,7 +97,9 @@ def parse_spec(d: Dict[str, Any]) -> Spec:
         raise SpecError(f"n: N = {n} is not world × localBatch = {world} × {b}")
     if strategy == "single" and world != 1:
         raise SpecError(f"world: strategy 'single' runs on one device, got world {world}")
-    link = d.get("link", "")
+    link = d.get("link", "")  # the Link of the modelled comm time (src/model/comm.ts), kept by name of the modelled comm time (src/model/comm.ts): its name
+    if isinstance(link, dict):
+        link = link.get("name", "")
     return Spec(
         loss=loss, impl=impl, strategy=strategy, n=n, world=world, local_batch=b,
         dim=_int(d, "dim", 1), chunk=_int(d, "chunk", 1), warmup=_int(d, "warmup", 0, 1),
