@@ -233,7 +233,7 @@ test('results.csv: header is RESULT_COLUMNS, units in the names, numbers in an o
   }
   assert.deepEqual(
     rows.map((row) => col(row, 'id')),
-    ['clip/naive/single/N32/W1/D16/c16', 'siglip/naive/single/N32/W1/D16/c16'],
+    ['clip/naive/single/N32/W1/D16', 'siglip/naive/single/N32/W1/D16'],
   );
   // results.jsonl holds the same rows.
   assert.deepEqual(

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchCli, type CliRun } from './helpers/run-cli.js';
 import { UsageError } from '../src/util/errors.js';
-import { validateSpec, type ScenarioSpec } from '../src/harness/spec.js';
+import { scenarioId, validateSpec, type ScenarioSpec } from '../src/harness/spec.js';
 import { buildScenarios, loadConfig, parseSizes, presetSweeps, type SweepFlags } from '../src/harness/grid.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lossbench-validation-'));
@@ -21,7 +21,7 @@ const good: ScenarioSpec = {
   world: 1,
   localBatch: 64,
   dim: 16,
-  chunk: 16,
+  chunk: null,
   warmup: 1,
   samples: 5,
   timeBudgetMs: 5,
@@ -41,6 +41,10 @@ function throwsUsage(fn: () => unknown, field: RegExp): void {
 
 test('validateSpec: a good spec passes unchanged', () => {
   assert.deepEqual(validateSpec({ ...good }), good);
+  // naive has no tile width: an older run.json's number is dropped, and its id has no c segment
+  assert.equal(validateSpec({ ...good, chunk: 16 }).chunk, null);
+  assert.equal(scenarioId(good), 'clip/naive/single/N64/W1/D16');
+  assert.equal(scenarioId({ ...good, impl: 'chunked', chunk: 16 }), 'clip/chunked/single/N64/W1/D16/c16');
 });
 
 test('validateSpec: bad fields are UsageErrors that name the field', () => {
@@ -49,7 +53,8 @@ test('validateSpec: bad fields are UsageErrors that name the field', () => {
     [{ n: 0 }, /^batch: expected a positive integer, got 0/],
     [{ n: -64, localBatch: -64 }, /^local-batch: .*-64/],
     [{ n: 63.5, localBatch: 63.5 }, /^local-batch: expected a positive integer, got 63.5/],
-    [{ chunk: 0 }, /^chunk: expected a positive integer, got 0/],
+    [{ impl: 'chunked', chunk: 0 }, /^chunk: expected a positive integer, got 0/],
+    [{ impl: 'chunked', chunk: null }, /^chunk: expected a positive integer, got null/],
     [{ dim: 1.5 }, /^dim: /],
     [{ loss: 'infonce' as never }, /^loss: expected one of clip, siglip, got "infonce"/],
     [{ impl: 'fast' as never }, /^impl: expected one of/],
@@ -91,7 +96,7 @@ test('buildScenarios: a naive scenario runs once, whatever the tile widths; chun
   const specs = buildScenarios(flags({ batch: '32', impl: 'naive,chunked', chunk: '8,16' }), 'quick');
   assert.deepEqual(
     specs.map((s) => `${s.impl}/c${s.chunk}`),
-    ['naive/c8', 'chunked/c8', 'chunked/c16'],
+    ['naive/cnull', 'chunked/c8', 'chunked/c16'],
   );
 });
 

@@ -18,7 +18,8 @@ export interface DistributedSpec {
   impl: ImplName;
   strategy: string;
   world: number;
-  chunk: number;
+  /** Tile width of chunked; null for naive (its local blocks are one tile each). */
+  chunk: number | null;
 }
 
 export type DistributedResult = StepResult & { ledger: LedgerTotals; perDevice: LedgerTotals[] };
@@ -44,7 +45,7 @@ function runStep(
       ]);
       return { x: x!, y: y! };
     });
-    const ctx = { world, impl: spec.impl, chunk: spec.chunk, n, b, tPrime: inputs.tPrime, bias: inputs.bias };
+    const ctx = { world, impl: spec.impl, chunk: spec.chunk ?? b, n, b, tPrime: inputs.tPrime, bias: inputs.bias };
     const output = run(ctx, shards);
     onDevices?.(output);
     const result = assemble(spec.loss, output);

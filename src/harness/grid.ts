@@ -82,7 +82,7 @@ export function expand(axes: SweepAxes, link: Link, seed = 1, dropped: string[] 
                     localBatch,
                     n: world * localBatch,
                     dim,
-                    chunk,
+                    chunk: impl === 'naive' ? null : chunk,
                     warmup: axes.warmup,
                     samples: axes.samples,
                     timeBudgetMs: axes.timeBudgetMs,

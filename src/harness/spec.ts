@@ -29,7 +29,8 @@ export function validateSpec(s: ScenarioSpec): ScenarioSpec {
     world,
     localBatch,
     dim: positiveInt('dim', s.dim),
-    chunk: positiveInt('chunk', s.chunk),
+    // naive has no tile width (a number from an older run.json is dropped); every other impl needs one
+    chunk: impl === 'naive' ? null : positiveInt('chunk', s.chunk),
     warmup: nonNegativeInt('warmup', s.warmup),
     samples: positiveInt('samples', s.samples),
     timeBudgetMs: positiveInt('time-budget-ms', s.timeBudgetMs),

@@ -81,8 +81,8 @@ export function isMemoryKey(key: string): key is MemoryKey {
 
 /** Logit elements of a rows × cols block as an impl holds them: all of it naive, c-wide strips chunked (and
  * checkpoint). */
-export function logitElements(impl: ModelledImpl, [rows, cols]: [number, number], chunk: number): number {
-  return impl === 'naive' ? rows * cols : rows * Math.min(chunk, cols);
+export function logitElements(impl: ModelledImpl, [rows, cols]: [number, number], chunk: number | null): number {
+  return impl === 'naive' || chunk === null ? rows * cols : rows * Math.min(chunk, cols);
 }
 
 /**

@@ -12,6 +12,6 @@ export interface ScenarioShape {
   world: number;
   localBatch: number;
   dim: number;
-  /** Tile width c; used by chunked implementations only. */
-  chunk: number;
+  /** Tile width c of an implementation that tiles; null for naive (it has none), from where the spec is born. */
+  chunk: number | null;
 }

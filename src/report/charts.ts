@@ -11,7 +11,6 @@
 import { formatBytes, formatErrorTick } from '../util/format.js';
 import { facetFigure, guideDataset, type ChartSpec, type ColourBy, type FacetSpec, type Quantity } from './figure.js';
 import { distinct, isOk, varying, type Row } from './series.js';
-import { tileWidth } from '../results/tile-width.js';
 import { TOLERANCES } from '../losses/accuracy.js';
 
 export type { ChartPoint, ChartSpec, ColourBy, LineConfig } from './figure.js';
@@ -39,7 +38,7 @@ function implSeries(rows: readonly Row[]) {
   const v = varying(rows);
   const prefix = runPrefix(rows);
   return (r: Row) => {
-    const c = v.chunk && tileWidth(r) !== null ? ` c=${r.chunk}` : '';
+    const c = v.chunk && r.chunk !== null ? ` c=${r.chunk}` : '';
     const label = `${prefix(r)}${r.impl}${c}`;
     return { key: label, label, impl: r.impl, run: r.run };
   };

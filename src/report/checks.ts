@@ -2,7 +2,6 @@
 // regression check of a run against an earlier one.
 import { fitLogLog, type XY } from './slope.js';
 import { distinct, isOk, type Row } from './series.js';
-import { tileWidthCell } from '../results/tile-width.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'n/a';
 
@@ -36,7 +35,7 @@ export const CHECK_RULE =
 
 /** Whether a point at this N is in the regime where the loss's memory dominates (see CHECK_RULE). */
 export function inFitRegime(r: Pick<Row, 'impl' | 'n' | 'dim' | 'chunk'>): boolean {
-  return r.impl === 'naive' ? r.n >= r.dim : r.n >= Math.max(4 * r.chunk, 2 * r.dim);
+  return r.chunk === null ? r.n >= r.dim : r.n >= Math.max(4 * r.chunk, 2 * r.dim);
 }
 
 export function expectedSlopeOverN(impl: string): number {
@@ -77,7 +76,7 @@ export function memorySlopeOverN(rows: readonly Row[]): { slope: number | null; 
 }
 
 /** ", c=<c>" for a chunked series; nothing for a naive one (no tile width). */
-const tiled = (r: Row) => (r.impl === 'naive' ? '' : `, c=${r.chunk}`);
+const tiled = (r: Row) => (r.chunk === null ? '' : `, c=${r.chunk}`);
 /** "<machine>: " in a compare, nothing in a single run's report. */
 const runOf = (r: Row) => (r.run ? `${r.run}: ` : '');
 
@@ -87,7 +86,7 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
   // Over N at fixed D, c, W.
   const overN = groupBy(
     rows,
-    (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.world}`,
+    (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${r.chunk ?? '—'}|${r.world}`,
   );
   for (const g of overN.values()) {
     const r0 = g[0]!;
@@ -112,7 +111,7 @@ export function scalingChecks(rows: readonly Row[]): ScalingCheck[] {
   const ring = rows.filter((r) => r.strategy.startsWith('ring'));
   const overW = groupBy(
     ring,
-    (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidthCell(r)}|${r.local_batch}`,
+    (r) => `${r.run ?? ''}|${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${r.chunk ?? '—'}|${r.local_batch}`,
   );
   for (const g of overW.values()) {
     const r0 = g[0]!;

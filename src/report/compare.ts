@@ -7,7 +7,6 @@ import { checkOutputFolder, writeOutput, writingInto } from '../util/output.js';
 import { RESULT_COLUMNS } from '../results/row.js';
 import { buildCharts } from './charts.js';
 import { toCsv } from '../results/csv.js';
-import { csvView, displayId } from '../results/tile-width.js';
 import { toHtml, toMarkdown, type Block } from './doc.js';
 import { formatBytes, formatMs, formatRatio } from '../util/format.js';
 import { loadRun, runName, shortRunName, type LoadedRun } from '../results/load.js';
@@ -88,10 +87,7 @@ function sideBySide(
   const rows = keys.map((k) => {
     const first = byRun[0]!.get(k);
     const ref = first && isOk(first) ? f(first) : null;
-    return [
-      displayId(k),
-      ...byRun.map((m, i) => (i === 0 ? cell(m.get(k), f, fmt, null) : cell(m.get(k), f, fmt, ref))),
-    ];
+    return [k, ...byRun.map((m, i) => (i === 0 ? cell(m.get(k), f, fmt, null) : cell(m.get(k), f, fmt, ref)))];
   });
   return {
     kind: 'table',
@@ -146,7 +142,7 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
 
   const all = named.flatMap((r) => r.rows);
   const csv = join(out, 'combined.csv');
-  writeOutput(csv, toCsv(all.map(csvView), ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]), wayOn);
+  writeOutput(csv, toCsv(all, ['run', ...RESULT_COLUMNS] as (keyof Row & string)[]), wayOn);
   // Legends name machines by the short name (backend@host); the tables and CSV by the full one.
   const chartRows = named.flatMap((r, i) => r.rows.map((x) => ({ ...x, run: short[i]! })));
   const charts = writingInto(join(out, 'charts'), wayOn, () =>

@@ -70,7 +70,7 @@ function chunkingSaves(rows: readonly Row[]): Finding[] {
         // Every tile width c that ran at this size: each is its own saving.
         return chunkedRows
           .filter((ch) => key(ch) === key(nv))
-          .sort((a, b) => a.chunk - b.chunk)
+          .sort((a, b) => a.chunk! - b.chunk!)
           .map((ch) => ({
             n: nv.n,
             chunk: ch.chunk,

@@ -4,7 +4,6 @@
 import junitModule, { type Builder } from 'junit-report-builder';
 import type { RegressionCheck, ScalingCheck } from './checks.js';
 import { formatSlope } from '../util/format.js';
-import { displayId } from '../results/tile-width.js';
 
 export interface JunitInput {
   /** Names the suites: the run's name. */
@@ -43,7 +42,7 @@ export function junitXml(input: JunitInput): string {
   if (input.baseline !== undefined) {
     const reg = builder.testSuite().name(`lossbench regressions against ${input.baseline}`);
     for (const r of input.regressions) {
-      const t = reg.testCase().className(`lossbench.regression.${r.metric}`).name(displayId(r.id));
+      const t = reg.testCase().className(`lossbench.regression.${r.metric}`).name(r.id);
       if (r.verdict === 'FAIL') t.failure(regressionMessage(r), 'Regression');
     }
   }

@@ -1,6 +1,5 @@
 // Grouping of result rows into the series that charts draw and checks fit.
 import type { ScenarioResult } from '../results/row.js';
-import { tileWidth } from '../results/tile-width.js';
 
 /** A row with the machine it came from (set by compare; undefined in a single-run report). */
 export type Row = ScenarioResult & { run?: string };
@@ -24,8 +23,8 @@ export interface Varying {
 
 export function varying(rows: readonly Row[]): Varying {
   const many = (f: (r: Row) => unknown, of: readonly Row[] = rows) => distinct(of.map(f)).length > 1;
-  // Only chunked rows have a tile width (tile-width.ts): naive rows never make c vary.
-  const tiled = rows.filter((r) => tileWidth(r) !== null);
+  // Only chunked rows have a tile width (naive's chunk is null): naive rows never make c vary.
+  const tiled = rows.filter((r) => r.chunk !== null);
   return {
     strategy: many((r) => r.strategy),
     world: many((r) => r.world),
@@ -53,7 +52,7 @@ export function seriesOverN(rows: readonly Row[], v: Varying = varying(rows)): S
     const parts: string[] = [r.loss, r.impl];
     if (v.strategy) parts.push(r.strategy);
     if (v.dim) parts.push(`D=${r.dim}`);
-    if (v.chunk && tileWidth(r) !== null) parts.push(`c=${r.chunk}`);
+    if (v.chunk && r.chunk !== null) parts.push(`c=${r.chunk}`);
     const label = (v.run && r.run ? `${r.run}: ` : '') + parts.join(' ');
     const key = `${r.run ?? ''}|${parts.join('|')}`;
     let s = groups.get(key);

@@ -2,7 +2,6 @@
 import { formatBytes, formatMs, formatSi } from '../util/format.js';
 import { renderText, type Column } from '../util/table.js';
 import type { ScenarioResult } from '../results/row.js';
-import { displayId, tileWidthCell } from '../results/tile-width.js';
 
 const COLUMNS: Column<ScenarioResult>[] = [
   { header: 'loss', cell: (r) => r.loss },
@@ -11,7 +10,7 @@ const COLUMNS: Column<ScenarioResult>[] = [
   { header: 'N', align: 'right', cell: (r) => String(r.n) },
   { header: 'W', align: 'right', cell: (r) => String(r.world) },
   { header: 'D', align: 'right', cell: (r) => String(r.dim) },
-  { header: 'c', align: 'right', cell: (r) => tileWidthCell(r, '-') },
+  { header: 'c', align: 'right', cell: (r) => String(r.chunk ?? '-') },
   { header: 'status', cell: (r) => r.status },
   {
     header: 'step (p10–p90)',
@@ -44,7 +43,7 @@ const COLUMNS: Column<ScenarioResult>[] = [
 ];
 
 export function summaryTable(rows: ScenarioResult[]): string {
-  const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${displayId(r.id)}: ${r.status}: ${r.reason}`);
+  const notes = rows.filter((r) => r.status !== 'ok').map((r) => `  ${r.id}: ${r.status}: ${r.reason}`);
   return [
     renderText(
       COLUMNS.filter((c) => c.header !== 'compute/dev' || rows.some((r) => r.device_compute_ms !== null)),

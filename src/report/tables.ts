@@ -3,7 +3,6 @@ import type { RegressionCheck, ScalingCheck } from './checks.js';
 import { formatBytes, formatFlopsPerS, formatMs, formatRatio, formatSlope } from '../util/format.js';
 import { renderText, stringColumns, type Column } from '../util/table.js';
 import type { Row } from './series.js';
-import { displayId, tileWidthCell } from '../results/tile-width.js';
 
 export const MODELLED_NOTE =
   'comm time is MODELLED (α + bytes/β per round on the named link preset), not measured: devices are simulated';
@@ -40,7 +39,7 @@ const RESULT_COLUMNS: Column<Row>[] = [
   { header: 'W', align: 'right', cell: (r) => String(r.world) },
   { header: 'b', align: 'right', cell: (r) => String(r.local_batch) },
   { header: 'D', align: 'right', cell: (r) => String(r.dim) },
-  { header: 'c', align: 'right', cell: (r) => tileWidthCell(r) },
+  { header: 'c', align: 'right', cell: (r) => String(r.chunk ?? '—') },
   { header: 'status', cell: (r) => (r.status === 'ok' ? 'ok' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`) },
   { header: 'step time median [p10–p90]', align: 'right', cell: stepTime },
   {
@@ -83,11 +82,11 @@ export const REGRESSION_HEAD = ['scenario', 'metric', 'baseline', 'current', 'ra
 
 export function regressionRow(r: RegressionCheck): string[] {
   if (r.metric === 'status')
-    return [displayId(r.id), r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
+    return [r.id, r.metric, String(r.baseline), String(r.current), '—', 'ok', r.verdict, r.note];
   const f = r.metric === 'step_ms_median' ? formatMs : formatBytes;
   const num = (v: number | string) => (typeof v === 'number' ? f(v) : v);
   return [
-    displayId(r.id),
+    r.id,
     r.metric,
     num(r.baseline),
     num(r.current),

@@ -2,6 +2,7 @@
 // of a row's JSON), which is dropped (the runner resumes from it); a bad line before the last means the
 // file is damaged, and a run.json without a run's fields or a last line that is no row's start means the
 // folder is not lossbench's: UsageError, naming the file.
+import { scenarioId } from './scenario.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../util/errors.js';
@@ -25,7 +26,8 @@ function shapeProblem(v: unknown): string | null {
   const missing = REQUIRED.filter((k) => o[k] === undefined);
   if (missing.length) return `missing field(s) ${missing.join(', ')}`;
   if (!STATUSES.includes(o.status as never)) return `unknown status ${JSON.stringify(o.status)}`;
-  for (const k of ['n', 'world', 'dim', 'chunk'] as const) if (typeof o[k] !== 'number') return `field ${k} is not a number`;
+  for (const k of ['n', 'world', 'dim'] as const) if (typeof o[k] !== 'number') return `field ${k} is not a number`;
+  if (typeof o.chunk !== 'number' && o.chunk !== null) return 'field chunk is not a number or null';
   return null;
 }
 
@@ -82,6 +84,11 @@ function normalise(r: ScenarioResult): ScenarioResult {
   if (typeof o.device_compute_ms !== 'number' || !Number.isFinite(o.device_compute_ms)) o.device_compute_ms = null;
   if (typeof o.comm_exposed_ms !== 'number' || !Number.isFinite(o.comm_exposed_ms)) o.comm_exposed_ms = null;
   if (typeof o.memory_probe !== 'string') o.memory_probe = r.engine === 'tfjs' ? TFJS_MEMORY_PROBE : '';
+  // Naive has no tile width: rows of older versions carried the sweep's c (and "/c<c>" in the id).
+  if (r.impl === 'naive' && r.chunk !== null) {
+    r.chunk = null;
+    r.id = scenarioId(r);
+  }
   return r;
 }
 

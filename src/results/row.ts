@@ -19,7 +19,7 @@ export interface ScenarioResult {
   world: number;
   local_batch: number;
   dim: number;
-  chunk: number;
+  chunk: number | null;
   backend: string;
   device_name: string;
   status: Status;

@@ -17,7 +17,14 @@ export const SCENARIO_ID_FORMAT = '{loss}/{impl}/{strategy}/N{n}/W{world}/D{dim}
 
 type IdFields = Pick<ScenarioSpec, 'loss' | 'impl' | 'strategy' | 'n' | 'world' | 'dim' | 'chunk'>;
 
-/** Stable key of a scenario; resume skips ids already present in results.jsonl. */
+/**
+ * Stable key of a scenario; resume skips ids already present in results.jsonl. A segment whose field is
+ * null is left out (naive has no tile width: clip/naive/single/N256/W1/D64).
+ */
 export function scenarioId(s: IdFields): string {
-  return SCENARIO_ID_FORMAT.replace(/\{(\w+)\}/g, (_, k: string) => String(s[k as keyof IdFields]));
+  const field = (k: string) => s[k as keyof IdFields];
+  return SCENARIO_ID_FORMAT.split('/')
+    .filter((seg) => [...seg.matchAll(/\{(\w+)\}/g)].every((m) => field(m[1]!) !== null))
+    .join('/')
+    .replace(/\{(\w+)\}/g, (_, k: string) => String(field(k)));
 }

@@ -9,7 +9,6 @@ import { RESULT_COLUMNS, type ScenarioResult } from './row.js';
 import { parseResultsJsonl, readRunJson } from './load.js';
 import type { RunInfo } from './run-info.js';
 import { toCsv } from './csv.js';
-import { csvView } from './tile-width.js';
 
 export const files = (dir: string) => ({
   runJson: join(dir, 'run.json'),
@@ -71,7 +70,7 @@ export function readRunInfo(dir: string): RunInfo {
 
 /** results.csv from the rows, in the sweep's order; rewritten whole (write to a temp file, then rename). */
 export function writeCsv(dir: string, rows: ScenarioResult[]): void {
-  writeAtomic(files(dir).csv, toCsv(rows.map(csvView), RESULT_COLUMNS), resumeHint(dir));
+  writeAtomic(files(dir).csv, toCsv(rows, RESULT_COLUMNS), resumeHint(dir));
 }
 
 /** Written to a temp file, then renamed: the file is whole or as it was; a failed write leaves no temp file. */

@@ -11,7 +11,7 @@ export function resultRow(p: RowFields): ScenarioResult {
     world: 1,
     local_batch: p.n,
     dim: 64,
-    chunk: 64,
+    chunk: p.impl === 'naive' ? null : 64,
     backend: 'wasm',
     device_name: 'test',
     status: 'ok',

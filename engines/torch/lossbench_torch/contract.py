@@ -12,6 +12,7 @@ import ast
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -163,9 +164,12 @@ def predicted_comm(loss: str, name: str, world: int, local_batch: int, dim: int,
 
 
 def scenario_id(**fields: Any) -> str:
-    """The TypeScript scenarioId: the contract's format with {field} replaced."""
+    """The TypeScript scenarioId: the contract's format with {field} replaced, a segment whose field is
+    None left out (naive has no tile width: clip/naive/single/N256/W1/D64)."""
     fmt: str = contract()["scenarioId"]
-    return fmt.format(**fields)
+    keep = [seg for seg in fmt.split("/")
+            if all(fields.get(k) is not None for k in re.findall(r"\{(\w+)\}", seg))]
+    return "/".join(keep).format(**fields)
 
 
 def _dump(worlds: List[int]) -> Dict[str, Any]:

@@ -45,7 +45,7 @@ class Spec:
     world: int
     local_batch: int
     dim: int
-    chunk: int
+    chunk: Optional[int]  # tile width of chunked; None for naive (it has none)
     warmup: int = 1
     samples: int = 3
     time_budget_ms: int = 1000
@@ -67,7 +67,7 @@ class Job:
     overlap: bool = True  # rings post their next round before computing (distributed/pending.py)
 
 
-def scenario_id(loss: str, impl: str, strategy: str, n: int, world: int, dim: int, chunk: int) -> str:
+def scenario_id(loss: str, impl: str, strategy: str, n: int, world: int, dim: int, chunk: Optional[int]) -> str:
     return contract_scenario_id(loss=loss, impl=impl, strategy=strategy, n=n, world=world, dim=dim, chunk=chunk)
 
 
@@ -102,7 +102,7 @@ def parse_spec(d: Dict[str, Any]) -> Spec:
         link = link.get("name", "")
     return Spec(
         loss=loss, impl=impl, strategy=strategy, n=n, world=world, local_batch=b,
-        dim=_int(d, "dim", 1), chunk=_int(d, "chunk", 1), warmup=_int(d, "warmup", 0, 1),
+        dim=_int(d, "dim", 1), chunk=None if impl == "naive" else _int(d, "chunk", 1), warmup=_int(d, "warmup", 0, 1),
         samples=_int(d, "samples", 1, 3), time_budget_ms=_int(d, "timeBudgetMs", 1, 1000),
         seed=_int(d, "seed", 0, 0), link=link if isinstance(link, str) else "",
     )

@@ -25,6 +25,9 @@ class Contract(unittest.TestCase):
     def test_served(self) -> None:
         self.assertEqual(scenario_id(loss="clip", impl="naive", strategy="ring", n=8, world=2, dim=4, chunk=2),
                          "clip/naive/ring/N8/W2/D4/c2")
+        # naive has no tile width: its segment is left out, as in TypeScript's scenarioId
+        self.assertEqual(scenario_id(loss="clip", impl="naive", strategy="ring", n=8, world=2, dim=4, chunk=None),
+                         "clip/naive/ring/N8/W2/D4")
         self.assertEqual(predicted_comm("clip", "ring", 1, 3, 5, 4).bytes_sent, 0)
         self.assertEqual(set(comm_formula("siglip", "ring-bidir", 4)), {"ring-bidir", "ring"})
         self.assertTrue(strategy("clip", "single").one_device)

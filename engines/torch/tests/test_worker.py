@@ -28,7 +28,8 @@ def job(loss: str, impl: str, strategy: str, world: int, b: int, dim: int = 16, 
 
 def sid(j: Dict[str, Any]) -> str:
     s = j["spec"]
-    return scenario_id(s["loss"], s["impl"], s["strategy"], s["n"], s["world"], s["dim"], s["chunk"])
+    chunk = None if s["impl"] == "naive" else s["chunk"]  # naive has no tile width (spec.py)
+    return scenario_id(s["loss"], s["impl"], s["strategy"], s["n"], s["world"], s["dim"], chunk)
 
 
 def run_worker(j: Dict[str, Any], fault: str = "", **extra: str) -> Tuple[int, Optional[Dict[str, Any]], str]:
@@ -167,7 +168,8 @@ class JobParsing(unittest.TestCase):
     def test_valid(self) -> None:
         j = parse_job(job("clip", "naive", "ring", 2, 4))
         self.assertEqual((j.spec.n, j.spec.world, j.device, j.dtype, j.inputs_path), (8, 2, "cpu", "fp32", None))
-        self.assertEqual(j.spec.id, "clip/naive/ring/N8/W2/D16/c8")
+        self.assertEqual(j.spec.id, "clip/naive/ring/N8/W2/D16")  # naive: no tile width, no c segment
+        self.assertIsNone(j.spec.chunk)
 
     def test_invalid(self) -> None:
         bad = [{**job("clip", "naive", "ring", 2, 4), "protocol": 2},

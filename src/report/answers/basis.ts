@@ -1,5 +1,4 @@
 // The scenarios an answer rests on, one compact line per series.
-import { tileWidth } from '../../results/tile-width.js';
 import { distinct, type Row } from '../series.js';
 import { groupBy } from './row-filters.js';
 
@@ -14,11 +13,11 @@ function sizes(ns: number[]): string {
 export function basisOf(rows: readonly Row[]): string[] {
   const key = (r: Row) => {
     const b = r.strategy === 'single' ? '' : r.local_batch;
-    return `${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${tileWidth(r) ?? ''}|${b}`;
+    return `${r.loss}|${r.impl}|${r.strategy}|${r.dim}|${r.chunk ?? ''}|${b}`;
   };
   return [...groupBy(rows, key).values()].map((g) => {
     const r = g[0]!;
-    const c = tileWidth(r) === null ? '' : `, c=${r.chunk}`;
+    const c = r.chunk === null ? '' : `, c=${r.chunk}`;
     const over =
       r.strategy === 'single'
         ? `N=${sizes(g.map((x) => x.n))}`

@@ -29,13 +29,13 @@ function chunkingPairs(rows: readonly Row[]): ChunkingPair[] {
     );
     const pairs = single.filter((r) => r.loss === loss && r.impl === 'chunked' && naive.has(`${r.n}|${r.dim}`));
     const nMax = Math.max(...pairs.map((r) => r.n));
-    for (const ch of pairs.filter((r) => r.n === nMax).sort((a, b) => a.chunk - b.chunk)) {
+    for (const ch of pairs.filter((r) => r.n === nMax).sort((a, b) => a.chunk! - b.chunk!)) {
       const nv = naive.get(`${ch.n}|${ch.dim}`)!;
       const spread = [nv, ch].every((r) => r.step_ms_p10 !== null && r.step_ms_p90 !== null);
       const overlap = spread && ch.step_ms_p10! <= nv.step_ms_p90! && nv.step_ms_p10! <= ch.step_ms_p90!;
       const timeRatio = ch.step_ms_median! / nv.step_ms_median!;
       const memoryRatio = nv.peak_tensor_bytes! / ch.peak_tensor_bytes!;
-      out.push({ loss, n: ch.n, chunk: ch.chunk, naive: nv, chunked: ch, timeRatio, memoryRatio, overlap });
+      out.push({ loss, n: ch.n, chunk: ch.chunk!, naive: nv, chunked: ch, timeRatio, memoryRatio, overlap });
     }
   }
   return out;

@@ -1,6 +1,5 @@
 // Is SigLIP's memory O(N) and CLIP's O(N²)? Fitted slopes of peak memory over N on one device.
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../../losses/types.js';
-import { tileWidth } from '../../results/tile-width.js';
 import { formatBytes, formatRatio, formatSlope } from '../../util/format.js';
 import { inFitRegime, MIN_POINTS, memorySlopeOverN, SLOPE_TOLERANCE } from '../checks.js';
 import { distinct, type Row } from '../series.js';
@@ -34,7 +33,7 @@ function memoryFits(rows: readonly Row[]): SeriesFit[] {
   for (const loss of LOSSES)
     for (const impl of IMPLS) {
       const mine = single.filter((r) => r.loss === loss && r.impl === impl);
-      const scored = [...groupBy(mine, (r) => `${r.dim}|${tileWidth(r)}`).values()].map((g) => {
+      const scored = [...groupBy(mine, (r) => `${r.dim}|${r.chunk}`).values()].map((g) => {
         const fit = memorySlopeOverN(g);
         return { g, fit, points: distinct(fit.points.map((p) => p.x)).length };
       });
@@ -53,7 +52,7 @@ function memoryFits(rows: readonly Row[]): SeriesFit[] {
 /** SigLIP's peak over CLIP's at the largest N both ran ok at (same impl, D, c). */
 function memoryRatio(rows: readonly Row[], impl: ImplName): { n: number; siglip: Row; clip: Row } | null {
   const ok = rows.filter((r) => okPeak(r) && r.strategy === 'single' && r.impl === impl);
-  const key = (r: Row) => `${r.n}|${r.dim}|${tileWidth(r)}`;
+  const key = (r: Row) => `${r.n}|${r.dim}|${r.chunk}`;
   const clip = new Map(ok.filter((r) => r.loss === 'clip').map((r) => [key(r), r]));
   const pairs = ok
     .filter((r) => r.loss === 'siglip')
@@ -94,7 +93,7 @@ function ratioSentence(rows: readonly Row[]): { text: string; ratios: Record<str
     const p = memoryRatio(rows, impl);
     if (!p) return [];
     const [siglip, clip] = [p.siglip.peak_tensor_bytes!, p.clip.peak_tensor_bytes!];
-    return [{ impl, n: p.n, chunk: tileWidth(p.siglip), ratio: siglip / clip, siglip, clip }];
+    return [{ impl, n: p.n, chunk: p.siglip.chunk, ratio: siglip / clip, siglip, clip }];
   });
   const manyC = distinct(rows.filter((r) => r.impl === 'chunked').map((r) => r.chunk)).length > 1;
   const ratioText = (r: (typeof ratios)[number]) => {

@@ -54,7 +54,7 @@ class Request:
     n: int  # global batch N = W·b
     local_batch: int  # b
     dim: int  # D
-    chunk: int  # lossbench's tile width c (implementations with their own tiling ignore it)
+    chunk: Optional[int]  # lossbench's tile width c (None for naive; implementations with their own tiling ignore it)
     comm: Any = None  # lossbench's counted collectives (distributed/comm.py), for implementations that want them
 
 

@@ -1,6 +1,8 @@
 """Single-device loss steps: loss × impl → a function from inputs to loss and gradients."""
 from __future__ import annotations
 
+from typing import Optional
+
 from .checkpoint import clip_checkpoint, siglip_checkpoint
 from .clip import clip_chunked, clip_naive
 from .siglip import siglip_chunked, siglip_naive
@@ -9,7 +11,7 @@ from .types import StepFn, StepResult
 __all__ = ["loss_step", "StepFn", "StepResult"]
 
 
-def loss_step(loss: str, impl: str, chunk: int) -> StepFn:
+def loss_step(loss: str, impl: str, chunk: Optional[int]) -> StepFn:
     """`chunk` is the tile (chunk) width c of chunked and checkpoint (one device only)."""
     steps = {
         "clip": {"naive": clip_naive, "chunked": lambda: clip_chunked(chunk), "checkpoint": lambda: clip_checkpoint(chunk)},
