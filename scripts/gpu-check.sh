@@ -5,7 +5,8 @@
 #      N = 256 … 65536, D = 512, c = 4096; fp32 then bf16 (cheapest first, within a time budget each);
 #   2. the strategies on gloo at W = 2 and 4 on the one GPU (functional), rings overlapped and not;
 #   3. the planner against what it measured (plan --calibrate on the fp32 sweep);
-#   4. the fused WebGPU check (dist/check-fused-gpu.cjs);
+#   4. the fused WebGPU check (dist/check-fused-gpu.cjs) and, only if it passes, a webgpu sweep of chunked
+#      and fused (--impl fused: unverified until then);
 #   5. one summary table.
 # On the GPU machine: carry dist .gpu .whl (scripts/gpu-check-prepare.sh makes them) and run
 #   scripts/gpu-check.sh
@@ -23,6 +24,7 @@ if [ $dry = 1 ]; then
   device=cpu; sizes=64; dim=16; chunk=32; local=32; timeout=120; losses=siglip; strategies=ring; worlds=2
   b_fp32=0.1; b_bf16=0.1; b_gloo=0.1 # minutes: one scenario each (the first always starts)
   fused() { echo "fused WebGPU check: skipped in the dry run (no GPU)"; }
+  fused_backend=wasm; fused_sizes=64; b_fused=0.1 # the sweep's wiring only: fused rows come back unsupported
 else
   source .gpu/setup.sh >&2 || { log "no .gpu/ (run scripts/gpu-check-prepare.sh here and carry dist .gpu .whl)"; exit 2; }
   if ls .whl/*.whl >/dev/null 2>&1; then
@@ -33,8 +35,9 @@ else
   lb() { node dist/lossbench.cjs "$@"; }
   device=cuda; sizes=256..65536; dim=512; chunk=4096; local=4096; timeout=60; losses=clip,siglip; worlds=2,4
   strategies=allgather-global,allgather-local,ring,allgather,ring-bidir
-  b_fp32=2.5; b_bf16=1.5; b_gloo=0.75 # minutes, cheapest scenarios first: the whole run within 9 minutes
+  b_fp32=2.25; b_bf16=1.25; b_gloo=0.75 # minutes, cheapest scenarios first: the whole run within 9 minutes
   fused() { node dist/check-fused-gpu.cjs 32768; }
+  fused_backend=webgpu; fused_sizes=4096..32768; b_fused=0.5 # with the budgets above: 5.5 minutes
 fi
 start=$SECONDS
 lb backends --engine torch > "$out/backends.txt" 2>&1; cat "$out/backends.txt" >&2
@@ -74,7 +77,14 @@ if [ -n "$fp32" ]; then
   log "plan against the fp32 sweep: $out/plan-vs-measured.txt, refit in $out/plan-calibrate.txt"
 fi
 pack
-fused > "$out/fused-webgpu.txt" 2>&1; log "fused WebGPU check: exit $? ($(tail -1 "$out/fused-webgpu.txt"))"
+fused > "$out/fused-webgpu.txt" 2>&1; fused_rc=$?
+log "fused WebGPU check: exit $fused_rc ($(tail -1 "$out/fused-webgpu.txt"))"
+if [ $fused_rc = 0 ]; then # the fused impl joins a sweep only once its check has passed
+  lb bench --engine tfjs --backend $fused_backend --out results-gpu-check/webgpu-fused --timeout $timeout \
+    --time-budget $b_fused --no-report --loss $losses --impl chunked,fused --batch $fused_sizes --dim $dim \
+    --chunk $chunk > "$out/webgpu-fused.txt" 2>&1
+  log "webgpu-fused ($fused_backend): exit $? after $((SECONDS - start)) s"
+fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
 pack
 

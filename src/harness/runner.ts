@@ -28,7 +28,7 @@ import {
 } from '../results/protocol.js';
 import { predictAny, type PartialPrediction } from '../model/predict.js';
 import { hasStrategy } from '../distributed/registry.js';
-import { isBuiltinImpl } from '../losses/types.js';
+import { isBuiltinImpl, isTfjsGpuImpl } from '../losses/types.js';
 import type { NodeLayout } from './nodes.js';
 import { TORCH_PROCESS_HOST_BYTES } from '../model/torch-process.js';
 import {
@@ -142,7 +142,10 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
     return row;
   };
 
-  if (!isTorch(opts.backend) && !isBuiltinImpl(spec.impl))
+  if (isTfjsGpuImpl(spec.impl)) {
+    if (isTorch(opts.backend) || opts.backend.name !== 'webgpu' || spec.strategy !== 'single')
+      return finish('unsupported', `${spec.impl} is tfjs's WebGPU kernels on one device: --backend webgpu, single`);
+  } else if (!isTorch(opts.backend) && !isBuiltinImpl(spec.impl))
     return finish('unsupported', `tfjs runs lossbench's own naive and chunked; ${spec.impl} needs --engine torch`);
   if (!isTorch(opts.backend) && !hasStrategy(spec.loss, spec.strategy))
     return finish('unsupported', `${spec.loss}/${spec.strategy} is a third-party mode: --engine torch runs it`);

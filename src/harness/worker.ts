@@ -8,7 +8,7 @@ import { selectBackend, firstLine } from '../engine/backend.js';
 import { lossStep } from '../losses/index.js';
 import { deviceInputs, disposeInputs, toTensors } from '../losses/inputs.js';
 import { readInputsFile } from '../losses/inputs-file.js';
-import { isBuiltinImpl, type LossInputs, type StepResult } from '../losses/types.js';
+import { isBuiltinImpl, isTfjsGpuImpl, type LossInputs, type StepResult } from '../losses/types.js';
 import { measureTensorPeak } from '../probes/tensor-memory.js';
 import { quantile, timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
@@ -40,7 +40,9 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     report.device_name = ready.deviceName;
     injectFault(scenarioId(spec));
     const impl = spec.impl;
-    if (!isBuiltinImpl(impl)) throw new Error(`tfjs runs lossbench's own naive and chunked, not ${impl}`);
+    const fused = isTfjsGpuImpl(impl) && ready.webgpu !== undefined && spec.strategy === 'single';
+    if (!isBuiltinImpl(impl) && !fused)
+      throw new Error(`tfjs runs lossbench's own naive and chunked (and fused on webgpu, one device), not ${impl}`);
     inputs = job.inputsPath
       ? toTensors(readInputsFile(job.inputsPath, spec.n, spec.dim))
       : deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
@@ -49,7 +51,9 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
     let measurePeak: () => Promise<number>;
     let timeDevices: (() => number | null) | null = null;
     if (spec.strategy === 'single') {
-      const f = lossStep(spec.loss, impl, spec.chunk);
+      const f = isBuiltinImpl(impl)
+        ? lossStep(spec.loss, impl, spec.chunk)
+        : (await import('../losses/fused-webgpu.js')).fusedStepOn(spec.loss, ready.webgpu!.limits);
       step = () => f(inp);
       measurePeak = async () => {
         const p = await measureTensorPeak(() => stepOutputs(f(inp)));
@@ -57,6 +61,7 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
         return p.peakTensorBytes;
       };
     } else {
+      if (!isBuiltinImpl(impl)) throw new Error(`${impl} runs on one device`);
       const dist = await import('../distributed/index.js');
       const ds = { loss: spec.loss, impl, strategy: spec.strategy, world: spec.world, chunk: spec.chunk };
       step = () => dist.distributedStep(ds, inp);

@@ -5,8 +5,9 @@
 // NOT YET VERIFIED ON A GPU. What is tested without one: the algorithm (test/fused-model.test.ts) and the
 // WGSL with this very launch schedule on a CPU WGSL interpreter, races included (test/fused-wgsl.test.ts).
 // What only a GPU shows: tfjs's prelude and pipeline creation, Tint's validation (uniformity included),
-// the GPU's exp/log/fma, and speed. It is deliberately not an entry of IMPLS; before it becomes one, run
-// on a GPU machine with the webgpu backend active:
+// the GPU's exp/log/fma, and speed. It is deliberately not an entry of IMPLS: `--impl fused` (opt-in,
+// webgpu, one device) runs it in a sweep, which scripts/gpu-check.sh does only after the check below passes.
+// The check, on a GPU machine with the webgpu backend active (scripts/check-fused-gpu.ts):
 //   checkStep(fusedWebGpuStep(loss, kernelLimits(info.limits)), { loss, n, d, seed, tPrime }) for the N, D
 //   and t of test/fused-model.test.ts, expecting maxError ≤ TOLERANCE, then time it against chunked.
 import { tf, type Scalar, type Tensor2D } from '../engine/tf.js';
@@ -29,6 +30,11 @@ export function kernelLimits(limits: Record<string, number>): KernelLimits {
     out[k] = limits[k]!;
   }
   return out;
+}
+
+/** The fused step with tiles from WebGpuInfo.limits: `--impl fused` on webgpu (harness/worker.ts). */
+export function fusedStepOn(loss: LossName, adapterLimits: Record<string, number>): LossStep {
+  return fusedWebGpuStep(loss, kernelLimits(adapterLimits));
 }
 
 const toScalar = (t: tf.Tensor) => tf.reshape(t, []) as Scalar;

@@ -7,6 +7,10 @@ export const IMPLS = ['naive', 'chunked'] as const;
  * device (docs/implementations.md). */
 export const TORCH_OWN_IMPLS = ['checkpoint'] as const;
 export type TorchOwnImpl = (typeof TORCH_OWN_IMPLS)[number];
+/** lossbench's fused WebGPU kernels (src/losses/fused-webgpu.ts): tfjs on webgpu, one device. Opt-in: named
+ * by --impl only (scripts/gpu-check.sh runs it once its GPU check has passed), unverified on a GPU so far. */
+export const TFJS_GPU_IMPLS = ['fused'] as const;
+export type TfjsGpuImpl = (typeof TFJS_GPU_IMPLS)[number];
 /** The implementations people train with, run by the torch engine (docs/implementations.md). */
 export const THIRD_PARTY_IMPLS = ['openclip', 'infcl', 'infcl-ring', 'siglip-kernel', 'memeff'] as const;
 export type LossName = (typeof LOSSES)[number];
@@ -14,7 +18,7 @@ export type ImplName = (typeof IMPLS)[number];
 /** A user's own loss for the torch engine: `py:<module>:<factory>` (docs/implementations.md). */
 export type PluginImpl = `py:${string}`;
 /** Any implementation a scenario names: lossbench's own, a third-party one, or a plugin. */
-export type ImplId = ImplName | TorchOwnImpl | (typeof THIRD_PARTY_IMPLS)[number] | PluginImpl;
+export type ImplId = ImplName | TorchOwnImpl | TfjsGpuImpl | (typeof THIRD_PARTY_IMPLS)[number] | PluginImpl;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -32,9 +36,14 @@ export function isImplId(impl: string): impl is ImplId {
   return (
     isBuiltinImpl(impl) ||
     isTorchOwnImpl(impl) ||
+    isTfjsGpuImpl(impl) ||
     (THIRD_PARTY_IMPLS as readonly string[]).includes(impl) ||
     isPluginImpl(impl)
   );
+}
+
+export function isTfjsGpuImpl(impl: string): impl is TfjsGpuImpl {
+  return (TFJS_GPU_IMPLS as readonly string[]).includes(impl);
 }
 
 export function isTorchOwnImpl(impl: string): impl is TorchOwnImpl {
@@ -42,7 +51,7 @@ export function isTorchOwnImpl(impl: string): impl is TorchOwnImpl {
 }
 
 /** The names --impl takes, for messages. */
-export const IMPL_CHOICES = `${[...IMPLS, ...TORCH_OWN_IMPLS, ...THIRD_PARTY_IMPLS].join(', ')} or py:<module>:<factory>`;
+export const IMPL_CHOICES = `${[...IMPLS, ...TORCH_OWN_IMPLS, ...TFJS_GPU_IMPLS, ...THIRD_PARTY_IMPLS].join(', ')} or py:<module>:<factory>`;
 
 /** L2-normalised features (N×D, float32) and the learnable scalars. `bias` is ignored by CLIP. */
 export interface LossInputs {

@@ -30,6 +30,8 @@ export const PALETTE = [
 export const IMPL_DASH: Record<string, number[]> = {
   naive: [],
   chunked: [12, 6],
+  checkpoint: [10, 3, 2, 3],
+  fused: [16, 3],
   openclip: [3, 4],
   infcl: [14, 4, 3, 4],
   'siglip-kernel': [6, 3],
