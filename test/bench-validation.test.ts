@@ -113,7 +113,7 @@ test('buildScenarios: bad flags are UsageErrors that name the flag', () => {
     () => buildScenarios(flags({ loss: 'clip,infonce' }), 'quick'),
     /^loss: expected one of clip, siglip, got "infonce"/,
   );
-  throwsUsage(() => buildScenarios(flags({ impl: 'fused' }), 'quick'), /^impl: /);
+  throwsUsage(() => buildScenarios(flags({ impl: 'flash' }), 'quick'), /^impl: /); // fused is a name (webgpu only)
   throwsUsage(() => buildScenarios(flags({ strategy: 'tree', world: '2' }), 'quick'), /^strategy: /);
   throwsUsage(
     () => buildScenarios({ link: resolveLink('nvlink4'), preset: 'huge' }, 'quick'),
