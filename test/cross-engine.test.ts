@@ -73,7 +73,7 @@ test(
   async (t) => {
     await tf.setBackend('cpu');
     const dir = mkdtempSync(join(tmpdir(), 'lossbench-ranks-'));
-    const cases = STRATEGY_LIST.filter((s) => s.run !== 'one-device').flatMap((s) =>
+    const cases = STRATEGY_LIST.filter((s) => !s.oneDevice).flatMap((s) =>
       IMPLS.flatMap((impl) =>
         Object.entries(KINDS).map(([kind, make], i) => {
           const host: HostInputs = make(s.loss, 31 + i);

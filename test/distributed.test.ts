@@ -9,6 +9,11 @@ import { disposeInputs, randomInputs, toReference, toTensors } from '../src/loss
 import { REFERENCES } from '../src/losses/reference.js';
 import { IMPLS, LOSSES } from '../src/losses/types.js';
 import { STRATEGIES } from '../src/distributed/registry.js';
+import { World } from '../src/distributed/world.js';
+import { runLockstep } from '../src/distributed/lockstep.js';
+import { rankComm } from '../src/distributed/collectives.js';
+import type { RankProgram, RankStep } from '../src/distributed/strategies/types.js';
+import type { Scalar, Tensor2D } from '../src/engine/tf.js';
 
 await tf.setBackend('cpu');
 
@@ -75,14 +80,58 @@ for (const loss of LOSSES)
         }
       });
 
-test('single delegates to the one-device loss with an empty ledger', () => {
+test('single is the W = 1 run of its rank program: the one-device loss, an empty ledger', () => {
   const host = randomInputs('clip', 6, D, 3);
   const inp = toTensors(host);
+  const before = tf.memory().numTensors;
   const r = distributedStep({ loss: 'clip', impl: 'chunked', strategy: 'single', world: 1, chunk: CHUNK }, inp);
   assert.ok(relScalar(r.loss.dataSync()[0]!, REFERENCES.clip(toReference(host)).loss) <= 1e-4);
   assert.equal(r.ledger.bytesSent, 0);
-  tf.dispose([r.loss, r.grads.x, r.grads.y, r.grads.tPrime]);
+  assert.equal(r.perDevice.length, 1);
+  tf.dispose(stepOutputs(r));
+  assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+  assert.throws(
+    () => distributedStep({ loss: 'clip', impl: 'chunked', strategy: 'single', world: 2, chunk: CHUNK }, inp),
+    /clip\/single runs on one device, not 2/,
+  );
   disposeInputs(inp);
+});
+
+test('lock-step: collectives that do not pair up, or a rank that returns early, are an Error naming the ranks', () => {
+  const before = tf.memory().numTensors;
+  const run = (program: (k: number, t: Tensor2D) => RankProgram) => {
+    const world = new World(3);
+    try {
+      return runLockstep(
+        world,
+        world.devices.map((d) => program(d.rank, d.hold(tf.zeros([2, 4])))),
+      );
+    } finally {
+      world.dispose();
+    }
+  };
+  const result = (t: Tensor2D): RankStep => {
+    const s = t as unknown as Scalar; // never read: the run fails first
+    return { loss: s, dx: t, dy: t, dt: s, scalars: 'sum' };
+  };
+  assert.throws(
+    () =>
+      run(function* (k, t) {
+        const comm = rankComm(k, 3);
+        const got = k === 2 ? yield* comm.allGather(t, 'fwd') : (yield* comm.ringShift([t], 'fwd'))[0];
+        return result(got);
+      }),
+    /collectives do not pair up: rank 0 ring fwd \+1 \[2×4\], rank 2 all-gather fwd \[2×4\]/,
+  );
+  assert.throws(
+    () =>
+      run(function* (k, t) {
+        if (k !== 1) yield* rankComm(k, 3).ringShift([t], 'bwd', -1);
+        return result(t);
+      }),
+    /rank 1 returned while rank 0, 2 wait in ring bwd -1 \[2×4\]/,
+  );
+  assert.equal(tf.memory().numTensors, before, 'leaked tensors');
 });
 
 test('N not divisible by W is rejected', () => {

@@ -47,8 +47,8 @@ test('registry: every loss × strategy once, single first, complete, in the orde
     assert.ok((LOSSES as readonly string[]).includes(s.loss), s.key);
     assert.equal(`${s.loss}/${s.name}`, s.key);
     assert.equal(strategyOf(s.loss, s.name), s);
-    assert.equal(s.run === 'one-device', s.name === 'single', `${s.key}: only 'single' runs the single-device loss`);
-    if (s.run !== 'one-device') assert.equal(typeof s.run, 'function', s.key);
+    assert.equal(s.oneDevice, s.name === 'single', `${s.key}: only 'single' runs the single-device loss`);
+    assert.equal(typeof s.run, 'function', `${s.key}: a rank program`);
     assert.match(s.description, /^[^\n]{10,120}$/, `${s.key}: a one-line description`);
     for (const impl of IMPLS) assert.ok(MEMORY_CONSTANTS[`${s.key}/${impl}`], `${s.key}/${impl}: memory constants`);
   }

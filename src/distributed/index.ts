@@ -1,13 +1,17 @@
-// Simulated multi-device loss steps for the bench runner: W devices in one process, collectives as
-// counted copies (ledger.ts), per-device memory (world.ts), one strategy per file (strategies/), each
-// with its entry in registry.ts.
+// Simulated loss steps for the bench runner: W devices in one process (world.ts), each running one rank's
+// program of the strategy (strategies/*.ts, its entry in registry.ts) in lock-step with the others
+// (lockstep.ts), collectives as counted copies (ledger.ts). One device ('single', or any strategy at
+// W = 1) is the same run with W = 1.
 import { stepOutputs } from '../losses/types.js';
 import { tf, type Scalar, type Tensor2D } from '../engine/tf.js';
 import { lossStep } from '../losses/index.js';
-import type { ImplName, LossInputs, LossName, StepResult } from '../losses/types.js';
-import { emptyTotals, type LedgerTotals } from './ledger.js';
-import { World } from './world.js';
-import type { StrategyOutput, StrategyRun } from './strategies/types.js';
+import { isBuiltinImpl, type ImplName, type LossInputs, type LossName, type LossStep } from '../losses/types.js';
+import type { StepResult, TfjsGpuImpl } from '../losses/types.js';
+import type { LedgerTotals } from './ledger.js';
+import { World, type SimDevice } from './world.js';
+import { rankContext } from './context.js';
+import { runLockstep } from './lockstep.js';
+import type { RankStep } from './strategies/types.js';
 import { strategyOf } from './registry.js';
 
 export type { LedgerTotals } from './ledger.js';
@@ -15,40 +19,63 @@ export { predictedComm, commFormula } from './formulas.js';
 
 export interface DistributedSpec {
   loss: LossName;
-  impl: ImplName;
+  /** naive or chunked; fused (one device) with its own lossStep. */
+  impl: ImplName | TfjsGpuImpl;
   strategy: string;
   world: number;
   /** Tile width of chunked; null for naive (its local blocks are one tile each). */
   chunk: number | null;
+  /** The one-device step of an impl that brings its own (fused: it needs the WebGPU adapter's limits). */
+  lossStep?: LossStep;
+}
+
+/** The loss's own step of this impl over the pairs it is given ('single' runs it, allgather-global on N). */
+function oneDeviceStep(spec: DistributedSpec): LossStep {
+  if (spec.lossStep) return spec.lossStep;
+  if (!isBuiltinImpl(spec.impl)) throw new RangeError(`${spec.impl} brings its own step (spec.lossStep)`);
+  return lossStep(spec.loss, spec.impl, spec.chunk);
 }
 
 export type DistributedResult = StepResult & { ledger: LedgerTotals; perDevice: LedgerTotals[] };
 
+/**
+ * Device k's pairs: at W = 1 the inputs themselves (live before the step, so not counted in its peak, as
+ * a one-device step's accounting has it); at W > 1 its b rows, sliced in the step and held by it.
+ */
+function shardOf(dev: SimDevice, inputs: LossInputs, world: number): LossInputs {
+  if (world === 1) return inputs;
+  const b = inputs.x.shape[0] / world;
+  const [x, y] = dev.compute(() => [
+    tf.slice(inputs.x, [dev.rank * b, 0], [b, -1]) as Tensor2D,
+    tf.slice(inputs.y, [dev.rank * b, 0], [b, -1]) as Tensor2D,
+  ]);
+  return { x, y, tPrime: inputs.tPrime, bias: inputs.bias };
+}
+
 function runStep(
-  run: StrategyRun,
   spec: DistributedSpec,
   inputs: LossInputs,
   measuring: boolean,
   timed = false,
-  onDevices?: (out: StrategyOutput) => void,
+  onRanks?: (ranks: RankStep[]) => void,
 ): { out: DistributedResult; busiestPeakBytes: number; busiestComputeMs: number } {
+  const strategy = strategyOf(spec.loss, spec.strategy);
   const n = inputs.x.shape[0];
   const W = spec.world;
   if (!Number.isInteger(W) || W < 1 || n % W !== 0) throw new RangeError(`N = ${n} is not a multiple of world ${W}`);
-  const b = n / W;
+  if (strategy.oneDevice && W !== 1) throw new RangeError(`${strategy.key} runs on one device, not ${W}`);
+  if (!isBuiltinImpl(spec.impl) && !strategy.oneDevice) throw new RangeError(`${spec.impl} runs on one device`);
+  const step = oneDeviceStep(spec);
   const world = new World(W, measuring, timed);
   try {
-    const shards = world.devices.map((dev, k) => {
-      const [x, y] = dev.compute(() => [
-        tf.slice(inputs.x, [k * b, 0], [b, -1]) as Tensor2D,
-        tf.slice(inputs.y, [k * b, 0], [b, -1]) as Tensor2D,
-      ]);
-      return { x: x!, y: y! };
-    });
-    const ctx = { world, impl: spec.impl, chunk: spec.chunk ?? b, n, b, tPrime: inputs.tPrime, bias: inputs.bias };
-    const output = run(ctx, shards);
-    onDevices?.(output);
-    const result = assemble(spec.loss, output);
+    // naive reads no tile width (its local blocks are one tile each)
+    const sizes = { loss: spec.loss, impl: spec.impl, chunk: spec.chunk ?? n / W, n, world: W, lossStep: step };
+    const ranks = runLockstep(
+      world,
+      world.devices.map((dev) => strategy.run(rankContext(dev, sizes), shardOf(dev, inputs, W))),
+    );
+    onRanks?.(ranks);
+    const result = assemble(spec.loss, ranks);
     return {
       out: { ...result, ledger: world.ledger.busiest(), perDevice: world.ledger.perDevice() },
       busiestPeakBytes: world.busiestPeakBytes(),
@@ -59,75 +86,67 @@ function runStep(
   }
 }
 
-/** The global loss and N×D gradients from the devices' shares (outside any device: the caller's view). */
-function assemble(loss: LossName, { devices, scalars }: StrategyOutput): StepResult {
+/** The global loss and N×D gradients from the ranks' shares (outside any device: the caller's view). */
+function assemble(loss: LossName, ranks: RankStep[]): StepResult {
+  const { scalars } = ranks[0]!;
+  if (ranks.some((r) => r.scalars !== scalars)) throw new Error(`the ranks disagree on their scalars' convention`);
+  // one share is the total (a copy: the device's own tensors go with it)
+  const sum = (ts: Scalar[]) => (ts.length === 1 ? tf.clone(ts[0]!) : tf.addN(ts));
   return tf.tidy((): never => {
-    const total = (pick: (d: (typeof devices)[number]) => Scalar) =>
-      (scalars === 'replicated' ? tf.clone(pick(devices[0]!)) : tf.addN(devices.map(pick))) as Scalar;
+    const total = (pick: (r: RankStep) => Scalar) =>
+      (scalars === 'replicated' ? tf.clone(pick(ranks[0]!)) : sum(ranks.map(pick))) as Scalar;
     const grads: StepResult['grads'] = {
       x: tf.concat(
-        devices.map((d) => d.dx),
+        ranks.map((r) => r.dx),
         0,
       ) as Tensor2D,
       y: tf.concat(
-        devices.map((d) => d.dy),
+        ranks.map((r) => r.dy),
         0,
       ) as Tensor2D,
-      tPrime: total((d) => d.dtPrime),
+      tPrime: total((r) => r.dt),
     };
-    if (loss === 'siglip') grads.bias = total((d) => d.dBias!);
-    return { loss: total((d) => d.loss), grads } as unknown as never; // tidy keeps every tensor in the result
+    if (loss === 'siglip') grads.bias = total((r) => r.db!);
+    return { loss: total((r) => r.loss), grads } as unknown as never; // tidy keeps every tensor in the result
   }) as StepResult;
 }
 
-/** One step over all W devices; loss and full N×D grads assembled from the devices' shares; the ledger of this step. */
+/** One step over all W devices; loss and full N×D grads assembled from the ranks' shares; the ledger of this step. */
 export function distributedStep(spec: DistributedSpec, inputs: LossInputs): DistributedResult {
-  const { run } = strategyOf(spec.loss, spec.strategy);
-  if (run === 'one-device') {
-    const r = lossStep(spec.loss, spec.impl, spec.chunk)(inputs);
-    return { ...r, ledger: emptyTotals(), perDevice: [emptyTotals()] };
-  }
-  return runStep(run, spec, inputs, false).out;
+  return runStep(spec, inputs, false).out;
 }
 
-/** Same step, measuring each device's peak (held tensors + its local computations' tf.profile peak). */
+/**
+ * Same step, measuring each device's peak (the tensors it holds + its local computations' tf.profile
+ * peak); at W = 1 that is the one-device step's own peak beyond the inputs.
+ */
 export async function measureDistributed(
   spec: DistributedSpec,
   inputs: LossInputs,
 ): Promise<{ result: StepResult; ledger: LedgerTotals; busiestDevicePeakBytes: number }> {
-  const { run } = strategyOf(spec.loss, spec.strategy);
-  const before = tf.memory().numBytes;
   let step: { out: DistributedResult; busiestPeakBytes: number } | undefined;
-  const info = await tf.profile(() => {
-    if (run === 'one-device') step = { out: distributedStep(spec, inputs), busiestPeakBytes: 0 };
-    else step = runStep(run, spec, inputs, true);
+  await tf.profile(() => {
+    step = runStep(spec, inputs, true);
     return [];
   });
   const { out, busiestPeakBytes } = step!;
   const { ledger, perDevice: _p, ...result } = out;
-  // one device: the whole step is its local computation
-  const peak = run === 'one-device' ? info.peakBytes - before : busiestPeakBytes;
-  return { result, ledger, busiestDevicePeakBytes: peak };
+  return { result, ledger, busiestDevicePeakBytes: busiestPeakBytes };
 }
 
 /**
  * The busiest device's compute time in one step (ms): the wall time of each simulated device's local
  * computations, added up per device, the largest. Collectives (counted copies) are not in it; they are
  * modelled (comm_ms_modelled). Meaningful only on backends whose kernels run as they are called (the
- * caller's job: cpu, wasm, tensorflow). Null for a strategy that runs on one device.
+ * caller's job: cpu, wasm, tensorflow).
  */
-export function timeDevices(
-  spec: DistributedSpec,
-  inputs: LossInputs,
-): { result: StepResult; computeMs: number } | null {
-  const { run } = strategyOf(spec.loss, spec.strategy);
-  if (run === 'one-device') return null;
-  const { out, busiestComputeMs } = runStep(run, spec, inputs, false, true);
+export function timeDevices(spec: DistributedSpec, inputs: LossInputs): { result: StepResult; computeMs: number } {
+  const { out, busiestComputeMs } = runStep(spec, inputs, false, true);
   const { ledger: _l, perDevice: _p, ...result } = out;
   return { result, computeMs: busiestComputeMs };
 }
 
-/** One device's own outputs, read back to the host: its loss (and scalar) shares, its rows of dx and dy. */
+/** One rank's own outputs, read back to the host: its loss (and scalar) shares, its rows of dx and dy. */
 export interface DeviceShare {
   loss: number;
   dx: Float32Array;
@@ -139,25 +158,23 @@ export interface DeviceShare {
 }
 
 /**
- * Each device's outputs and ledger before they are assembled (what the cross-engine test compares with
+ * Each rank's outputs and ledger before they are assembled (what the cross-engine test compares with
  * the torch engine's ranks); reads back synchronously, so on a backend that can (cpu, wasm).
  */
 export function distributedShares(
   spec: DistributedSpec,
   inputs: LossInputs,
-): { scalars: StrategyOutput['scalars']; devices: DeviceShare[] } {
-  const { run } = strategyOf(spec.loss, spec.strategy);
-  if (run === 'one-device') throw new RangeError(`${spec.loss}/${spec.strategy} runs on one device: no shares`);
-  let got: { scalars: StrategyOutput['scalars']; devices: Omit<DeviceShare, 'ledger'>[] } | undefined;
-  const { out } = runStep(run, spec, inputs, false, false, ({ scalars, devices }) => {
+): { scalars: RankStep['scalars']; devices: DeviceShare[] } {
+  let got: { scalars: RankStep['scalars']; devices: Omit<DeviceShare, 'ledger'>[] } | undefined;
+  const { out } = runStep(spec, inputs, false, false, (ranks) => {
     got = {
-      scalars,
-      devices: devices.map((d) => ({
-        loss: d.loss.dataSync()[0]!,
-        dx: d.dx.dataSync() as Float32Array,
-        dy: d.dy.dataSync() as Float32Array,
-        dt: d.dtPrime.dataSync()[0]!,
-        ...(d.dBias ? { db: d.dBias.dataSync()[0]! } : {}),
+      scalars: ranks[0]!.scalars,
+      devices: ranks.map((r) => ({
+        loss: r.loss.dataSync()[0]!,
+        dx: r.dx.dataSync() as Float32Array,
+        dy: r.dy.dataSync() as Float32Array,
+        dt: r.dt.dataSync()[0]!,
+        ...(r.db ? { db: r.db.dataSync()[0]! } : {}),
       })),
     };
   });

@@ -8,7 +8,8 @@ import type { ImplName, LossName } from '../losses/types.js';
 import type { CommFormula, PhaseFormula } from './formulas.js';
 import type { CollectiveKind, Phase } from './ledger.js';
 import { compile, type Compiled } from '../util/expr.js';
-import type { StrategyRun } from './strategies/types.js';
+import type { Strategy as RankStrategy } from './strategies/types.js';
+import { single } from './strategies/single.js';
 import { clipAllgatherGlobal } from './strategies/clip-allgather-global.js';
 import { clipAllgatherLocal } from './strategies/clip-allgather-local.js';
 import { clipRing } from './strategies/clip-ring.js';
@@ -47,8 +48,10 @@ export type CommExpr = Partial<Record<CollectiveKind, Record<Phase, PhaseExpr>>>
 export interface StrategyDef {
   /** One line for help texts and tables. */
   description: string;
-  /** The W-device step (strategies/*.ts), or 'one-device': the loss's own step over all N pairs. */
-  run: StrategyRun | 'one-device';
+  /** One rank's program (strategies/*.ts), run W times in lock-step (lockstep.ts). */
+  run: RankStrategy;
+  /** Holds all N pairs on one device: runs at W = 1 only ('single'). */
+  oneDevice?: true;
   /** Per collective kind, forward and backward: blocks of E = s·b·D bytes one device sends per step, and rounds. */
   comm: CommExpr;
   /** Matmul FLOPs of one step, all devices together (2·m·n·k each; the O(N²) elementwise work left out). */
@@ -73,7 +76,8 @@ const singleFlops = { naive: '6*n*n*D', chunked: '8*n*n*D' };
 
 const oneDevice: StrategyDef = {
   description: 'one device holds all N pairs: the single-device loss',
-  run: 'one-device',
+  run: single,
+  oneDevice: true,
   comm: {},
   flops: singleFlops,
   logitBlock: ['n', 'n'],
@@ -155,7 +159,9 @@ export interface Strategy {
   loss: LossName;
   name: StrategyName;
   description: string;
-  run: StrategyRun | 'one-device';
+  run: RankStrategy;
+  /** Runs at W = 1 only: one device holds all N pairs. */
+  oneDevice: boolean;
   /** The formulas as written (contract/strategies.json carries them). */
   def: StrategyDef;
   /** Per collective kind, forward and backward: blocks of E and rounds one device sends per step at W. */
@@ -185,6 +191,7 @@ function compiled(key: StrategyKey, def: StrategyDef): Strategy {
     name,
     description: def.description,
     run: def.run,
+    oneDevice: def.oneDevice ?? false,
     def,
     comm: (W) => Object.fromEntries(comm.map(([kind, fwd, bwd]) => [kind, { fwd: at(fwd, W), bwd: at(bwd, W) }])),
     flops: (impl, s) => flops[impl](varsOf(s)),
@@ -207,7 +214,7 @@ export const STRATEGIES: Record<LossName, readonly StrategyName[]> = {
 
 /** The names of the W-device strategies, each once, over all losses (sweeps apply each where it exists). */
 export const DISTRIBUTED_NAMES: readonly StrategyName[] = [
-  ...new Set(STRATEGY_LIST.filter((s) => s.run !== 'one-device').map((s) => s.name)),
+  ...new Set(STRATEGY_LIST.filter((s) => !s.oneDevice).map((s) => s.name)),
 ];
 
 const BY_KEY: ReadonlyMap<string, Strategy> = new Map(STRATEGY_LIST.map((s) => [s.key, s]));

@@ -54,13 +54,13 @@ export class SimDevice {
    * tf.profile) the engine snapshots its live bytes after every kernel: the largest snapshot minus
    * the bytes live before is this computation's transient peak, outputs included.
    */
-  compute<T extends Tensor[]>(fn: () => T): T {
+  compute<T extends Tensor[]>(fn: () => [...T]): T {
     const state = tf.engine().state;
     const profiling = this.measuring && state.profiling;
     const before = state.numBytes;
     const k0 = profiling ? state.activeProfile.kernels.length : 0;
     const t0 = this.timed ? performance.now() : 0;
-    const out = tf.tidy(fn);
+    const out = tf.tidy(fn) as T;
     if (this.timed) this.computeMs += performance.now() - t0;
     if (profiling) {
       let peak = state.numBytes - before;

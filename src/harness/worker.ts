@@ -5,11 +5,10 @@ import { stepOutputs } from '../losses/types.js';
 import { renameSync, writeFileSync } from 'node:fs';
 import { tf } from '../engine/tf.js';
 import { selectBackend, firstLine } from '../engine/backend.js';
-import { lossStep } from '../losses/index.js';
+import { distributedStep, measureDistributed, timeDevices as distributedTimes } from '../distributed/index.js';
 import { deviceInputs, disposeInputs, toTensors } from '../losses/inputs.js';
 import { readInputsFile } from '../losses/inputs-file.js';
-import { isBuiltinImpl, isTfjsGpuImpl, type LossInputs, type StepResult } from '../losses/types.js';
-import { measureTensorPeak } from '../probes/tensor-memory.js';
+import { isBuiltinImpl, isTfjsGpuImpl, type LossInputs } from '../losses/types.js';
 import { quantile, timeStep } from '../probes/timing.js';
 import { classifyFailure } from './classify.js';
 import {
@@ -22,8 +21,6 @@ import {
   type WorkerReport,
 } from '../results/protocol.js';
 import { scenarioId } from './spec.js';
-
-type Ledgered = StepResult & { ledger?: { bytesSent: number; bytesReceived: number; rounds: number } };
 
 export async function runJob(job: TfjsJob): Promise<WorkerReport> {
   const { spec } = job;
@@ -47,40 +44,34 @@ export async function runJob(job: TfjsJob): Promise<WorkerReport> {
       ? toTensors(readInputsFile(job.inputsPath, spec.n, spec.dim))
       : deviceInputs(spec.loss, spec.n, spec.dim, spec.seed);
     const inp = inputs;
-    let step: () => Ledgered;
-    let measurePeak: () => Promise<number>;
-    let timeDevices: (() => number | null) | null = null;
-    if (spec.strategy === 'single') {
-      const f = isBuiltinImpl(impl)
-        ? lossStep(spec.loss, impl, spec.chunk)
-        : (await import('../losses/fused-webgpu.js')).fusedStepOn(spec.loss, ready.webgpu!.limits);
-      step = () => f(inp);
-      measurePeak = async () => {
-        const p = await measureTensorPeak(() => stepOutputs(f(inp)));
-        if (p.leakedTensors !== 0) throw new Error(`step leaked ${p.leakedTensors} tensors`);
-        return p.peakTensorBytes;
-      };
-    } else {
-      if (!isBuiltinImpl(impl)) throw new Error(`${impl} runs on one device`);
-      const dist = await import('../distributed/index.js');
-      const ds = { loss: spec.loss, impl, strategy: spec.strategy, world: spec.world, chunk: spec.chunk };
-      step = () => dist.distributedStep(ds, inp);
-      measurePeak = async () => {
-        const m = await dist.measureDistributed(ds, inp);
-        tf.dispose(stepOutputs(m.result));
-        return m.busiestDevicePeakBytes;
-      };
-      if (SYNCHRONOUS.includes(ready.name))
-        timeDevices = () => {
-          const t = dist.timeDevices(ds, inp);
-          if (t) tf.dispose(stepOutputs(t.result));
-          return t?.computeMs ?? null;
-        };
-    }
+    // fused brings its own one-device step (it needs the adapter's limits)
+    const lossStep = fused
+      ? (await import('../losses/fused-webgpu.js')).fusedStepOn(spec.loss, ready.webgpu!.limits)
+      : undefined;
+    const ds = { loss: spec.loss, impl, strategy: spec.strategy, world: spec.world, chunk: spec.chunk, lossStep };
+    // One path for every W: 'single' is its strategy's rank program at W = 1 (src/distributed).
+    const step = () => distributedStep(ds, inp);
+    const measurePeak = async () => {
+      const before = tf.memory().numTensors;
+      const m = await measureDistributed(ds, inp);
+      tf.dispose(stepOutputs(m.result));
+      const leaked = tf.memory().numTensors - before;
+      if (leaked !== 0) throw new Error(`step leaked ${leaked} tensors`);
+      return m.busiestDevicePeakBytes;
+    };
+    // One device: the step is its time, and nothing crosses a link.
+    const timeDevices =
+      spec.world > 1 && SYNCHRONOUS.includes(ready.name)
+        ? () => {
+            const t = distributedTimes(ds, inp);
+            tf.dispose(stepOutputs(t.result));
+            return t.computeMs;
+          }
+        : null;
 
     // First step: the loss value, the ledger, and a NaN check over every output (NaN never passes).
     const first = step();
-    if (first.ledger) {
+    if (spec.world > 1) {
       report.comm_bytes_sent = first.ledger.bytesSent;
       report.comm_bytes_received = first.ledger.bytesReceived;
       report.comm_rounds = first.ledger.rounds;

@@ -72,12 +72,12 @@ export function planRows(p: PlanInput): PlanRow[] {
   const rows: PlanRow[] = [];
   const profile = memoryProfile(targetOf(p));
   const constants: MemoryConstantTable = { ...profile.constants, ...p.constants };
-  for (const { loss, name: strategy, run } of STRATEGY_LIST)
+  for (const { loss, name: strategy, oneDevice } of STRATEGY_LIST)
     for (const impl of [
       ...IMPLS,
       ...TORCH_OWN_IMPLS.filter((i) => constants[`${loss}/${strategy}/${i}` as AnyMemoryKey]),
     ]) {
-      const W = run === 'one-device' ? 1 : p.world;
+      const W = oneDevice ? 1 : p.world;
       const b = p.n / W;
       const bytesAt = (localBatch: number) =>
         predictPeakBytes(

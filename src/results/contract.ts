@@ -70,7 +70,7 @@ export function buildContract(): Contract {
       loss: s.loss,
       name: s.name,
       description: s.description,
-      oneDevice: s.run === 'one-device',
+      oneDevice: s.oneDevice,
       comm: s.def.comm,
       flops: s.def.flops,
       logitBlock: s.def.logitBlock,
@@ -100,7 +100,7 @@ const SAMPLE_WORLDS = [2, 3, 4, 8];
 
 /** The strategies' traffic as a markdown table (README.md and docs/design.md hold it between markers). */
 export function strategyTable(): string {
-  const rows = STRATEGY_LIST.filter((s) => s.run !== 'one-device').map((s) => {
+  const rows = STRATEGY_LIST.filter((s) => !s.oneDevice).map((s) => {
     const moves = Object.entries(s.def.comm)
       .flatMap(([kind, ph]) =>
         (['fwd', 'bwd'] as const)

@@ -1,41 +1,15 @@
-// siglip / allgather: all-gather y; device k computes its b×N logits x_k·y_allᵀ; reduce-scatter d(y_all).
+// siglip / allgather: all-gather y; rank k computes its b×N block x_k·y_allᵀ (its positives at columns
+// k·b + i) fused with its gradient; reduce-scatter d(y_all).
 //
 // Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
 // Memory: y_all and d(y_all) (2·N·D) + b×N logits.
-import type { Tensor2D } from '../../engine/tf.js';
-import { sigmoidBlock, sigmoidBlockNaive } from '../../losses/blocks.js';
-import { allGather, reduceScatter } from '../collectives.js';
-import type { StrategyRun } from './types.js';
+import type { Strategy } from './types.js';
 
-export const siglipAllgather: StrategyRun = (ctx, shards) => {
-  const { world, n, b, tPrime, bias } = ctx;
-  const yAll = allGather(
-    world,
-    'fwd',
-    shards.map((s) => s.y),
-  );
-  const local = shards.map(({ x }, k) => {
-    const dev = world.devices[k]!;
-    // One pass over y_all; the positives (rows k·b.. of y_all) are negated inside their tiles.
-    const [loss, dx, dyAll, dt, db] = dev.compute(() =>
-      ctx.impl === 'naive'
-        ? sigmoidBlockNaive(x, yAll[k]!, tPrime, bias, 1 / n, k * b)
-        : sigmoidBlock(x, yAll[k]!, tPrime, bias, 1 / n, k * b, ctx.chunk),
-    );
-    dev.drop(yAll[k]);
-    return { loss, dx, dyAll, dt, db };
-  });
-  const dyShare = reduceScatter(
-    world,
-    'bwd',
-    local.map((l) => l.dyAll),
-    b,
-  );
-  return {
-    scalars: 'sum',
-    devices: local.map((l, k) => {
-      world.devices[k]!.drop(l.dyAll);
-      return { loss: l.loss, dx: l.dx, dy: dyShare[k] as Tensor2D, dtPrime: l.dt, dBias: l.db };
-    }),
-  };
+export const siglipAllgather: Strategy = function* (ctx, inp) {
+  const yAll = yield* ctx.comm.allGather(inp.y, 'fwd');
+  const [loss, dx, dyAll, dt, db] = ctx.sigmoidBlock(inp, yAll, ctx.offset);
+  ctx.drop(yAll);
+  const dy = yield* ctx.comm.reduceScatter(dyAll, 'bwd');
+  ctx.drop(dyAll);
+  return { loss, dx, dy, dt, db, scalars: 'sum' };
 };

@@ -1,106 +1,84 @@
-// siglip / ring (SigLIP paper §3.3, "shift"): x stays, y_j visits every device; the block (k, j) is
-// computed on device k when y_j is there. SigLIP needs no normaliser, so each block's forward and
-// backward are one pass: the loss share, dx_k (kept locally) and a partial d y_j = t·G_kjᵀ·x_k.
-// The partials of d y_j ride along the ring with y_j in an accumulator and make one last hop home,
-// so no device ever holds more than one foreign block and one accumulator (memory O(b·D + b·c),
-// independent of W; autodiff through the ring would keep all W blocks).
+// siglip / ring (SigLIP paper §3.3, "shift"): x stays, y_j visits every rank; block (k, j) is computed on
+// rank k when y_j is there. SigLIP needs no normaliser, so each block's forward and backward are one
+// pass: the loss share, dx_k (kept here) and a partial d y_j = t·G_kjᵀ·x_k. The partial d y_j rides the
+// ring with y_j in an accumulator and hops home at the end, so no rank ever holds more than one foreign
+// block and one accumulator (memory O(b·D + b·c), independent of W; autodiff through the ring would
+// keep all W blocks).
 //
 // Traffic: its formulas in src/distributed/registry.ts (contract/strategies.json), checked against the ledger.
-import { tf, type Scalar, type Tensor, type Tensor2D } from '../../engine/tf.js';
-import { sigmoidBlock, sigmoidBlockNaive, type DiagonalOffset, type SigmoidBlock } from '../../losses/blocks.js';
-import { ringShift } from '../collectives.js';
-import type { DeviceResult, StrategyContext, StrategyRun } from './types.js';
+import { tf, type Scalar, type Tensor2D } from '../../engine/tf.js';
+import type { DiagonalOffset, SigmoidBlock } from '../../losses/blocks.js';
+import type { LossInputs } from '../../losses/types.js';
+import type { RankContext, RankStep, Strategy } from './types.js';
 
-/**
- * Block (x_k, y_j) on device k, naive or chunked as the scenario says (naive: one b×b tile). offset: 0
- * for the own block (j = k: its diagonal holds the positives), null for any other.
- */
-export function siglipBlock(
-  ctx: StrategyContext,
-  k: number,
-  A: Tensor2D,
-  B: Tensor2D,
-  offset: DiagonalOffset,
-): SigmoidBlock {
-  const { tPrime, bias, n } = ctx;
-  return ctx.world.devices[k]!.compute(() =>
-    ctx.impl === 'naive'
-      ? sigmoidBlockNaive(A, B, tPrime, bias, 1 / n, offset)
-      : sigmoidBlock(A, B, tPrime, bias, 1 / n, offset, ctx.chunk),
-  );
+/** A rank's running loss share, dx_k, dt', dβ over the blocks it computes. */
+export class Accumulator {
+  private loss: Scalar;
+  private dx: Tensor2D;
+  private dt: Scalar;
+  private db: Scalar;
+  dy: Tensor2D;
+
+  constructor(
+    private readonly ctx: RankContext,
+    [loss, dA, dB, dt, db]: SigmoidBlock,
+  ) {
+    [this.loss, this.dx, this.dy, this.dt, this.db] = [loss, dA, dB, dt, db];
+  }
+
+  /** Adds a foreign block's shares (and drops them); returns its partial d y_j. */
+  add([loss, dA, dB, dt, db]: SigmoidBlock): Tensor2D {
+    const [l2, dx2, dt2, db2] = this.ctx.compute(() => [
+      tf.add(this.loss, loss) as Scalar,
+      tf.add(this.dx, dA) as Tensor2D,
+      tf.add(this.dt, dt) as Scalar,
+      tf.add(this.db, db) as Scalar,
+    ]);
+    this.ctx.drop(this.loss, this.dx, this.dt, this.db, loss, dA, dt, db);
+    [this.loss, this.dx, this.dt, this.db] = [l2, dx2, dt2, db2];
+    return dB;
+  }
+
+  /** dy += the partials that came home (none at W = 1). */
+  addHome(...home: Tensor2D[]): void {
+    if (!home.length) return;
+    const [dy] = this.ctx.compute(() => [home.reduce((a, t) => tf.add(a, t), this.dy) as Tensor2D]);
+    this.ctx.drop(this.dy, ...home);
+    this.dy = dy;
+  }
+
+  result(): RankStep {
+    return { loss: this.loss, dx: this.dx, dy: this.dy, dt: this.dt, db: this.db, scalars: 'sum' };
+  }
 }
 
-/** Running sums of one device: loss share, dx_k, dt', dβ. Adds a block's shares and drops them. */
-export function accumulate(
-  ctx: StrategyContext,
-  k: number,
-  acc: DeviceResult,
-  [loss, dA, , dt, db]: SigmoidBlock,
-): DeviceResult {
-  const dev = ctx.world.devices[k]!;
-  const [l2, dx2, dt2, db2] = dev.compute(() => [
-    tf.add(acc.loss, loss),
-    tf.add(acc.dx, dA),
-    tf.add(acc.dtPrime, dt),
-    tf.add(acc.dBias!, db),
-  ]);
-  dev.drop(acc.loss, acc.dx, acc.dtPrime, acc.dBias, loss, dA, dt, db);
-  return { loss: l2 as Scalar, dx: dx2 as Tensor2D, dy: acc.dy, dtPrime: dt2 as Scalar, dBias: db2 as Scalar };
-}
+/** Block (x_k, y_j); offset 0 for the own block (j = k: its diagonal holds the positives), null for any other. */
+export const block = (ctx: RankContext, inp: LossInputs, yj: Tensor2D, offset: DiagonalOffset): SigmoidBlock =>
+  ctx.sigmoidBlock(inp, yj, offset);
 
-export const siglipRing: StrategyRun = (ctx, shards) => {
-  const { world } = ctx;
-  const W = world.size;
-  // Round 0: each device's own block, the only one with positives.
-  const res: DeviceResult[] = shards.map(({ x, y }, k) => {
-    const [loss, dx, dy, dt, db] = siglipBlock(ctx, k, x, y, 0);
-    return { loss, dx, dy, dtPrime: dt, dBias: db };
-  });
-  let cur: Tensor[] = shards.map((s) => s.y); // the y block each device holds now
-  let acc: Tensor[] = [];
+export const siglipRing: Strategy = function* (ctx, inp) {
+  const { comm } = ctx;
+  const W = comm.world;
+  const res = new Accumulator(ctx, block(ctx, inp, inp.y, 0)); // own block, positives included
+  let cur = inp.y; // the y block this rank holds now
+  let acc: Tensor2D | null = null; // the accumulator this rank holds
   for (let r = 1; r < W; r++) {
-    const next = ringShift(
-      world,
-      'fwd',
-      cur.map((t) => [t]),
-    ).map(([t]) => t!);
-    if (r > 1) cur.forEach((t, k) => world.devices[k]!.drop(t)); // own y blocks stay
+    const [next] = yield* comm.ringShift([cur], 'fwd'); // y_{k−r}
+    if (r > 1) ctx.drop(cur); // the own y block stays
     cur = next;
-    const arrived =
-      r > 1
-        ? ringShift(
-            world,
-            'bwd',
-            acc.map((t) => [t]),
-          ).map(([t]) => t!)
-        : [];
-    acc.forEach((t, k) => world.devices[k]!.drop(t));
-    acc = shards.map(({ x }, k) => {
-      const block = siglipBlock(ctx, k, x, cur[k] as Tensor2D, null);
-      const dB = block[2];
-      res[k] = accumulate(ctx, k, res[k]!, block);
-      if (r === 1) return dB; // first visitor of y_{k−1}: starts its accumulator
-      const dev = world.devices[k]!;
-      const [sum] = dev.compute(() => [tf.add(arrived[k]!, dB)]);
-      dev.drop(arrived[k], dB);
-      return sum!;
-    });
+    const arrived: Tensor2D | null = acc ? (yield* comm.ringShift([acc], 'bwd'))[0] : null; // from k−1
+    ctx.drop(acc ?? undefined);
+    const d = res.add(block(ctx, inp, cur, null));
+    if (arrived) {
+      acc = ctx.compute(() => [tf.add(arrived, d) as Tensor2D])[0];
+      ctx.drop(arrived, d);
+    } else acc = d; // first visitor of y_{k−1}: starts its accumulator
   }
-  if (W > 1) {
-    cur.forEach((t, k) => world.devices[k]!.drop(t));
-    // The accumulator on k holds d y_{k+1}: one last hop home.
-    const home = ringShift(
-      world,
-      'bwd',
-      acc.map((t) => [t]),
-    ).map(([t]) => t!);
-    acc.forEach((t, k) => world.devices[k]!.drop(t));
-    res.forEach((r, k) => {
-      const dev = world.devices[k]!;
-      const [dy] = dev.compute(() => [tf.add(r.dy, home[k]!)]);
-      dev.drop(r.dy, home[k]);
-      r.dy = dy as Tensor2D;
-    });
+  if (acc) {
+    ctx.drop(cur);
+    const [home] = yield* comm.ringShift([acc], 'bwd'); // the accumulator on k holds d y_{k+1}: one last hop
+    ctx.drop(acc);
+    res.addHome(home);
   }
-  return { devices: res, scalars: 'sum' };
+  return res.result();
 };
