@@ -8,12 +8,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../src/engine/tf.js';
 import { measureDistributed } from '../src/distributed/index.js';
 import { STRATEGIES } from '../src/distributed/registry.js';
-import { lossStep } from '../src/losses/index.js';
 import { deviceInputs, disposeInputs } from '../src/losses/inputs.js';
 import { IMPLS, LOSSES, type ImplName, type LossName } from '../src/losses/types.js';
 import { fitTwoTerms } from '../src/model/least-squares.js';
 import { MEMORY_CONSTANTS, memoryTerms, type MemoryKey } from '../src/model/memory.js';
-import { measureTensorPeak } from '../src/probes/tensor-memory.js';
 
 const filter = process.argv[2] ?? '';
 const SINGLE = { n: [512, 1024, 2048], dim: [32, 64], chunk: [64, 128] };
@@ -29,23 +27,11 @@ async function peak(
   chunk: number,
 ): Promise<number> {
   const inp = deviceInputs(loss, n, dim, 5);
-  let bytes: number;
-  if (strategy === 'single') {
-    const step = lossStep(loss, impl, chunk);
-    bytes = (
-      await measureTensorPeak(() => {
-        const r = step(inp);
-        return stepOutputs(r);
-      })
-    ).peakTensorBytes;
-  } else {
-    const m = await measureDistributed({ loss, impl, strategy, world, chunk }, inp);
-    const g = m.result.grads;
-    tf.dispose([m.result.loss, g.x, g.y, g.tPrime, ...(g.bias ? [g.bias] : [])]);
-    bytes = m.busiestDevicePeakBytes;
-  }
+  // every strategy alike: 'single' is its rank program at W = 1, whose peak is the one-device step's
+  const m = await measureDistributed({ loss, impl, strategy, world, chunk }, inp);
+  tf.dispose(stepOutputs(m.result));
   disposeInputs(inp);
-  return bytes;
+  return m.busiestDevicePeakBytes;
 }
 
 await tf.setBackend('wasm');

@@ -9,9 +9,7 @@ from typing import Optional, Tuple
 import torch
 
 from .. import inputs as inputs_mod
-from .. import precision
 from ..distributed.cases import Case, run_cases
-from ..losses import loss_step
 from ..losses.types import StepResult
 from ..spec import STRATEGIES
 
@@ -35,11 +33,8 @@ def run(path: str, loss: str, impl: str, strategy: str, world: int, chunk: int, 
         raise ValueError(f"strategy {strategy!r} is not one of {loss}'s: {', '.join(STRATEGIES[loss])}")
     n, d = dims(path, n, d)
     inp = inputs_mod.read(path, n, d)
-    if strategy == "single":
-        if world != 1:
-            raise ValueError("strategy single runs at --world 1")
-        precision.configure(dtype, device)
-        return loss_step(loss, impl, chunk)(inp.to(torch.device(device)))
+    if strategy == "single" and world != 1:
+        raise ValueError("strategy single runs at --world 1")
     if n % world:
         raise ValueError(f"N = {n} is not a multiple of --world {world}")
     return run_cases([Case(loss, impl, strategy, chunk, inp)], world, device, dtype=dtype)[0].result

@@ -1,12 +1,14 @@
-"""lossbench's own implementations: naive and chunked on every strategy of its tables; checkpoint (the
-torch.utils.checkpoint reference, losses/checkpoint.py) on one device."""
+"""lossbench's own implementations: naive and chunked on every strategy of its tables, each a rank program
+(distributed/strategies/; 'single' the W = 1 one); checkpoint (the torch.utils.checkpoint reference,
+losses/checkpoint.py) on one device."""
 from __future__ import annotations
 
 import torch
 
+from ..contract import strategy
+from ..distributed.comm import Comm
 from ..distributed.strategies import STRATEGIES, rank_step
 from ..inputs import Inputs
-from ..losses import loss_step
 from .contract import Convention, Request, Result, Step, Unsupported
 
 
@@ -20,24 +22,16 @@ class BuiltinFactory:
 
     def __call__(self, req: Request) -> Step:
         impl = self.impl
-        if req.strategy == "single":
-            f = loss_step(req.loss, impl, req.chunk)
-
-            def single(x: torch.Tensor, y: torch.Tensor, tp: torch.Tensor, bias: torch.Tensor) -> Result:
-                if req.comm is not None:
-                    req.comm.reset()
-                r = f(Inputs(x, y, tp, bias))
-                return Result(r.loss, r.dx, r.dy, r.dt, r.db, Convention())
-
-            return single
-        if impl == "checkpoint":
-            raise Unsupported("checkpoint runs on one device (strategy single); its chunks are the N columns")
         if f"{req.loss}/{req.strategy}" not in STRATEGIES:
             raise Unsupported(f"lossbench's {impl} has no {req.loss}/{req.strategy} (a third-party strategy)")
+        if impl == "checkpoint" and not strategy(req.loss, req.strategy).one_device:
+            raise Unsupported("checkpoint runs on one device (strategy single); its chunks are the N columns")
 
-        def distributed(x: torch.Tensor, y: torch.Tensor, tp: torch.Tensor, bias: torch.Tensor) -> Result:
-            r = rank_step(req.loss, impl, req.strategy, req.chunk, req.n, req.comm, Inputs(x, y, tp, bias))
+        def step(x: torch.Tensor, y: torch.Tensor, tp: torch.Tensor, bias: torch.Tensor) -> Result:
+            # W = 1 needs no process group: a caller may give no comm there (nothing is counted)
+            comm = req.comm if req.comm is not None or req.world != 1 else Comm(0, 1, req.device, None)
+            r = rank_step(req.loss, impl, req.strategy, req.chunk, req.n, comm, Inputs(x, y, tp, bias))
             c = Convention(loss=r.scalars, rows="exact", scalar_grads=r.scalars)
             return Result(r.loss, r.dx, r.dy, r.dt, r.db, c)
 
-        return distributed
+        return step

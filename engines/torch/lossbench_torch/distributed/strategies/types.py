@@ -14,6 +14,7 @@ from ..comm import Comm
 @dataclass
 class Context:
     comm: Comm
+    loss: str  # 'clip' | 'siglip'
     impl: str  # naive: each local block in one tile; chunked: tiles of `chunk` columns
     chunk: int
     n: int  # global batch N = W·b
