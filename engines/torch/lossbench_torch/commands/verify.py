@@ -8,14 +8,11 @@ import math
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional
 
-import torch
-
 from .. import precision
 from ..cases import T100, hard_inputs
 from ..compare import TOLERANCE, passes, step_errors, textbook_inexact
 from ..distributed.cases import Case, run_cases
 from ..inputs import Inputs
-from ..losses import loss_step
 from ..reference import reference_step
 from ..spec import INIT, IMPLS, LOSSES, STRATEGIES
 
@@ -71,16 +68,14 @@ def row(c: VerifyCase, errors: Dict[str, float], tol: float) -> Dict[str, object
 def run(device: str, dtype: str, seed: int = 1) -> List[Dict[str, object]]:
     precision.configure(dtype, device)
     tol = TOLERANCE[dtype]
-    dev = torch.device(device)
     all_cases = list(cases(seed))
     rows = []
-    for c in (c for c in all_cases if c.world == 1):
-        r = loss_step(c.loss, c.impl, c.chunk)(c.inputs.to(dev))
-        rows.append(row(c, step_errors(r, reference_step(c.loss, c.inputs)), tol))
-    dist = [c for c in all_cases if c.world == 2]
-    results = run_cases([Case(c.loss, c.impl, c.strategy, c.chunk, c.inputs) for c in dist], 2, device, dtype=dtype)
-    for c, res in zip(dist, results):
-        rows.append(row(c, step_errors(res.result, reference_step(c.loss, c.inputs)), tol))
+    for world in (1, 2):  # single: its rank program at W = 1, in this process; the others on 2 spawned ranks
+        these = [c for c in all_cases if c.world == world]
+        results = run_cases([Case(c.loss, c.impl, c.strategy, c.chunk, c.inputs) for c in these], world, device,
+                            dtype=dtype)
+        for c, res in zip(these, results):
+            rows.append(row(c, step_errors(res.result, reference_step(c.loss, c.inputs)), tol))
     return rows
 
 
