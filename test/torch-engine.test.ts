@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { runBenchCli } from './helpers/run-cli.js';
@@ -172,6 +172,13 @@ test(
       r.rows.every((x) => x.status !== 'ok' || x.memory_probe !== ''),
       'each ok row says how its peak was measured',
     );
+    // A resume with nothing left starts no rank: the --world check weighs what is left, so no warning (the
+    // first run warned where W = 4 ranks outnumber the cores, as on CI's 2).
+    const again = await runBenchCli(['--resume', r.dir, '--no-report'], { env: ENV, timeoutMs: 120_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout + again.stderr, /14 scenarios, 14 done before, 0 to run/);
+    if (availableParallelism() < 4) assert.match(r.stderr, /warning: --world 4/);
+    assert.doesNotMatch(again.stderr, /warning: --world/);
   },
 );
 

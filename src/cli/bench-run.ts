@@ -191,7 +191,10 @@ export async function runBench(o: BenchOptions): Promise<number> {
         specs.map((s) => s.world),
         nodes,
       );
-    for (const w of checkWorld(specs, backend, !!o.force, nodes?.nnodes)) console.error(`lossbench: warning: ${w}`);
+    // what is left to run decides (a finished sweep starts no rank)
+    const finished = new Set(readResults(dir, true).map((r) => r.id));
+    const left = specs.filter((s) => !finished.has(scenarioId(s)));
+    for (const w of checkWorld(left, backend, !!o.force, nodes?.nnodes)) console.error(`lossbench: warning: ${w}`);
   } else {
     timeoutMs = positiveInt('timeout', o.timeout ?? '600') * 1000;
     const link = linkOf(o);
