@@ -14,73 +14,80 @@ import { deviceInputs, disposeInputs } from '../src/losses/inputs.js';
 import { aggregate, formatTable, timePrograms } from '../src/probes/kernel-profile.js';
 import { timeStep } from '../src/probes/timing.js';
 
-const maxN = Number(process.argv[2] ?? 32768);
-const ready = await selectBackend('webgpu').catch((err: Error) => {
-  console.error(err.message); // no adapter here (this check needs a GPU machine)
-  process.exit(2);
-});
-const limits = kernelLimits(ready.webgpu!.limits);
-console.log(
-  `device ${ready.deviceName}; tiling at D = 512: ${JSON.stringify(describeTiling(chooseTiling(limits, 512), limits))}`,
-);
+// One async main, not top-level await: scripts/gpu-check-prepare.sh bundles this file as CommonJS.
+async function main(): Promise<void> {
+  const maxN = Number(process.argv[2] ?? 32768);
+  const ready = await selectBackend('webgpu').catch((err: Error) => {
+    console.error(err.message); // no adapter here (this check needs a GPU machine)
+    process.exit(2);
+  });
+  const limits = kernelLimits(ready.webgpu!.limits);
+  console.log(
+    `device ${ready.deviceName}; tiling at D = 512: ${JSON.stringify(describeTiling(chooseTiling(limits, 512), limits))}`,
+  );
 
-let failed = 0;
-for (const loss of LOSSES)
-  for (const n of [1, 3, 64, 257])
-    for (const d of [7, 32, 512])
-      for (const tPrime of [undefined, Math.log(100)]) {
+  let failed = 0;
+  for (const loss of LOSSES)
+    for (const n of [1, 3, 64, 257])
+      for (const d of [7, 32, 512])
+        for (const tPrime of [undefined, Math.log(100)]) {
+          try {
+            const { errors, leakedTensors } = await checkStep(fusedWebGpuStep(loss, limits), {
+              loss,
+              n,
+              d,
+              seed: 7 + n + d,
+              tPrime,
+            });
+            const ok = maxError(errors) <= TOLERANCE && leakedTensors === 0;
+            if (!ok) failed++;
+            console.log(
+              `${ok ? 'ok  ' : 'FAIL'} accuracy ${loss} N=${n} D=${d} t'=${tPrime ?? 'init'}: ${JSON.stringify(errors)} leaked ${leakedTensors}`,
+            );
+          } catch (err) {
+            failed++;
+            console.log(
+              `FAIL accuracy ${loss} N=${n} D=${d}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+            );
+          }
+        }
+
+  for (const loss of LOSSES)
+    for (let n = 4096; n <= maxN; n *= 2) {
+      const inputs = deviceInputs(loss, n, 512, 1);
+      for (const [name, step] of [
+        ['fused', fusedWebGpuStep(loss, limits)],
+        ['chunked', lossStep(loss, 'chunked', 4096)],
+      ] as const) {
         try {
-          const { errors, leakedTensors } = await checkStep(fusedWebGpuStep(loss, limits), {
-            loss,
-            n,
-            d,
-            seed: 7 + n + d,
-            tPrime,
-          });
-          const ok = maxError(errors) <= TOLERANCE && leakedTensors === 0;
-          if (!ok) failed++;
-          console.log(
-            `${ok ? 'ok  ' : 'FAIL'} accuracy ${loss} N=${n} D=${d} t'=${tPrime ?? 'init'}: ${JSON.stringify(errors)} leaked ${leakedTensors}`,
+          const t = await timeStep(
+            async () => {
+              const r = step(inputs);
+              await r.loss.data(); // the loss depends on every kernel of the forward; the grads are queued before it
+              await ready.sync();
+              tf.dispose(stepOutputs(r));
+            },
+            { warmup: 1, minSamples: 3, budgetMs: 5000 },
           );
+          console.log(`time ${loss} ${name} N=${n} D=512: median ${t.medianMs.toFixed(2)} ms (${t.samples} samples)`);
         } catch (err) {
-          failed++;
           console.log(
-            `FAIL accuracy ${loss} N=${n} D=${d}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+            `time ${loss} ${name} N=${n}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
           );
         }
       }
-
-for (const loss of LOSSES)
-  for (let n = 4096; n <= maxN; n *= 2) {
-    const inputs = deviceInputs(loss, n, 512, 1);
-    for (const [name, step] of [
-      ['fused', fusedWebGpuStep(loss, limits)],
-      ['chunked', lossStep(loss, 'chunked', 4096)],
-    ] as const) {
-      try {
-        const t = await timeStep(
-          async () => {
-            const r = step(inputs);
-            await r.loss.data(); // the loss depends on every kernel of the forward; the grads are queued before it
-            await ready.sync();
-            tf.dispose(stepOutputs(r));
-          },
-          { warmup: 1, minSamples: 3, budgetMs: 5000 },
-        );
-        console.log(`time ${loss} ${name} N=${n} D=512: median ${t.medianMs.toFixed(2)} ms (${t.samples} samples)`);
-      } catch (err) {
-        console.log(`time ${loss} ${name} N=${n}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-      }
+      const programs = await timePrograms(() => {
+        const r = fusedWebGpuStep(loss, limits)(inputs);
+        tf.dispose(stepOutputs(r));
+      });
+      console.log(
+        `programs of one fused ${loss} step at N=${n} (GPU ms; zeros without timestamp-query):\n${formatTable(aggregate(programs, 10))}`,
+      );
+      disposeInputs(inputs);
     }
-    const programs = await timePrograms(() => {
-      const r = fusedWebGpuStep(loss, limits)(inputs);
-      tf.dispose(stepOutputs(r));
-    });
-    console.log(
-      `programs of one fused ${loss} step at N=${n} (GPU ms; zeros without timestamp-query):\n${formatTable(aggregate(programs, 10))}`,
-    );
-    disposeInputs(inputs);
-  }
 
-console.log(failed ? `${failed} accuracy checks failed` : 'all accuracy checks passed');
-process.exit(failed ? 1 : 0);
+  console.log(failed ? `${failed} accuracy checks failed` : 'all accuracy checks passed');
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

@@ -18,9 +18,26 @@ get() { # get <requirement>: one wheel, no dependencies, for the GPU machine's P
     --platform any -d .whl "$1"
 }
 while read -r req; do case $req in ''|'#'*) ;; *) get "$req" ;; esac; done < engines/torch/requirements-impls.txt
-# their first-level needs, torch's own family left out (the machine has torch, numpy, triton)
-for whl in .whl/*.whl; do
-  unzip -p "$whl" '*/METADATA' | sed -n 's/^Requires-Dist: //p' | grep -v 'extra ==' | sed 's/[ ;(].*//'
-done | sort -u | grep -viE '^(torch|numpy|triton|nvidia-.*)$' | while read -r dep; do get "$dep" || echo "gpu-check-prepare: no wheel for $dep (skipped)" >&2; done
+# Their needs that the GPU machine's image lacks, two levels down. gpu-check.sh puts every wheel here first on
+# PYTHONPATH, so a package the image has (its torch above all) must never travel: a newer copy would shadow it.
+# The image's packages that these impls need (per its pip list, 2026-11): torch 2.11.0, torchvision 0.26.0,
+# triton 3.6.0, numpy, timm, huggingface-hub, safetensors, regex, tqdm, pyyaml, filelock, fsspec, packaging,
+# typing-extensions, pillow.
+has='^(torch|torchvision|torchaudio|triton|numpy|timm|huggingface-hub|safetensors|regex|tqdm|pyyaml|filelock|fsspec|packaging|typing-extensions|pillow|colorama|nvidia-.*|cuda-.*)$'
+needs() { # needs <wheel...>: the names their metadata requires (no extras, no markers, no versions), normalised
+  for whl in "$@"; do unzip -p "$whl" '*/METADATA' | sed -n 's/^Requires-Dist: //p' | grep -v 'extra ==' ; done |
+    sed -E 's/[ ;(<>=!~[].*//' | tr 'A-Z_.' 'a-z--' | sort -u | grep -vE "$has" || true
+}
+for level in 1 2; do
+  for dep in $(needs .whl/*.whl); do
+    ls .whl | tr 'A-Z_.' 'a-z--' | grep -q "^${dep}-[0-9]" && continue
+    get "$dep" || echo "gpu-check-prepare: no wheel for $dep (skipped)" >&2
+  done
+done
+# a wheel of a package the image has would shadow it (above): refuse rather than carry it
+if ls .whl | tr 'A-Z_.' 'a-z--' | sed -E 's/-[0-9].*//' | grep -qE "$has"; then
+  echo "gpu-check-prepare: .whl holds a package the GPU image has: $(ls .whl | tr 'A-Z_.' 'a-z--' | sed -E 's/-[0-9].*//' | grep -E "$has" | tr '\n' ' ')" >&2
+  exit 1
+fi
 du -sh dist .gpu .whl
 echo "carry dist .gpu .whl; run: scripts/gpu-check.sh (within 9 minutes; results under \$OUT)"
