@@ -28,16 +28,15 @@ needs() { # needs <wheel...>: the names their metadata requires (no extras, no m
   for whl in "$@"; do unzip -p "$whl" '*/METADATA' | sed -n 's/^Requires-Dist: //p' | grep -v 'extra ==' ; done |
     sed -E 's/[ ;(<>=!~[].*//' | tr 'A-Z_.' 'a-z--' | sort -u | grep -vE "$has" || true
 }
+carried() { ls .whl | tr 'A-Z_.' 'a-z--' | sed -E 's/-[0-9].*//'; } # the names of the wheels in .whl, normalised
 for level in 1 2; do
   for dep in $(needs .whl/*.whl); do
-    ls .whl | tr 'A-Z_.' 'a-z--' | grep -q "^${dep}-[0-9]" && continue
+    carried | grep -qx "$dep" && continue
     get "$dep" || echo "gpu-check-prepare: no wheel for $dep (skipped)" >&2
   done
 done
 # a wheel of a package the image has would shadow it (above): refuse rather than carry it
-if ls .whl | tr 'A-Z_.' 'a-z--' | sed -E 's/-[0-9].*//' | grep -qE "$has"; then
-  echo "gpu-check-prepare: .whl holds a package the GPU image has: $(ls .whl | tr 'A-Z_.' 'a-z--' | sed -E 's/-[0-9].*//' | grep -E "$has" | tr '\n' ' ')" >&2
-  exit 1
-fi
+shadowing=$(carried | grep -E "$has" | tr '\n' ' ' || true)
+[ -z "$shadowing" ] || { echo "gpu-check-prepare: .whl holds what the GPU image has: $shadowing" >&2; exit 1; }
 du -sh dist .gpu .whl
 echo "carry dist .gpu .whl; run: scripts/gpu-check.sh (within 9 minutes; results under \$OUT)"
