@@ -133,6 +133,8 @@ interface Nodes {
   rows: ScenarioResult[];
   info: RunInfo | null;
   others: CliRun[];
+  /** node 0's results folder */
+  dir: string;
 }
 
 /** bench on `started` of `nnodes` nodes at once, all on this host; node 0's rows and run.json. */
@@ -163,6 +165,7 @@ async function across(args: string[], nnodes: number, started: number[], env: Re
       .map((l) => JSON.parse(l) as ScenarioResult),
     info: dir ? (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo) : null,
     others: runs.filter((_, i) => started[i] !== 0),
+    dir,
   };
   assert.equal(dirs.length, 1, `one results folder, node 0's: ${dirs.join(', ')}`);
   return nodes;
@@ -197,7 +200,7 @@ test(
       const c = predictedComm(row.loss, row.strategy, row.world, row.local_batch, row.dim, 4);
       assert.deepEqual([row.comm_bytes_sent, row.comm_rounds], [c.bytesSent, c.rounds], row.id);
     }
-    assert.match(r.others[0]!.stderr, /node 1: 3 of 4 scenarios served, 1 failed here/);
+    assert.match(r.others[0]!.stderr, /node 1: 3 of 4 scenarios served, 0 passed over by node 0, 1 failed here/);
   },
 );
 
@@ -210,5 +213,30 @@ test(
     assert.equal(r.rows.length, 1, explain(r.rows));
     assert.equal(r.rows[0]!.status, 'timeout');
     assert.match(r.rows[0]!.reason, /^node 1 \(ranks 2–3\) never arrived at 127\.0\.0\.1:\d+ within 25 s of the start/);
+  },
+);
+
+test(
+  '--resume on node 0 of a finished sweep: the other node passes over the last scenario at once, not at its --timeout',
+  { skip },
+  async () => {
+    const args = ['--strategy', 'ring', '--world', '2', '--timeout', '120'];
+    const first = await across(args, 2, [0, 1]);
+    assert.equal(first.rows.length, 1, explain(first.rows));
+    assert.equal(first.rows[0]!.status, 'ok', explain(first.rows));
+    const dir = first.dir;
+    const port = await freePort();
+    const where = ['--nnodes', '2', '--master-addr', '127.0.0.1', '--master-port', `${port}`];
+    const [node0, node1] = await Promise.all([
+      runBenchCli(['--resume', dir, '--no-report', ...where, '--node-rank', '0'], { env: ENV, timeoutMs: 300_000 }),
+      runBenchCli([...TINY, ...args, ...where, '--node-rank', '1'], { env: ENV, timeoutMs: 300_000 }),
+    ]);
+    assert.equal(node0.code, 0, node0.stderr);
+    assert.equal(node1.code, 0, node1.stderr);
+    assert.match(node0.stderr, /0 to run/);
+    assert.match(node0.stderr, /node 0: every other node has passed the sweep's end/);
+    assert.match(node1.stderr, /skipped \(rank 1: node 0 passed over this scenario \(its sweep ended without it/);
+    assert.match(node1.stderr, /node 1: 0 of 1 scenarios served, 1 passed over by node 0, 0 failed here/);
+    // (before, node 1 waited 0.9 × --timeout − 2 s = 106 s for it and recorded a timeout)
   },
 );

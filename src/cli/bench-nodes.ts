@@ -2,7 +2,9 @@
 // served to node 0's rendezvous, nothing written (node 0 writes the results folder); each scenario's outcome
 // on this node is printed, so a node's own failure can be read where it happened.
 import { scenarioId, type ScenarioSpec } from '../harness/spec.js';
-import { killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
+import { isTorch, killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
+import { arriveTimeoutMs } from '../harness/runner.js';
+import { farewell } from '../engine/torch.js';
 import type { NodeLayout } from '../harness/nodes.js';
 import type { RunInfo } from '../results/run-info.js';
 import type { BenchOptions } from './bench.js';
@@ -14,6 +16,37 @@ export function sweepOrder(specs: ScenarioSpec[]): Map<string, number> {
 
 export function nodesInfo(n: NodeLayout): NonNullable<RunInfo['nodes']> {
   return { nnodes: n.nnodes, master_addr: n.masterAddr, master_port: n.masterPort, source: n.source };
+}
+
+/**
+ * Node 0 at the end of its sweep: the other nodes wait for each distributed scenario until node 0 serves it or a
+ * later one. When node 0 did not serve the last one (skipped, done before a --resume, past the time budget),
+ * nothing later comes: it says the sweep is over (lossbench_torch farewell) so that they end now, not at
+ * their --timeout. `served`: the ids of the scenarios it started a worker for in this run.
+ */
+export async function endSweepAcross(
+  specs: ScenarioSpec[],
+  served: Set<string>,
+  backend: EngineTarget,
+  nodes: NodeLayout,
+  timeoutMs: number,
+  log: (s: string) => void,
+): Promise<void> {
+  if (!isTorch(backend)) return;
+  const last = specs.reduce((at, s, i) => (s.world > 1 ? i : at), -1);
+  if (last < 0 || served.has(scenarioId(specs[last]!))) return;
+  log(`node 0: the sweep's last distributed scenario (#${last}) was not served here; telling the other nodes`);
+  const quietS = 30;
+  try {
+    const said = await farewell(
+      backend.python,
+      { ...nodes, end: specs.length, last, quietS },
+      arriveTimeoutMs(timeoutMs) + (quietS + 30) * 1000,
+    );
+    if (said) log(said);
+  } catch (err) {
+    log(`lossbench: warning: the other nodes were not told the sweep is over: ${(err as Error).message}`);
+  }
 }
 
 export async function followSweep(
@@ -53,8 +86,11 @@ export async function followSweep(
       stop,
     );
     if (o.json) console.log(JSON.stringify({ node: nodes.nodeRank, rows }, null, 2));
+    const skipped = rows.filter((r) => r.status === 'skipped').length;
     const failed = rows.filter((r) => r.status !== 'ok' && r.status !== 'skipped').length;
-    log(`node ${nodes.nodeRank}: ${rows.length - failed} of ${rows.length} scenarios served, ${failed} failed here`);
+    log(
+      `node ${nodes.nodeRank}: ${rows.length - failed - skipped} of ${rows.length} scenarios served, ${skipped} passed over by node 0, ${failed} failed here`,
+    );
   } finally {
     process.off('SIGINT', onSigint);
   }

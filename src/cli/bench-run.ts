@@ -24,7 +24,7 @@ import { costOf } from '../model/predict.js';
 import { resolveLink, type Link } from '../model/comm.js';
 import type { ScenarioResult } from '../results/row.js';
 import { checkWorlds, resolveNodes, type NodeLayout } from '../harness/nodes.js';
-import { followSweep, nodesInfo, sweepOrder } from './bench-nodes.js';
+import { endSweepAcross, followSweep, nodesInfo, sweepOrder } from './bench-nodes.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const slug = (s: string) =>
@@ -331,6 +331,7 @@ async function sweepInto(
     : null;
   bar?.start(todo.length, 0, { scenario: '' });
   let result: { rows: ScenarioResult[]; notRun: number };
+  const served = new Set<string>();
   try {
     result = await runSweep(
       todo,
@@ -344,6 +345,7 @@ async function sweepInto(
         nodes,
         order: sweepOrder(specs),
         onStart: (s) => bar?.update({ scenario: scenarioId(s) }),
+        onServed: (s) => served.add(scenarioId(s)),
         onDone: (row, i) => {
           if (bar) bar.increment(1, { scenario: `${row.id} ${row.status}` });
           else
@@ -359,6 +361,7 @@ async function sweepInto(
     process.off('SIGINT', onSigint);
   }
 
+  if (nodes && !stop.requested) await endSweepAcross(specs, served, backend, nodes, timeoutMs, log);
   const order = new Map(specs.map((s, i) => [scenarioId(s), i]));
   const all = readResults(dir).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   writeCsv(dir, all);

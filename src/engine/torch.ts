@@ -291,6 +291,24 @@ export async function linkProbe(
   }
 }
 
+/**
+ * Node 0 after a sweep across nodes whose last distributed scenario it did not serve: hosts its store once
+ * more, saying the sweep is over, until every other node has passed that scenario over (or none has said a
+ * word for `quietS`), so that none waits out its --timeout for it. Returns the command's last stderr line.
+ */
+export async function farewell(
+  python: string,
+  o: { nnodes: number; masterAddr: string; masterPort: number; end: number; last: number; quietS: number },
+  timeoutMs: number,
+): Promise<string> {
+  const args = ['farewell', '--nnodes', String(o.nnodes), '--master-addr', o.masterAddr];
+  args.push('--master-port', String(o.masterPort), '--end', String(o.end), '--last', String(o.last));
+  const r = await runTorchCommand(python, [...args, '--quiet', String(o.quietS)], timeoutMs);
+  if (r.spawnError) throw new Error(`cannot run ${python}: ${r.spawnError}`);
+  if (r.code !== 0) throw new Error(`farewell failed (exit ${r.code}): ${lastLine(r.stderr).slice(0, 300)}`);
+  return lastLine(r.stderr);
+}
+
 /** One implementation of the torch engine as `python -m lossbench_torch impls` probes it. */
 export interface TorchImpl {
   name: string;

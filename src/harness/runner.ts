@@ -63,6 +63,8 @@ export interface SweepOptions {
   /** Across nodes: each scenario's place in the whole sweep (the same list on every node), by id. */
   order?: Map<string, number>;
   onStart?: (spec: ScenarioSpec, index: number) => void;
+  /** A worker was started for the scenario (across nodes, node 0's hosts its rendezvous). */
+  onServed?: (spec: ScenarioSpec) => void;
   onDone?: (row: ScenarioResult, index: number) => void;
 }
 
@@ -182,6 +184,7 @@ export async function runScenario(spec: ScenarioSpec, opts: SweepOptions): Promi
         `not measured: a worker of an earlier run of this folder is still alive and could not be stopped (${describeProcesses(left)}); stop it, then --resume`,
       );
     const sampler = new GpuMemorySampler(100).start();
+    opts.onServed?.(spec);
     const got = await runChild(jobOf(spec, opts), spec, opts);
     row.device_mem_bytes = await sampler.stop();
     if (!('ghosts' in got)) {

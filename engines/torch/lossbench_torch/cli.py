@@ -1,4 +1,4 @@
-"""Command line: info | impls | verify | linkprobe | step | ranks | worker (see README.md)."""
+"""Command line: info | impls | verify | linkprobe | farewell | step | ranks | worker (see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -46,6 +46,13 @@ def parser() -> argparse.ArgumentParser:
     lp.add_argument("--master-addr", default="127.0.0.1", help="node 0's address")
     lp.add_argument("--master-port", type=int, default=29500)
     lp.add_argument("--arrive-timeout", type=float, default=240.0, help="s node 0 waits for the others")
+    fw = sub.add_parser("farewell", help="node 0 after its sweep: the other nodes' last scenarios were passed over")
+    fw.add_argument("--nnodes", type=int, required=True)
+    fw.add_argument("--master-addr", required=True)
+    fw.add_argument("--master-port", type=int, required=True)
+    fw.add_argument("--end", type=int, required=True, help="a place past the sweep's last scenario")
+    fw.add_argument("--last", type=int, required=True, help="the place of the sweep's last distributed scenario")
+    fw.add_argument("--quiet", type=float, default=30.0, help="s without word from the other nodes to give up")
     st = sub.add_parser("step", help="one step on inputs from a file; loss and gradients to --out")
     st.add_argument("--inputs", required=True)
     st.add_argument("--loss", choices=("clip", "siglip"), required=True)
@@ -101,6 +108,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                                         "linkprobe")
                 rdzv.check_world(args.world)
             return probe_main(args.world, args.bytes, args.device, args.iters, args.warmup, rdzv)
+        if args.command == "farewell":
+            from .commands.farewell import main as farewell_main
+
+            return farewell_main(args.master_addr, args.master_port, args.nnodes, args.end, args.last, args.quiet)
         if args.command == "ranks":
             from .commands.ranks import main as ranks_main
 

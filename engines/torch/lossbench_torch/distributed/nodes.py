@@ -27,6 +27,7 @@ from .rendezvous import Rendezvous
 KILLED = re.compile(r"killed by SIG")
 POLL_S = 0.2
 BEAT_S = 10.0  # a node whose agent has not polled for this long is taken for gone
+END_KEY = "end"  # what node 0's store serves after its sweep (commands/farewell.py)
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,20 @@ def _join(rdzv: Rendezvous, deadline: float) -> Tuple[Any, str]:
         if tag == rdzv.tag:
             store.set(f"arrived/{rdzv.node_rank}", socket.gethostname())
             return store, store.get("backend").decode()
-        order = int(tag.split(" ", 1)[0])
-        del store
+        order_text, key = tag.split(" ", 1)
+        order = int(order_text)
         if order > rdzv.order:
+            try:  # commands/farewell.py waits for the sweep's last one
+                store.add(f"passed/{rdzv.node_rank}", 1)
+                store.set(f"passed/{rdzv.node_rank}/{rdzv.order}", "1")
+            except Exception:  # noqa: BLE001 - node 0 moved on: it needs no word
+                pass
+            if key == END_KEY:
+                raise _PassedOver(f"node 0 passed over this scenario (its sweep ended without it; this is "
+                                  f"#{rdzv.order})")
             raise _PassedOver(f"node 0 passed over this scenario (it serves #{order} of the sweep, this is "
                               f"#{rdzv.order})")
+        del store
         time.sleep(POLL_S)
 
 
