@@ -1,5 +1,6 @@
 """One scenario across two "nodes" on this host (two workers meeting at 127.0.0.1): a node whose worker is killed
-mid-scenario is named by node 0 as gone, not blamed on node 0's ranks whose connections broke."""
+mid-scenario is named by node 0 as gone, not blamed on node 0's ranks whose connections broke; node 0's farewell
+after its sweep releases a node waiting for a scenario node 0 never served, and gives up on one that never comes."""
 from __future__ import annotations
 
 import json
@@ -60,6 +61,40 @@ class Nodes(unittest.TestCase):
                 except ProcessLookupError:
                     pass
                 p.wait()
+
+    def test_farewell_releases_a_waiting_node_and_gives_up_on_a_silent_one(self) -> None:
+        port, folder = _port(), tempfile.mkdtemp()
+        job = {"protocol": 1, "engine": "torch", "device": "cpu", "spec": {**SPEC, "samples": 2},
+               "rendezvous": {"nnodes": 2, "nodeRank": 1, "masterAddr": "127.0.0.1", "masterPort": port,
+                              "order": 3, "arriveTimeoutMs": 300000}}
+        report_path = os.path.join(folder, "node1.json")
+        env = support.child_env(LOSSBENCH_JOB=json.dumps(job), LOSSBENCH_REPORT=report_path)
+        follower = subprocess.Popen([sys.executable, "-m", "lossbench_torch", "worker"], env=env,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            bye = subprocess.run([sys.executable, "-m", "lossbench_torch", "farewell", "--nnodes", "2",
+                                  "--master-addr", "127.0.0.1", "--master-port", str(port), "--end", "5",
+                                  "--last", "3", "--quiet", "60"], env=support.child_env(), capture_output=True,
+                                 text=True, timeout=120)
+            self.assertEqual(bye.returncode, 0, bye.stderr)
+            self.assertIn("every other node has passed the sweep's end (#3)", bye.stderr)
+            self.assertEqual(follower.wait(60), 0)
+            with open(report_path) as f:
+                report = json.load(f)
+            self.assertEqual(report["status"], "skipped")
+            self.assertIn("its sweep ended without it; this is #3", report["reason"])
+        finally:
+            try:
+                os.killpg(follower.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            follower.wait()
+        silent = subprocess.run([sys.executable, "-m", "lossbench_torch", "farewell", "--nnodes", "3",
+                                 "--master-addr", "127.0.0.1", "--master-port", str(_port()), "--end", "5",
+                                 "--last", "3", "--quiet", "1"], env=support.child_env(), capture_output=True,
+                                text=True, timeout=120)
+        self.assertEqual(silent.returncode, 0, silent.stderr)
+        self.assertIn("node 1, node 2 did not pass the sweep's end (#3) within 1 s", silent.stderr)
 
 
 if __name__ == "__main__":
