@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # One prepared GPU run (issue 17), at most 9 minutes, everything packed under $OUT as it goes:
+#   0. every implementation that runs here on verify's hard cases (verify --impl);
 #   1. the torch-CUDA sweep: both losses; naive, chunked, checkpoint and every third-party impl that runs here
 #      (an impl without one of the losses gives that loss's rows as unsupported); one device,
 #      N = 256 … 65536, D = 512, c = 4096; fp32 then bf16 (cheapest first, within a time budget each);
@@ -43,10 +44,16 @@ start=$SECONDS
 lb backends --engine torch > "$out/backends.txt" 2>&1; cat "$out/backends.txt" >&2
 # every impl that runs here on one device: those whose probe in `backends` ran a step (naive, chunked,
 # checkpoint and each third-party one installed); infcl-ring is ring-only (the gloo sweeps are lossbench's)
-impls=$(awk '/^Implementations/ { on = 1; next } on && /^[a-z]/ { name = $1 } on && /^  runs / { print name }' \
-  "$out/backends.txt" | grep -vx infcl-ring | awk '!seen[$0]++' | paste -sd, -)
+runs=$(awk '/^Implementations/ { on = 1; next } on && /^[a-z]/ { name = $1 } on && /^  runs / { print name }' \
+  "$out/backends.txt" | awk '!seen[$0]++')
+impls=$(echo "$runs" | grep -vx infcl-ring | paste -sd, -)
 impls=${impls:-naive,chunked,checkpoint}
 log "impls: $impls; device $device; N $sizes, D $dim, c $chunk"
+# every impl that runs here on verify's hard cases (t = 100, correlated pairs, duplicate rows, ragged tiles;
+# W = 2 on the one device): a FAIL there is a finding about that implementation, kept in verify-impls.txt
+timeout 120 bash -c "$(declare -f lb); lb verify --engine torch --device $device --impl $(echo "$runs" | paste -sd, -)" \
+  > "$out/verify-impls.txt" 2>&1
+log "verify --impl (every impl that runs here, hard inputs): exit $? ($(tail -1 "$out/verify-impls.txt"))"
 
 sweep() { # sweep <label> <minutes> <bench flags...>
   local label=$1 budget=$2; shift 2

@@ -4,24 +4,18 @@
 // The torch parts are skipped (with the reason) where the Python has no torch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchCli, type CliRun } from './helpers/run-cli.js';
-import { pythonOf } from '../src/engine/torch.js';
+import { noTorch as skip, PY, TINY_TORCH } from './helpers/tiny-torch.js';
 import { checkWorlds, firstSlurmHost, resolveNodes } from '../src/harness/nodes.js';
 import { predictedComm } from '../src/distributed/formulas.js';
 import { scenarioId } from '../src/harness/spec.js';
 import type { ScenarioResult } from '../src/results/row.js';
 import type { RunInfo } from '../src/results/run-info.js';
 import { UsageError } from '../src/util/errors.js';
-
-const PY = pythonOf();
-const skip =
-  spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0 &&
-  `no torch in ${PY}: run scripts/setup-python.sh (or set LOSSBENCH_PYTHON)`;
 
 test('the node layout: flags, torchrun (one lossbench per node, port + 1), SLURM, and clear errors', () => {
   assert.equal(resolveNodes({}, {}), null);
@@ -102,30 +96,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const TINY = [
-  '--engine',
-  'torch',
-  '--device',
-  'cpu',
-  '--loss',
-  'siglip',
-  '--impl',
-  'chunked',
-  '--local-batch',
-  '4',
-  '--dim',
-  '8',
-  '--chunk',
-  '4',
-  '--warmup',
-  '0',
-  '--samples',
-  '2',
-  '--sample-time-ms',
-  '1',
-  '--no-link-probe',
-  '--no-report',
-];
+const TINY = [...TINY_TORCH, '--loss', 'siglip', '--impl', 'chunked', '--local-batch', '4', '--no-report'];
 const ENV = { LOSSBENCH_PYTHON: PY, OMP_NUM_THREADS: '1' };
 
 interface Nodes {

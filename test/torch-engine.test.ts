@@ -11,7 +11,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { runBenchCli } from './helpers/run-cli.js';
-import { pythonOf, torchEnv, torchPackagePath } from '../src/engine/torch.js';
+import { noTorch, PY, TINY_TORCH } from './helpers/tiny-torch.js';
+import { torchEnv, torchPackagePath } from '../src/engine/torch.js';
 import { predictedComm } from '../src/distributed/formulas.js';
 import { scenarioId } from '../src/harness/spec.js';
 import type { ScenarioResult } from '../src/results/row.js';
@@ -24,11 +25,9 @@ import { relativeError, TOLERANCE } from '../src/losses/accuracy.js';
 import { REFERENCES } from '../src/losses/reference.js';
 import type { ImplName, LossName } from '../src/losses/types.js';
 
-const PY = pythonOf();
 const PKG = torchPackagePath();
 const skip = (() => {
-  if (spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
-    return `no torch in ${PY}: run scripts/setup-python.sh (or set LOSSBENCH_PYTHON to a Python with torch)`;
+  if (noTorch) return noTorch;
   if (!existsSync(join(PKG, 'lossbench_torch'))) return `no lossbench_torch in ${PKG}: set LOSSBENCH_TORCH_PATH`;
   return false;
 })();
@@ -39,27 +38,7 @@ test('CI runs the torch-engine tests (torch found)', { skip: process.env.CI !== 
 
 const ENV = { LOSSBENCH_PYTHON: PY };
 // Tiny sizes: the cost is Python and torch starting, once per worker and once per rank.
-const TINY = [
-  '--engine',
-  'torch',
-  '--device',
-  'cpu',
-  '--impl',
-  'chunked',
-  '--dim',
-  '8',
-  '--chunk',
-  '4',
-  '--warmup',
-  '0',
-  '--samples',
-  '2',
-  '--sample-time-ms',
-  '1',
-  '--no-link-probe',
-  '--no-report',
-  '--json',
-];
+const TINY = [...TINY_TORCH, '--impl', 'chunked', '--no-report', '--json'];
 
 interface Run {
   code: number | null;

@@ -6,50 +6,19 @@
 // (LOSSBENCH_SOAK_SEED=n replays one). Skipped where the Python has no torch, as test/torch-engine.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers/run-cli.js';
-import { pythonOf } from '../src/engine/torch.js';
+import { noTorch, PY, TINY_TORCH } from './helpers/tiny-torch.js';
 import { running, taggedProcesses } from '../src/probes/tagged-processes.js';
 import type { ScenarioResult } from '../src/results/row.js';
 
-const PY = pythonOf();
-const skip =
-  process.platform !== 'linux'
-    ? 'reads /proc'
-    : spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0
-      ? `no torch in ${PY}: run scripts/setup-python.sh`
-      : false;
+const skip = process.platform !== 'linux' ? 'reads /proc' : noTorch;
 
-const SWEEP = [
-  '--engine',
-  'torch',
-  '--device',
-  'cpu',
-  '--loss',
-  'clip',
-  '--impl',
-  'chunked',
-  '--strategy',
-  'single,ring',
-  '--world',
-  '2',
-  '--local-batch',
-  '4',
-  '--dim',
-  '8',
-  '--chunk',
-  '4',
-  '--warmup',
-  '0',
-  '--samples',
-  '2',
-  '--sample-time-ms',
-  '1',
-  '--no-link-probe',
-];
+const SWEEP = [...TINY_TORCH, '--loss', 'clip', '--impl', 'chunked', '--strategy', 'single,ring'];
+SWEEP.push('--world', '2', '--local-batch', '4');
 const QUIET = ['--no-report', '--json'];
 
 /** mulberry32: the soak's random moments, replayable from the seed. */

@@ -17,6 +17,8 @@ test('runTorchVerify passes the seed to lossbench_torch verify', async () => {
       "console.log(JSON.stringify({ ...row, kind: process.argv.slice(2).join(' ') }));\n",
   );
   chmodSync(python, 0o755);
-  const [r] = await runTorchVerify(python, 'cpu', 'fp32', 7);
+  const {
+    rows: [r],
+  } = await runTorchVerify(python, 'cpu', 'fp32', 7);
   assert.equal(r!.kind, '-m lossbench_torch verify --device cpu --dtype fp32 --seed 7');
 });

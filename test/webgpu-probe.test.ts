@@ -2,9 +2,8 @@
 // probed in a child process and what Dawn said goes, condensed, into the backend note.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { condenseDawnOutput, probeWebGpuAdapter } from '../src/engine/webgpu-probe.js';
-import { ROOT } from './helpers/run-cli.js';
+import { runCli } from './helpers/run-cli.js';
 
 const NO_VULKAN = "Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file: No such file or directory";
 const DAWN = '/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan';
@@ -25,24 +24,7 @@ test('Dawn output condensed: no native stack lines, no repeats, one line', () =>
   assert.ok(condenseDawnOutput('x'.repeat(1000)).length <= 240);
 });
 
-function lossbench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lossbench = (args: string[]) => runCli(args, { timeoutMs: 60_000 });
 
 test("without a usable GPU, `verify --backend webgpu` prints one lossbench line, Dawn's words inside it", async (t) => {
   const probe = await probeWebGpuAdapter();

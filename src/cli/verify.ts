@@ -3,6 +3,33 @@ import { BACKENDS, ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engine
 import { nonNegativeInt, oneOf } from '../util/validate.js';
 import { CheckFailed, UsageError } from '../util/errors.js';
 import { chooseEngine } from './engine-options.js';
+import { IMPL_CHOICES, IMPLS, isBuiltinImpl, isImplId, type ImplId, type ImplName } from '../losses/types.js';
+import type { NotRun } from './verify-torch.js';
+
+const TORCH_VERIFY_IMPLS =
+  'checkpoint, the third-party ones (lossbench backends --engine torch) or py:<module>:<factory>';
+
+/** --impl: known names; tfjs verifies lossbench's own only. */
+function implList(text: string, engine: 'tfjs' | 'torch'): ImplId[] {
+  const names = [...new Set(text.split(',').map((s) => s.trim()))].filter(Boolean);
+  const bad = names.filter((n) => !isImplId(n));
+  if (!names.length || bad.length)
+    throw new UsageError(`impl: expected ${IMPL_CHOICES}, got ${bad.join(', ') || JSON.stringify(text)}`);
+  const other = names.filter((n) => !isBuiltinImpl(n));
+  if (engine === 'tfjs' && other.length)
+    throw new UsageError(`impl: tfjs verifies ${IMPLS.join(' and ')}; ${other.join(', ')}: --engine torch`);
+  return names as ImplId[];
+}
+
+/** What verify could not run, a line per loss × impl, its strategies and the reason. */
+function notRunLines(notRun: NotRun[]): string {
+  const by = new Map<string, string[]>();
+  for (const n of notRun) {
+    const key = `${n.loss} ${n.impl}: ${n.reason}`;
+    by.set(key, [...(by.get(key) ?? []), n.strategy]);
+  }
+  return [...by].map(([key, strategies]) => `  ${key.replace(':', ` (${strategies.join(', ')}):`)}`).join('\n');
+}
 
 interface VerifyOptions {
   backend?: string;
@@ -11,6 +38,7 @@ interface VerifyOptions {
   dtype?: string;
   python?: string;
   seed: string;
+  impl?: string;
   json?: boolean;
 }
 
@@ -27,11 +55,17 @@ export function registerVerify(program: Command): void {
     )
     .option('--python <path>', 'torch: the Python with torch (default: env LOSSBENCH_PYTHON, else .venv, else python3)')
     .option('--seed <n>', 'seed of the random inputs', '1')
+    .option(
+      '--impl <list>',
+      `implementations, comma-separated (default: lossbench's naive, chunked); torch also ${TORCH_VERIFY_IMPLS}`,
+    )
     .option('--json', 'print JSON rows')
     .action(async (opts: VerifyOptions) => {
       const choice = chooseEngine(opts);
       if (choice.engine === 'auto') throw new UsageError('engine: expected tfjs or torch');
       const seed = nonNegativeInt('seed', opts.seed);
+      const impls = opts.impl === undefined ? undefined : implList(opts.impl, choice.engine);
+      let notRun: NotRun[] = [];
       const { verifyTable } = await import('../losses/verify.js');
       let rows;
       let header: string[];
@@ -40,7 +74,7 @@ export function registerVerify(program: Command): void {
         const { selectTorch } = await import('../engine/torch.js');
         const { runTorchVerify, TORCH_TOLERANCE } = await import('./verify-torch.js');
         const ready = await selectTorch(choice);
-        rows = await runTorchVerify(ready.python, ready.name, ready.dtype, seed);
+        ({ rows, notRun } = await runTorchVerify(ready.python, ready.name, ready.dtype, seed, impls));
         json = {
           engine: 'torch',
           device: ready.name,
@@ -49,6 +83,7 @@ export function registerVerify(program: Command): void {
           device_name: ready.deviceName,
           torch: ready.info.torch_version,
           rows,
+          not_run: notRun,
         };
         header = [
           `engine torch ${ready.info.torch_version} (${ready.pythonPath}) on ${ready.deviceName}, ${ready.dtype}; seed ${seed}; lossbench_torch's cases (random, correlated and duplicate rows; strategies at W = 2 on real ranks)`,
@@ -60,7 +95,7 @@ export function registerVerify(program: Command): void {
         const { runVerify, VERIFY_CASES } = await import('../losses/verify.js');
         const { TOLERANCE } = await import('../losses/accuracy.js');
         const ready = await selectBackend(backend);
-        rows = await runVerify(seed);
+        rows = await runVerify(seed, impls as ImplName[] | undefined);
         json = { backend: ready.name, device: ready.deviceName, seed, rows };
         header = [
           `backend ${ready.name} on ${ready.deviceName}; seed ${seed}; ${VERIFY_CASES.length} sizes per loss × impl`,
@@ -68,9 +103,15 @@ export function registerVerify(program: Command): void {
         ];
       }
       if (opts.json) console.log(JSON.stringify(json, null, 2));
-      else console.log(`${header.join('\n')}\n${verifyTable(rows)}`);
-      const failed = rows.filter((r) => !r.pass).length;
-      if (failed) throw new CheckFailed(`verify: ${failed} of ${rows.length} checks failed`);
+      else {
+        console.log(`${header.join('\n')}\n${verifyTable(rows)}`);
+        if (notRun.length) console.log(`\nnot run here (${notRun.length}):\n${notRunLines(notRun)}`);
+      }
+      const failed = rows.filter((r) => !r.pass);
+      if (failed.length) {
+        const which = [...new Set(failed.map((r) => `${r.loss}/${r.impl}/${r.strategy ?? 'single'}`))];
+        throw new CheckFailed(`verify: ${failed.length} of ${rows.length} checks failed (${which.join(', ')})`);
+      }
       if (!opts.json) console.log(`\nall ${rows.length} checks passed`);
     });
 }

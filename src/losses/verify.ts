@@ -1,12 +1,12 @@
 // `lossbench verify`: every loss × impl on the active backend against the float64 reference.
 import { checkStep, maxError, TOLERANCE, type OutputErrors } from './accuracy.js';
 import { lossStep } from './index.js';
-import { IMPLS, LOSSES, type ImplName, type LossName } from './types.js';
+import { IMPLS, LOSSES, type ImplId, type ImplName, type LossName } from './types.js';
 import { renderText, type Column } from '../util/table.js';
 
 export interface VerifyRow {
   loss: LossName;
-  impl: ImplName;
+  impl: ImplId;
   n: number;
   d: number;
   chunk: number;
@@ -30,10 +30,10 @@ export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: numbe
   { n: 257, d: 64, chunk: 64, tPrime: Math.log(100) },
 ];
 
-export async function runVerify(seed: number): Promise<VerifyRow[]> {
+export async function runVerify(seed: number, impls: readonly ImplName[] = IMPLS): Promise<VerifyRow[]> {
   const rows: VerifyRow[] = [];
   for (const loss of LOSSES)
-    for (const impl of IMPLS)
+    for (const impl of impls)
       for (const [i, c] of VERIFY_CASES.entries()) {
         const { errors, leakedTensors } = await checkStep(lossStep(loss, impl, c.chunk), {
           loss,

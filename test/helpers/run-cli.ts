@@ -1,4 +1,4 @@
-// Runs `lossbench bench ...` from the sources in a child process and collects what it printed.
+// Runs `lossbench ...` from the sources in a child process and collects what it printed.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -10,13 +10,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Resolves when the child closes; a child still running after `timeoutMs` is SIGKILLed. */
+/** `lossbench bench ...` (runCli). */
 export function runBenchCli(
   args: string[],
   opts: { env?: Record<string, string>; timeoutMs: number },
 ): Promise<CliRun> {
+  return runCli(['bench', ...args], opts);
+}
+
+/** `lossbench ...`: resolves when the child closes; a child still running after `timeoutMs` is SIGKILLed. */
+export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs: number }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'bench', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },

@@ -19,6 +19,17 @@ def _sizes(text: str) -> List[int]:
     return sizes
 
 
+def _names(text: str) -> List[str]:
+    from .impls.registry import NAMES, is_impl_name
+
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if not is_impl_name(n)]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(f"expected some of {', '.join(NAMES)} or py:<module>:<factory>, got "
+                                         f"{', '.join(bad) or repr(text)}")
+    return list(dict.fromkeys(names))
+
+
 def _seed(text: str) -> int:
     if not text.strip().isdigit():
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
@@ -35,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     v.add_argument("--dtype", choices=("fp32", "tf32", "bf16"), default="fp32")
     v.add_argument("--seed", type=_seed, default=1, help="seed of the random inputs (default 1)")
+    v.add_argument("--impl", type=_names, help="implementations, comma-separated (default: lossbench's own)")
     lp = sub.add_parser("linkprobe", help="all-gather and send/recv bandwidth between W ranks")
     lp.add_argument("--world", type=int, required=True)
     lp.add_argument("--bytes", type=_sizes, required=True, help="message sizes, e.g. 4096,1048576")
@@ -94,7 +106,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "verify":
             from .commands.verify import main as verify_main
 
-            return verify_main(args.device, args.dtype, args.seed)
+            return verify_main(args.device, args.dtype, args.seed, args.impl)
         if args.command == "linkprobe":
             from .commands.linkprobe import main as probe_main
 

@@ -53,4 +53,9 @@ def textbook_inexact(loss: str, impl: str, strategy: str, kind: str) -> bool:
     is one careful tile per block): where the diagonal dominates (correlated pairs) float32 rounds its
     lse − l_ii and P_ii − 1 to 0, so its error there is a finding, shown beside chunked's, not a failure
     (src/losses/accuracy.ts, textbookInexact)."""
-    return loss == "clip" and impl in ("naive", "checkpoint") and strategy != "ring" and kind == "correlated"
+    return loss == "clip" and impl in TEXTBOOK_CLIP and strategy != "ring" and kind == "correlated"
+
+
+# The implementations whose CLIP is that textbook cross-entropy: lossbench's naive, torch.utils.checkpoint's
+# loop over it, and open_clip's ClipLoss (the same F.cross_entropy over whole logit blocks).
+TEXTBOOK_CLIP = ("naive", "checkpoint", "openclip")

@@ -1,4 +1,4 @@
-"""Implementation × strategy cases on W spawned ranks (gloo on CPU), for the parity tests: each rank runs
+"""Implementation × strategy cases on W spawned ranks (gloo on CPU), for the parity tests and `verify --impl`: each rank runs
 each case's step through the implementation's factory on its shard of the case's inputs, with its
 collectives counted; the parent assembles the normalised outputs (loss, dx, dy, dt', dβ) and keeps each
 rank's counted ledger."""
@@ -36,21 +36,21 @@ class ImplResult:
     unsupported: str = ""
 
 
-def _on_rank(comm: Comm, cases: Sequence[ImplCase]) -> List[Dict[str, Any]]:
-    precision.configure("fp32", comm.device.type)
+def _on_rank(comm: Comm, cases: Sequence[ImplCase], dtype: str = "fp32") -> List[Dict[str, Any]]:
+    precision.configure(dtype, comm.device.type)
     out: List[Dict[str, Any]] = []
     for c in cases:
         n = c.inputs.x.shape[0]
         b = n // comm.world
         req = Request(loss=c.loss, strategy=c.strategy, world=comm.world, rank=comm.rank, group=comm.group,
-                      dtype="fp32", device=comm.device, n=n, local_batch=b, dim=c.inputs.x.shape[1], chunk=c.chunk,
+                      dtype=dtype, device=comm.device, n=n, local_batch=b, dim=c.inputs.x.shape[1], chunk=c.chunk,
                       comm=comm)
         try:
             step = factory(c.impl)(req)
         except Unsupported as e:
             out.append({"unsupported": str(e)})
             continue
-        shard = c.inputs.rows(comm.rank * b, (comm.rank + 1) * b) if comm.world > 1 else c.inputs
+        shard = (c.inputs.rows(comm.rank * b, (comm.rank + 1) * b) if comm.world > 1 else c.inputs).to(comm.device)
         comm.reset()
         r = step(shard.x, shard.y, shard.t_prime, shard.bias)
         parts = [None if t is None else t.detach().cpu() for t in shares(r, comm.world)]
@@ -58,11 +58,12 @@ def _on_rank(comm: Comm, cases: Sequence[ImplCase]) -> List[Dict[str, Any]]:
     return out
 
 
-def run_impl_cases(cases: Sequence[ImplCase], world: int, timeout_s: float = 300.0) -> List[ImplResult]:
+def run_impl_cases(cases: Sequence[ImplCase], world: int, timeout_s: float = 300.0, device: str = "cpu",
+                   dtype: str = "fp32") -> List[ImplResult]:
     if world == 1:
-        per_rank = [_on_rank(Comm(0, 1, torch.device("cpu"), None), cases)]
+        per_rank = [_on_rank(Comm(0, 1, torch.device(device), None), cases, dtype)]
     else:
-        launched = launch(_on_rank, (list(cases),), world, "cpu", timeout_s)
+        launched = launch(_on_rank, (list(cases), dtype), world, device, timeout_s)
         if launched.failure is not None:
             raise RuntimeError(f"{launched.failure.status}: {launched.failure.reason}")
         per_rank = launched.results
