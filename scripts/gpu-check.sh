@@ -5,7 +5,8 @@
 #      (an impl without one of the losses gives that loss's rows as unsupported); one device,
 #      N = 256 … 65536, D = 512, c = 4096; fp32 then bf16 (cheapest first, within a time budget each);
 #   2. the strategies on gloo at W = 2 and 4 on the one GPU (functional), rings overlapped and not;
-#   3. the planner against what it measured (plan --calibrate on the fp32 sweep);
+#   3. the harness's own time per step against a bare loop (lossbench_torch overhead); the planner against
+#      what it measured (plan --calibrate on the fp32 sweep);
 #   4. the fused WebGPU check (dist/check-fused-gpu.cjs) and, only if it passes, a webgpu sweep of chunked
 #      and fused (--impl fused: unverified until then);
 #   5. one summary table.
@@ -26,6 +27,7 @@ if [ $dry = 1 ]; then
   b_fp32=0.1; b_bf16=0.1; b_gloo=0.1 # minutes: one scenario each (the first always starts)
   fused() { echo "fused WebGPU check: skipped in the dry run (no GPU)"; }
   fused_backend=wasm; fused_sizes=64; b_fused=0.1 # the sweep's wiring only: fused rows come back unsupported
+  py=${LOSSBENCH_PYTHON:-.venv/bin/python}; overhead_sizes=64,128; overhead_steps=5
 else
   source .gpu/setup.sh >&2 || { log "no .gpu/ (run scripts/gpu-check-prepare.sh here and carry dist .gpu .whl)"; exit 2; }
   if ls .whl/*.whl >/dev/null 2>&1; then
@@ -36,9 +38,10 @@ else
   lb() { node dist/lossbench.cjs "$@"; }
   device=cuda; sizes=256..65536; dim=512; chunk=4096; local=4096; timeout=60; losses=clip,siglip; worlds=2,4
   strategies=allgather-global,allgather-local,ring,allgather,ring-bidir
-  b_fp32=2.25; b_bf16=1.25; b_gloo=0.75 # minutes, cheapest scenarios first: the whole run within 9 minutes
+  b_fp32=2; b_bf16=1; b_gloo=0.75 # minutes, cheapest scenarios first: the whole run within 9 minutes
   fused() { node dist/check-fused-gpu.cjs 32768; }
-  fused_backend=webgpu; fused_sizes=4096..32768; b_fused=0.5 # with the budgets above: 5.5 minutes
+  fused_backend=webgpu; fused_sizes=4096..32768; b_fused=0.5 # with the budgets above: 5 minutes (verify, overhead: 1.5 more)
+  py=$LOSSBENCH_PYTHON; overhead_sizes=4096,32768; overhead_steps=10
 fi
 start=$SECONDS
 lb backends --engine torch > "$out/backends.txt" 2>&1; cat "$out/backends.txt" >&2
@@ -68,6 +71,16 @@ for ov in on off; do
   sweep gloo-overlap-$ov $b_gloo --overlap $ov --loss $losses --impl chunked --strategy $strategies \
     --world $worlds --local-batch $local --dim $dim --chunk $chunk
 done
+
+# the harness's own time per step against a bare loop of the same step (target: under 3 %), lossbench's
+# chunked CLIP and naive SigLIP; one JSON line per N in overhead.jsonl, a line each in overhead.txt
+for li in clip:chunked siglip:naive; do
+  PYTHONPATH=engines/torch${PYTHONPATH:+:$PYTHONPATH} timeout 120 "$py" -m lossbench_torch overhead --device $device \
+    --loss ${li%:*} --impl ${li#*:} --n $overhead_sizes --dim $dim --chunk $chunk --steps $overhead_steps --rounds 3 \
+    >> "$out/overhead.jsonl" 2>> "$out/overhead.txt"
+done
+log "harness overhead per step: $(grep ' N=' "$out/overhead.txt" | paste -sd';' -)"
+pack
 
 # the planner against what it measured: plan's prediction (predicted_peak_bytes, the committed constants)
 # beside the peak, then the refit that could be committed (plan --calibrate prints it)

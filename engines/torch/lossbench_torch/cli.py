@@ -1,4 +1,4 @@
-"""Command line: info | impls | verify | linkprobe | farewell | step | ranks | worker (see README.md)."""
+"""Command line: info | impls | verify | linkprobe | farewell | overhead | step | ranks | worker (see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -65,6 +65,16 @@ def parser() -> argparse.ArgumentParser:
     fw.add_argument("--end", type=int, required=True, help="a place past the sweep's last scenario")
     fw.add_argument("--last", type=int, required=True, help="the place of the sweep's last distributed scenario")
     fw.add_argument("--quiet", type=float, default=30.0, help="s without word from the other nodes to give up")
+    oh = sub.add_parser("overhead", help="the harness's time per step against a bare loop of the same step")
+    oh.add_argument("--loss", choices=("clip", "siglip"), required=True)
+    oh.add_argument("--impl", default="chunked")
+    oh.add_argument("--n", type=_sizes, required=True, help="batch sizes, e.g. 1024,8192")
+    oh.add_argument("--dim", type=int, default=512)
+    oh.add_argument("--chunk", type=int, default=4096)
+    oh.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    oh.add_argument("--dtype", choices=("fp32", "tf32", "bf16"), default="fp32")
+    oh.add_argument("--steps", type=int, default=20, help="steps per round and loop")
+    oh.add_argument("--rounds", type=int, default=5, help="bare and harness alternate this many times")
     st = sub.add_parser("step", help="one step on inputs from a file; loss and gradients to --out")
     st.add_argument("--inputs", required=True)
     st.add_argument("--loss", choices=("clip", "siglip"), required=True)
@@ -124,6 +134,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             from .commands.farewell import main as farewell_main
 
             return farewell_main(args.master_addr, args.master_port, args.nnodes, args.end, args.last, args.quiet)
+        if args.command == "overhead":
+            from .commands.overhead import main as overhead_main
+
+            return overhead_main(args.loss, args.impl, args.n, args.dim, args.chunk, args.device, args.dtype,
+                                 args.steps, args.rounds)
         if args.command == "ranks":
             from .commands.ranks import main as ranks_main
 

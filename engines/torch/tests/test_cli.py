@@ -1,4 +1,4 @@
-"""The non-worker commands in process: info's JSON, step's output file, its argument checks."""
+"""The non-worker commands in process: info's JSON, step's output file, its argument checks; overhead's line."""
 from __future__ import annotations
 
 import contextlib
@@ -31,6 +31,18 @@ class Cli(unittest.TestCase):
         for k in ("python_version", "python_executable", "torch_version", "cuda_available", "cuda_version",
                   "nccl_version", "gloo_available", "gpu_names", "gpu_count", "nvidia_smi_topo"):
             self.assertIn(k, info)
+
+    def test_overhead_times_bare_and_harness_alike(self) -> None:
+        code, out, err = run_cli("overhead", "--loss", "clip", "--impl", "chunked", "--n", "32,48", "--dim", "8",
+                                 "--chunk", "16", "--steps", "3", "--rounds", "2")
+        self.assertEqual(code, 0, err)
+        lines = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual([r["n"] for r in lines], [32, 48])
+        for r in lines:
+            self.assertEqual((r["chunk"], len(r["bare_rounds_ms"]), len(r["harness_rounds_ms"])), (16, 2, 2))
+            self.assertTrue(0 < r["bare_ms"] < 1e4 and 0 < r["harness_ms"] < 1e4 and 0 < r["harness_median_ms"])
+            self.assertAlmostEqual(r["overhead"], r["harness_ms"] / r["bare_ms"] - 1)
+        self.assertRegex(err, r"clip/chunked N=48: bare [0-9.]+ ms, harness [0-9.]+ ms per step: overhead [+-]")
 
     def test_step_writes_loss_and_gradients(self) -> None:
         inp = hard_inputs("siglip", 12, 8, 4)

@@ -41,7 +41,7 @@ def request(job: Job, comm: Optional[Comm], rank: int = 0, device: Optional[torc
                    dim=s.dim, chunk=s.chunk, comm=comm)
 
 
-def _step_fn(job: Job, comm: Comm, inp: inputs_mod.Inputs) -> Callable[[], Result]:
+def step_fn(job: Job, comm: Comm, inp: inputs_mod.Inputs) -> Callable[[], Result]:
     """The step as a function of nothing: this rank's inputs bound, a fresh ledger each call. Third-party
     steps run under bf16 autocast when the dtype says so (lossbench's own route their matmuls themselves)."""
     step = factory(job.spec.impl)(request(job, comm))
@@ -56,6 +56,19 @@ def _step_fn(job: Job, comm: Comm, inp: inputs_mod.Inputs) -> Callable[[], Resul
     return run
 
 
+def timed_step_of(step: Callable[[], Result], comm: Comm, comm_ms: List[float],
+                  exposed_ms: List[float]) -> Callable[[], None]:
+    """What one timed sample runs: the step, the device synchronised, its collectives' times kept."""
+
+    def timed_step() -> None:
+        step()
+        sync(comm.device)
+        comm_ms.append(comm.ms)
+        exposed_ms.append(comm.exposed_ms)
+
+    return timed_step
+
+
 def _cpu(ts: List[Optional[torch.Tensor]]) -> List[Optional[torch.Tensor]]:
     return [None if t is None else t.detach().cpu() for t in ts]
 
@@ -66,7 +79,7 @@ def run_rank(comm: Comm, job: Job) -> Dict[str, Any]:
     comm.overlap = job.overlap
     s = job.spec
     inp = _shard(job, comm)
-    step = _step_fn(job, comm, inp)
+    step = step_fn(job, comm, inp)
     faults.rank_faults(s.id, comm.rank)
 
     first = step()
@@ -84,13 +97,7 @@ def run_rank(comm: Comm, job: Job) -> Dict[str, Any]:
     result["peak_bytes"], result["memory_probe"] = measure_peak(step, comm.device)
     comm_ms: List[float] = []
     exposed_ms: List[float] = []
-
-    def timed_step() -> None:
-        step()
-        sync(comm.device)
-        comm_ms.append(comm.ms)
-        exposed_ms.append(comm.exposed_ms)
-
+    timed_step = timed_step_of(step, comm, comm_ms, exposed_ms)
     result["step_ms"] = run_timed(timed_step, s.warmup, s.samples, s.time_budget_ms, lambda k: comm.agree_max([k])[0])
     result["comm_ms"] = comm_ms[s.warmup:]
     result["comm_exposed_ms"] = exposed_ms[s.warmup:]
