@@ -16,6 +16,7 @@ test('verify --impl: names checked, tfjs refuses what it does not verify (exit 2
     [['--impl', 'openclip'], /^lossbench: impl: tfjs verifies naive and chunked; openclip: --engine torch$/],
     [['--impl', 'naive,bogus'], /^lossbench: impl: expected naive, chunked, .* got bogus$/],
     [['--impl', ','], /^lossbench: impl: expected .* got ","$/],
+    [['--engine', 'torch', '--impl', 'fused'], /^lossbench: impl: fused is tfjs's WebGPU kernel, checked by/],
   ] as const) {
     const r = await runCli(['verify', ...args], { timeoutMs: 60_000 });
     assert.equal(r.code, 2, r.stderr);

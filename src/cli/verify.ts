@@ -3,7 +3,15 @@ import { BACKENDS, ENGINES, TORCH_DEVICES, TORCH_DTYPES } from '../engine/engine
 import { nonNegativeInt, oneOf } from '../util/validate.js';
 import { CheckFailed, UsageError } from '../util/errors.js';
 import { chooseEngine } from './engine-options.js';
-import { IMPL_CHOICES, IMPLS, isBuiltinImpl, isImplId, type ImplId, type ImplName } from '../losses/types.js';
+import {
+  IMPL_CHOICES,
+  IMPLS,
+  isBuiltinImpl,
+  isImplId,
+  isTfjsGpuImpl,
+  type ImplId,
+  type ImplName,
+} from '../losses/types.js';
 import type { NotRun } from './verify-torch.js';
 
 const TORCH_VERIFY_IMPLS =
@@ -15,6 +23,9 @@ function implList(text: string, engine: 'tfjs' | 'torch'): ImplId[] {
   const bad = names.filter((n) => !isImplId(n));
   if (!names.length || bad.length)
     throw new UsageError(`impl: expected ${IMPL_CHOICES}, got ${bad.join(', ') || JSON.stringify(text)}`);
+  const gpu = names.filter((n) => isTfjsGpuImpl(n));
+  if (gpu.length)
+    throw new UsageError(`impl: ${gpu.join(', ')} is tfjs's WebGPU kernel, checked by scripts/check-fused-gpu.ts`);
   const other = names.filter((n) => !isBuiltinImpl(n));
   if (engine === 'tfjs' && other.length)
     throw new UsageError(`impl: tfjs verifies ${IMPLS.join(' and ')}; ${other.join(', ')}: --engine torch`);
