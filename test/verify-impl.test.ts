@@ -1,7 +1,9 @@
-// `verify --impl`: tfjs verifies lossbench's own implementations only; the torch engine also the others, on
-// the same hard cases and naive's inputs, a strategy one does not have coming back as "not run here" with its
-// reason. Inf-CL's pure-PyTorch ring (cal_ring_loss) at t = 100 on correlated pairs is a finding: its loss
-// overflows float32 (exp of logits near 100, no max taken out), and the check must say so.
+// `verify` on wasm covers the hard inputs (t = 100 on correlated pairs, duplicate rows, ragged tiles), the
+// textbook CLIP's finding said as such. `verify --impl`: tfjs verifies lossbench's own implementations only;
+// the torch engine also the others, on the same hard cases and naive's inputs, a strategy one does not have
+// coming back as "not run here" with its reason. Inf-CL's pure-PyTorch ring (cal_ring_loss) at t = 100 on
+// correlated pairs is a finding: its loss overflows float32 (exp of logits near 100, no max taken out), and
+// the check must say so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,26 @@ import { join } from 'node:path';
 import { runCli } from './helpers/run-cli.js';
 import { noTorch, PY } from './helpers/tiny-torch.js';
 import { runTorchVerify } from '../src/cli/verify-torch.js';
+
+test('verify --backend wasm: random, correlated and duplicate rows per loss × impl; the textbook CLIP said so', async () => {
+  const r = await runCli(['verify', '--backend', 'wasm'], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.split('\n').filter((l) => /^(clip|siglip)\s/.test(l));
+  assert.equal(rows.length, 2 * 2 * 6, r.stdout);
+  for (const loss of ['clip', 'siglip'])
+    for (const impl of ['naive', 'chunked'])
+      for (const kind of ['random', 'correlated', 'duplicates'])
+        assert.ok(
+          rows.some((l) => new RegExp(`^${loss}\\s+${impl}\\s+${kind}\\s`).test(l)),
+          `${loss} ${impl} ${kind}`,
+        );
+  const correlated = (loss: string, impl: string) =>
+    rows.find((l) => new RegExp(`^${loss}\\s+${impl}\\s+correlated\\s+65\\s+64\\s+\\S+\\s+100\\.0\\s`).test(l))!;
+  assert.match(correlated('clip', 'naive'), /textbook$/);
+  assert.match(correlated('clip', 'chunked'), /PASS$/);
+  assert.match(correlated('siglip', 'naive'), /PASS$/);
+  assert.match(r.stdout, /all 24 checks passed/);
+});
 
 test('verify --impl: names checked, tfjs refuses what it does not verify (exit 2, one line)', async () => {
   for (const [args, message] of [

@@ -109,7 +109,7 @@ export function registerVerify(program: Command): void {
         rows = await runVerify(seed, impls as ImplName[] | undefined);
         json = { backend: ready.name, device: ready.deviceName, seed, rows };
         header = [
-          `backend ${ready.name} on ${ready.deviceName}; seed ${seed}; ${VERIFY_CASES.length} sizes per loss × impl`,
+          `backend ${ready.name} on ${ready.deviceName}; seed ${seed}; ${VERIFY_CASES.length} cases per loss × impl (random, correlated and duplicate rows)`,
           `max relative error per output against the float64 reference (tolerance ${TOLERANCE}; compared absolutely only below what float32 resolves of its terms)\n`,
         ];
       }
