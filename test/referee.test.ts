@@ -62,6 +62,12 @@ test('a run of one implementation gets no referee section', () => {
   assert.equal(comparesImpls(rows), true);
 });
 
+test('the section ends with the verify command that holds these implementations to the hard inputs', () => {
+  const last = refereeBlocks(rows).at(-1)!;
+  assert.equal(last.kind, 'p');
+  assert.match((last as { text: string }).text, /`lossbench verify --engine torch --impl naive,openclip,memeff`/);
+});
+
 test('the answer: largest batch, fastest per N (right gradients only), the wrong ones, the unsupported — on named rows', () => {
   const a = refereeAnswer(rows);
   const text = a.text.join('\n');

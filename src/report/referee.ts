@@ -155,5 +155,10 @@ export function refereeBlocks(rows: readonly Row[]): Block[] {
     const t = refereeTable(rows, loss);
     if (t) blocks.push({ kind: 'h', level: 3, text: `${NAME[loss]}: implementation × strategy` }, t);
   }
+  const impls = distinct(rows.map((r) => r.impl));
+  blocks.push({
+    kind: 'p',
+    text: `The rows above ran at the losses' initial temperatures on random pairs. Trained models reach t = 100 with positives close together, where float32 is tested hardest: \`lossbench verify --engine torch --impl ${impls.join(',')}\` checks these implementations there (correlated pairs at t = 100, duplicate rows, ragged tiles; every strategy at W = 2).`,
+  });
   return blocks;
 }
