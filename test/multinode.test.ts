@@ -211,3 +211,28 @@ test(
     // (before, node 1 waited 0.9 × --timeout − 2 s = 106 s for it and recorded a timeout)
   },
 );
+
+test(
+  'node 0 busy beyond the arrive window on one-device scenarios: the other node sees it at work and waits on',
+  { skip },
+  async () => {
+    // node 0 spends 2 × (12 s + start-up) on the two one-device scenarios before the first distributed one;
+    // node 1 waits for that from the start, longer than the arrive window (0.9 × 24 s − 2 s = 19.6 s)
+    const singles = ['siglip/naive/single/N4/W1/D8', 'siglip/chunked/single/N4/W1/D8/c4'];
+    const r = await across(
+      ['--impl', 'naive,chunked', '--strategy', 'single,ring', '--world', '2', '--timeout', '24'],
+      2,
+      [0, 1],
+      {
+        LOSSBENCH_FAULT: singles.map((id) => `slow:12:${id}`).join(','),
+      },
+    );
+    assert.equal(r.node0.code, 0, r.node0.stderr);
+    assert.deepEqual(
+      r.rows.map((x) => x.id),
+      [...singles, 'siglip/naive/ring/N8/W2/D8', 'siglip/chunked/ring/N8/W2/D8/c4'],
+    );
+    for (const row of r.rows) assert.equal(row.status, 'ok', explain(r.rows));
+    assert.match(r.others[0]!.stderr, /node 1: 2 of 2 scenarios served, 0 passed over by node 0, 0 failed here/);
+  },
+);

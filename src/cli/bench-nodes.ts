@@ -9,6 +9,9 @@ import type { NodeLayout } from '../harness/nodes.js';
 import type { RunInfo } from '../results/run-info.js';
 import type { BenchOptions } from './bench.js';
 
+/** A safety net only: a follower's worker ends by node 0's word (see followSweep). */
+const FOLLOWER_WORKER_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+
 /** Each scenario's place in the sweep: the same on every node given the same flags. */
 export function sweepOrder(specs: ScenarioSpec[]): Map<string, number> {
   return new Map(specs.map((s, i) => [scenarioId(s), i]));
@@ -75,6 +78,9 @@ export async function followSweep(
         dir: '',
         backend,
         timeoutMs: limits.timeoutMs,
+        // node 0 times each scenario; a worker here waits for node 0 to reach it (however long node 0's earlier
+        // scenarios take, while it is seen at work) and ends when node 0 ends it or is gone (nodes.py)
+        workerTimeoutMs: FOLLOWER_WORKER_TIMEOUT_MS,
         force: true,
         memoryLimitBytes: limits.memoryLimitBytes,
         timeBudgetMs: null,

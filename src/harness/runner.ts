@@ -50,6 +50,9 @@ export interface SweepOptions {
   dir: string;
   backend: EngineTarget;
   timeoutMs: number;
+  /** When a worker is killed (default timeoutMs). A node other than 0 leaves each scenario's time to node 0:
+   * its worker waits for node 0 to reach the scenario, and ends when node 0 ends it or is gone. */
+  workerTimeoutMs?: number;
   /** Run scenarios predicted not to fit anyway. */
   force: boolean;
   /** Kill a child whose RSS passes this (recorded as oom); null: no limit. */
@@ -242,8 +245,9 @@ function jobOf(spec: ScenarioSpec, opts: SweepOptions): WorkerJob {
   const b = opts.backend;
   const inputs = opts.inputsPath ? { inputsPath: opts.inputsPath } : {};
   const n = opts.nodes;
+  // node 0 hosts a one-device scenario's tag too, so that the other nodes see it at work (nodes.py)
   const rendezvous =
-    n && spec.world > 1
+    n && (spec.world > 1 || n.nodeRank === 0)
       ? {
           rendezvous: {
             nnodes: n.nnodes,
@@ -356,13 +360,14 @@ function runChild(job: WorkerJob, spec: ScenarioSpec, opts: SweepOptions): Promi
       if (pgid) killGroup(pgid);
     };
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
+    const timeoutMs = opts.workerTimeoutMs ?? opts.timeoutMs;
     const timer = setTimeout(
       () =>
         kill({
           status: 'timeout',
-          reason: `no result within ${opts.timeoutMs} ms (--timeout)${pgid ? stoppedIn(opts.dir, pgid) : ''}`,
+          reason: `no result within ${timeoutMs} ms (--timeout)${pgid ? stoppedIn(opts.dir, pgid) : ''}`,
         }),
-      opts.timeoutMs,
+      timeoutMs,
     );
     // Reading every process's /proc entry costs: often only when a limit depends on it.
     const poll = setInterval(

@@ -1,7 +1,8 @@
 """Test hooks from LOSSBENCH_FAULT (comma-separated): "killrank:<r>:<id>" — rank r SIGKILLs itself
 right before its first step; "stoprank:<r>:<id>" — rank r SIGSTOPs itself there (it stops answering, as
 a hung or frozen rank would); "exit:<id>" — the worker exits with code 3 without a report;
-"hang:<id>" — the worker sleeps forever. <id> is the scenario id (spec.scenario_id)."""
+"hang:<id>" — the worker sleeps forever; "slow:<s>:<id>" — each rank sleeps s seconds right before its first
+step (a long scenario). <id> is the scenario id (spec.scenario_id)."""
 from __future__ import annotations
 
 import os
@@ -36,6 +37,9 @@ def worker_faults(scenario: str) -> None:
 def rank_faults(scenario: str, rank: int) -> None:
     for kind, target in _faults():
         r, _, sid = target.partition(":")
+        if kind == "slow" and sid == scenario:
+            time.sleep(float(r))
+            continue
         if sid != scenario or r.strip() != str(rank):
             continue
         if kind == "killrank":

@@ -14,7 +14,7 @@ from .distributed import group
 from .distributed.comm import Comm
 from .distributed.launch import launch
 from .env import positive_seconds
-from .distributed.nodes import launch_across
+from .distributed.nodes import launch_across, progress_host
 from .measure.aggregate import aggregate
 from .measure.device import device_name, resolve
 from .measure.memory import host_rss_peak_bytes
@@ -63,7 +63,8 @@ def run_job(job: Job) -> Dict[str, Any]:
         _precheck(job, device)
         if world == 1:
             precision.configure(job.dtype, job.device)
-            results = [run_rank(Comm(0, 1, device, None), job)]
+            with progress_host(job.rendezvous):  # across nodes: node 0 seen at work by the others
+                results = [run_rank(Comm(0, 1, device, None), job)]
             aggregate(results, report, 1)
             _accuracy(report, results, job, device)
         else:

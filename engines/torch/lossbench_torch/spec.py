@@ -133,4 +133,4 @@ def parse_job(d: Any) -> Job:
         raise SpecError(str(e)) from None
     return Job(spec=parsed, device=_choice(d, "device", DEVICES, "cpu"),
                dtype=_choice(d, "dtype", DTYPES, "fp32"), inputs_path=path or None,
-               rendezvous=rdzv if parsed.world > 1 else None, overlap=overlap)
+               rendezvous=rdzv, overlap=overlap)

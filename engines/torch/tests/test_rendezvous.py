@@ -31,11 +31,12 @@ class Rendezvous(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, message):
                 parse_rendezvous({**RDZV, field: value}, "x")
 
-    def test_the_job_carries_it_for_distributed_scenarios_only(self) -> None:
+    def test_the_job_carries_it_and_a_one_device_one_to_host_its_tag(self) -> None:
         job = parse_job({"protocol": 1, "engine": "torch", "spec": SPEC, "rendezvous": RDZV})
         self.assertEqual(job.rendezvous.node_rank if job.rendezvous else None, 1)
         single = {**SPEC, "strategy": "single", "n": 16, "world": 1}
-        self.assertIsNone(parse_job({"protocol": 1, "spec": single, "rendezvous": RDZV}).rendezvous)
+        one = parse_job({"protocol": 1, "spec": single, "rendezvous": {**RDZV, "nodeRank": 0}}).rendezvous
+        self.assertEqual((one.node_rank, one.tag) if one else None, (0, "3 siglip/chunked/single/N16/W1/D8/c4"))
         with self.assertRaisesRegex(SpecError, "W = 6 is not a multiple of the 4 nodes"):
             parse_job({"protocol": 1, "spec": {**SPEC, "n": 96, "world": 6},
                        "rendezvous": {**RDZV, "nnodes": 4}})

@@ -5,9 +5,14 @@ with a `timeout` naming it), starts its ranks and gathers every rank's result th
 watches its own ranks; a node whose rank fails writes node, rank and reason to the store, and node 0 names
 the root cause (a rank killed by a signal, else one whose error is not a broken connection) and tells the
 others to stop; a node whose agent stops beating (killed, or cut off) is named as gone. The other nodes
-report `ok` with no measurements: node 0's report is the scenario's."""
+report `ok` with no measurements: node 0's report is the scenario's.
+
+While node 0 runs a one-device scenario of the sweep its worker hosts the store too, with that scenario's tag
+(progress_host): a node waiting for a later scenario sees node 0 at work, and waits on however long node 0's
+earlier scenarios take; it gives up only when it has not seen node 0 at work for the arrive window."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -15,7 +20,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import torch.distributed as dist
 
@@ -55,14 +60,31 @@ def _host(rdzv: Rendezvous, backend: str) -> Any:
     return store
 
 
+@contextlib.contextmanager
+def progress_host(rdzv: Optional[Rendezvous]) -> Iterator[None]:
+    """Node 0 running a one-device scenario of a sweep across nodes: its store says which (tag), so that the
+    other nodes, waiting for a later one, see it at work. Best effort: a store that cannot be hosted is none."""
+    store = None
+    if rdzv is not None and rdzv.node_rank == 0 and rdzv.nnodes > 1:
+        try:
+            store = _host(rdzv, "none")
+        except Exception:  # noqa: BLE001 - the others then wait as if node 0 were between scenarios
+            store = None
+    try:
+        yield
+    finally:
+        del store
+
+
 def _join(rdzv: Rendezvous, deadline: float) -> Tuple[Any, str]:
-    """Checks in at node 0's store for this scenario; waits while node 0 serves an earlier one. Raises
-    _PassedOver when node 0 is past it, TimeoutError when node 0 never serves it."""
+    """Checks in at node 0's store for this scenario; waits while node 0 serves an earlier one (each sight of
+    it at work moves the deadline to the arrive window from then). Raises _PassedOver when node 0 is past
+    it, TimeoutError when node 0 is not seen at work, nor serving it, for the arrive window."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"node 0 did not serve this scenario at {rdzv.master_addr}:{rdzv.master_port} "
-                               f"within {rdzv.arrive_s:.0f} s")
+            raise TimeoutError(f"node 0 did not serve this scenario at {rdzv.master_addr}:{rdzv.master_port}, "
+                               f"nor was it seen at work there for {rdzv.arrive_s:.0f} s")
         try:
             store = dist.TCPStore(rdzv.master_addr, rdzv.master_port, is_master=False, timeout=_td(min(left, 2)),
                                   wait_for_workers=False)
@@ -87,6 +109,7 @@ def _join(rdzv: Rendezvous, deadline: float) -> Tuple[Any, str]:
             raise _PassedOver(f"node 0 passed over this scenario (it serves #{order} of the sweep, this is "
                               f"#{rdzv.order})")
         del store
+        deadline = max(deadline, time.monotonic() + rdzv.arrive_s)  # node 0 at work on an earlier one
         time.sleep(POLL_S)
 
 
