@@ -109,7 +109,13 @@ interface Nodes {
 }
 
 /** bench on `started` of `nnodes` nodes at once, all on this host; node 0's rows and run.json. */
-async function across(args: string[], nnodes: number, started: number[], env: Record<string, string> = {}) {
+async function across(
+  args: string[],
+  nnodes: number,
+  started: number[],
+  env: Record<string, string> = {},
+  withNode0 = true,
+) {
   const out = mkdtempSync(join(tmpdir(), 'lossbench-mn-'));
   const port = await freePort();
   const runs = await Promise.all(
@@ -138,7 +144,7 @@ async function across(args: string[], nnodes: number, started: number[], env: Re
     others: runs.filter((_, i) => started[i] !== 0),
     dir,
   };
-  assert.equal(dirs.length, 1, `one results folder, node 0's: ${dirs.join(', ')}`);
+  assert.equal(dirs.length, withNode0 ? 1 : 0, `node 0's results folder alone: ${dirs.join(', ')}`);
   return nodes;
 }
 
@@ -234,5 +240,20 @@ test(
     );
     for (const row of r.rows) assert.equal(row.status, 'ok', explain(r.rows));
     assert.match(r.others[0]!.stderr, /node 1: 2 of 2 scenarios served, 0 passed over by node 0, 0 failed here/);
+  },
+);
+
+test(
+  'a node whose node 0 is never seen stops after one arrive window, with one line and exit 1',
+  { skip },
+  async () => {
+    const r = await across(['--strategy', 'ring,ring-bidir', '--world', '2', '--timeout', '10'], 2, [1], {}, false);
+    const node1 = r.others[0]!;
+    assert.equal(node1.code, 1, node1.stderr);
+    const last = node1.stderr.trim().split('\n').at(-1)!;
+    assert.match(
+      last,
+      /^lossbench: node 1: stopped: node 0 did not serve this scenario at 127\.0\.0\.1:\d+, nor was it seen at work there for 7 s \(is node 0 running, is --master-addr right\?\); 1 more scenarios not served$/,
+    );
   },
 );

@@ -7,7 +7,11 @@ import { arriveTimeoutMs } from '../harness/runner.js';
 import { farewell } from '../engine/torch.js';
 import type { NodeLayout } from '../harness/nodes.js';
 import type { RunInfo } from '../results/run-info.js';
+import type { ScenarioResult } from '../results/row.js';
 import type { BenchOptions } from './bench.js';
+
+/** A worker's reason when node 0 was not seen at its store for the arrive window (distributed/nodes.py). */
+const NODE0_UNSEEN = /node 0 did not serve this scenario at .*, nor was it seen at work there for/;
 
 /** A safety net only: a follower's worker ends by node 0's word (see followSweep). */
 const FOLLOWER_WORKER_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
@@ -66,13 +70,14 @@ export async function followSweep(
     `node ${nodes.nodeRank} of ${nodes.nnodes}: serving ${served.length} distributed scenarios to node 0 at ${nodes.masterAddr}:${nodes.masterPort} (node 0 writes the results)`,
   );
   const stop = { requested: false };
+  let gone: ScenarioResult | null = null;
   const onSigint = () => {
     stop.requested = true;
     killCurrentChild();
   };
   process.on('SIGINT', onSigint);
   try {
-    const { rows } = await runSweep(
+    const { rows, notRun } = await runSweep(
       served,
       {
         dir: '',
@@ -86,11 +91,23 @@ export async function followSweep(
         timeBudgetMs: null,
         nodes,
         order: sweepOrder(specs),
-        onDone: (row, i) =>
-          log(`[${i + 1}/${served.length}] ${row.id}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`),
+        onDone: (row, i) => {
+          log(`[${i + 1}/${served.length}] ${row.id}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`);
+          if (row.status === 'timeout' && NODE0_UNSEEN.test(row.reason)) {
+            gone = row; // node 0 is gone or unreachable: the next scenarios would each wait as long
+            stop.requested = true;
+          }
+        },
       },
       stop,
     );
+    if (gone) {
+      const why = (gone as ScenarioResult).reason.replace(/^rank \d+: /, '');
+      console.error(
+        `lossbench: node ${nodes.nodeRank}: stopped: ${why} (is node 0 running, is --master-addr right?); ${notRun} more scenarios not served`,
+      );
+      return 1;
+    }
     if (o.json) console.log(JSON.stringify({ node: nodes.nodeRank, rows }, null, 2));
     const skipped = rows.filter((r) => r.status === 'skipped').length;
     const failed = rows.filter((r) => r.status !== 'ok' && r.status !== 'skipped').length;
