@@ -1,16 +1,17 @@
 // The GPU check of the fused WebGPU kernels, in one run (they are not an impl yet: src/losses/fused-webgpu.ts).
 //   node --import tsx scripts/check-fused-gpu.ts [maxN]
-// 1. accuracy: fused against the float64 reference (the 1e-4 rule) at the N, D and t of the model's tests;
+// 1. accuracy: fused against the float64 reference (the 1e-4 rule) at the N, D and t of the model's tests, on
+//    random inputs, correlated pairs at t = 100 and duplicate rows (src/losses/inputs.ts inputsOfKind);
 // 2. speed: median step time of fused and chunked at N = 4096 … maxN (default 32768), D = 512, with the
 //    per-program GPU times of one fused step (timestamp-query). Prints plain lines; exits 1 on a failure.
 import { stepOutputs } from '../src/losses/types.js';
 import { selectBackend } from '../src/engine/backend.js';
 import { tf } from '../src/engine/tf.js';
 import { chooseTiling, describeTiling } from '../src/engine/kernels/tiling.js';
-import { checkStep, maxError, TOLERANCE } from '../src/losses/accuracy.js';
+import { checkOn, maxError, TOLERANCE } from '../src/losses/accuracy.js';
 import { fusedWebGpuStep, kernelLimits } from '../src/losses/fused-webgpu.js';
 import { lossStep, LOSSES } from '../src/losses/index.js';
-import { deviceInputs, disposeInputs } from '../src/losses/inputs.js';
+import { deviceInputs, disposeInputs, inputsOfKind, type InputKind } from '../src/losses/inputs.js';
 import { aggregate, formatTable, timePrograms } from '../src/probes/kernel-profile.js';
 import { timeStep } from '../src/probes/timing.js';
 
@@ -27,27 +28,29 @@ async function main(): Promise<void> {
   );
 
   let failed = 0;
+  const T100 = Math.log(100);
+  const cases: [InputKind, number | undefined][] = [
+    ['random', undefined],
+    ['random', T100],
+    ['correlated', T100],
+    ['duplicates', undefined],
+  ];
   for (const loss of LOSSES)
     for (const n of [1, 3, 64, 257])
       for (const d of [7, 32, 512])
-        for (const tPrime of [undefined, Math.log(100)]) {
+        for (const [kind, tPrime] of cases) {
           try {
-            const { errors, leakedTensors } = await checkStep(fusedWebGpuStep(loss, limits), {
-              loss,
-              n,
-              d,
-              seed: 7 + n + d,
-              tPrime,
-            });
+            const host = inputsOfKind(kind, loss, n, d, 7 + n + d, tPrime);
+            const { errors, leakedTensors } = await checkOn(fusedWebGpuStep(loss, limits), loss, host);
             const ok = maxError(errors) <= TOLERANCE && leakedTensors === 0;
             if (!ok) failed++;
             console.log(
-              `${ok ? 'ok  ' : 'FAIL'} accuracy ${loss} N=${n} D=${d} t'=${tPrime ?? 'init'}: ${JSON.stringify(errors)} leaked ${leakedTensors}`,
+              `${ok ? 'ok  ' : 'FAIL'} accuracy ${loss} ${kind} N=${n} D=${d} t'=${tPrime ?? 'init'}: ${JSON.stringify(errors)} leaked ${leakedTensors}`,
             );
           } catch (err) {
             failed++;
             console.log(
-              `FAIL accuracy ${loss} N=${n} D=${d}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+              `FAIL accuracy ${loss} ${kind} N=${n} D=${d}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
             );
           }
         }

@@ -76,6 +76,28 @@ export function correlatedInputs(
   return { n, d, x, y, tPrime: Math.fround(tPrime), bias: INIT[loss].bias };
 }
 
+/** The input kinds of the checks: random unit rows; correlated pairs (y_i ≈ x_i: the diagonal dominates at
+ * t = 100); duplicate rows (every other pair repeats its predecessor: ties in the softmax). The torch engine's
+ * cases.py names the same kinds. */
+export type InputKind = 'random' | 'correlated' | 'duplicates';
+
+export function inputsOfKind(
+  kind: InputKind,
+  loss: LossName,
+  n: number,
+  d: number,
+  seed: number,
+  tPrime?: number,
+): HostInputs {
+  if (kind === 'correlated') return correlatedInputs(loss, n, d, seed, tPrime);
+  const h = randomInputs(loss, n, d, seed, tPrime);
+  if (kind === 'random') return h;
+  return withDuplicates(
+    h,
+    Array.from({ length: Math.floor(n / 2) }, (_, k) => [2 * k, 2 * k + 1] as const),
+  );
+}
+
 /** A copy of h whose pair `to` repeats pair `from` (x and y rows), for each [from, to]: ties in the softmax. */
 export function withDuplicates(h: HostInputs, copies: readonly (readonly [number, number])[]): HostInputs {
   const x = Float32Array.from(h.x);

@@ -1,7 +1,7 @@
 // `lossbench verify`: every loss × impl on the active backend against the float64 reference.
 import { checkOn, maxError, textbookInexact, TOLERANCE, type OutputErrors } from './accuracy.js';
 import { lossStep } from './index.js';
-import { correlatedInputs, randomInputs, withDuplicates, type HostInputs } from './inputs.js';
+import { inputsOfKind, type InputKind } from './inputs.js';
 import { IMPLS, INIT, LOSSES, type ImplId, type ImplName, type LossName } from './types.js';
 import { renderText, type Column } from '../util/table.js';
 
@@ -21,17 +21,13 @@ export interface VerifyRow {
   /** Rows of engines that also verify distributed strategies (torch): strategy and W. */
   strategy?: string;
   world?: number;
-  /** The input kind (VerifyKind; torch's names the same). */
+  /** The input kind (InputKind; torch's names the same). */
   kind?: string;
 }
 
-/** The input kinds: random unit rows, correlated pairs (y_i ≈ x_i: the diagonal dominates at t = 100),
- * duplicate rows (every other pair repeats its predecessor: ties in the softmax). */
-export type VerifyKind = 'random' | 'correlated' | 'duplicates';
-
 const T100 = Math.log(100);
 /** N = 1 has nothing off the diagonal; 33 with c = 16 and 257 with c = 64 end in a one-column tile. */
-export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: number; kind: VerifyKind }[] = [
+export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: number; kind: InputKind }[] = [
   { n: 1, d: 64, chunk: 16, kind: 'random' },
   { n: 33, d: 64, chunk: 16, kind: 'random' },
   { n: 257, d: 64, chunk: 64, kind: 'random' },
@@ -39,14 +35,6 @@ export const VERIFY_CASES: { n: number; d: number; chunk: number; tPrime?: numbe
   { n: 65, d: 64, chunk: 16, tPrime: T100, kind: 'correlated' },
   { n: 65, d: 64, chunk: 16, kind: 'duplicates' },
 ];
-
-function inputsOf(loss: LossName, c: (typeof VERIFY_CASES)[number], seed: number): HostInputs {
-  if (c.kind === 'correlated') return correlatedInputs(loss, c.n, c.d, seed, c.tPrime);
-  const h = randomInputs(loss, c.n, c.d, seed, c.tPrime);
-  if (c.kind === 'random') return h;
-  const pairs = Array.from({ length: Math.floor(c.n / 2) }, (_, k) => [2 * k, 2 * k + 1] as const);
-  return withDuplicates(h, pairs);
-}
 
 export async function runVerify(seed: number, impls: readonly ImplName[] = IMPLS): Promise<VerifyRow[]> {
   const rows: VerifyRow[] = [];
@@ -56,7 +44,7 @@ export async function runVerify(seed: number, impls: readonly ImplName[] = IMPLS
         const { errors, leakedTensors } = await checkOn(
           lossStep(loss, impl, c.chunk),
           loss,
-          inputsOf(loss, c, seed + i),
+          inputsOfKind(c.kind, loss, c.n, c.d, seed + i, c.tPrime),
         );
         const t = Math.exp(c.tPrime ?? INIT[loss].tPrime);
         const textbook = textbookInexact(loss, impl, 'single', c.kind === 'correlated') && maxError(errors) > TOLERANCE;
