@@ -54,7 +54,7 @@ impls=${impls:-naive,chunked,checkpoint}
 log "impls: $impls; device $device; N $sizes, D $dim, c $chunk"
 # every impl that runs here on verify's hard cases (t = 100, correlated pairs, duplicate rows, ragged tiles;
 # W = 2 on the one device): a FAIL there is a finding about that implementation, kept in verify-impls.txt
-timeout 120 bash -c "$(declare -f lb); lb verify --engine torch --device $device --impl $(echo "$runs" | paste -sd, -)" \
+timeout 90 bash -c "$(declare -f lb); lb verify --engine torch --device $device --impl $(echo "$runs" | paste -sd, -)" \
   > "$out/verify-impls.txt" 2>&1
 log "verify --impl (every impl that runs here, hard inputs): exit $? ($(tail -1 "$out/verify-impls.txt"))"
 
@@ -75,7 +75,7 @@ done
 # the harness's own time per step against a bare loop of the same step (target: under 3 %), lossbench's
 # chunked CLIP and naive SigLIP; one JSON line per N in overhead.jsonl, a line each in overhead.txt
 for li in clip:chunked siglip:naive; do
-  PYTHONPATH=engines/torch${PYTHONPATH:+:$PYTHONPATH} timeout 120 "$py" -m lossbench_torch overhead --device $device \
+  PYTHONPATH=engines/torch${PYTHONPATH:+:$PYTHONPATH} timeout 60 "$py" -m lossbench_torch overhead --device $device \
     --loss ${li%:*} --impl ${li#*:} --n $overhead_sizes --dim $dim --chunk $chunk --steps $overhead_steps --rounds 3 \
     >> "$out/overhead.jsonl" 2>> "$out/overhead.txt"
 done
