@@ -2,8 +2,7 @@
 // served to node 0's rendezvous, nothing written (node 0 writes the results folder); each scenario's outcome
 // on this node is printed, so a node's own failure can be read where it happened.
 import { scenarioId, type ScenarioSpec } from '../harness/spec.js';
-import { isTorch, killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
-import { arriveTimeoutMs } from '../harness/runner.js';
+import { arriveTimeoutMs, isTorch, killCurrentChild, runSweep, type EngineTarget } from '../harness/runner.js';
 import { farewell } from '../engine/torch.js';
 import type { NodeLayout } from '../harness/nodes.js';
 import type { RunInfo } from '../results/run-info.js';

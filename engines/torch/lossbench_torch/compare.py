@@ -48,6 +48,11 @@ def passes(errors: Dict[str, float], tol: float) -> bool:
     return all(e <= tol for e in errors.values())  # inf (NaN) fails
 
 
+# The implementations whose CLIP is that textbook cross-entropy: lossbench's naive, torch.utils.checkpoint's
+# loop over it, and open_clip's ClipLoss (the same F.cross_entropy over whole logit blocks).
+TEXTBOOK_CLIP = ("naive", "checkpoint", "openclip")
+
+
 def textbook_inexact(loss: str, impl: str, strategy: str, kind: str) -> bool:
     """naive CLIP is the textbook form (open_clip's cross-entropy over whole logit blocks; clip/ring's naive
     is one careful tile per block): where the diagonal dominates (correlated pairs) float32 rounds its
@@ -55,7 +60,3 @@ def textbook_inexact(loss: str, impl: str, strategy: str, kind: str) -> bool:
     (src/losses/accuracy.ts, textbookInexact)."""
     return loss == "clip" and impl in TEXTBOOK_CLIP and strategy != "ring" and kind == "correlated"
 
-
-# The implementations whose CLIP is that textbook cross-entropy: lossbench's naive, torch.utils.checkpoint's
-# loop over it, and open_clip's ClipLoss (the same F.cross_entropy over whole logit blocks).
-TEXTBOOK_CLIP = ("naive", "checkpoint", "openclip")

@@ -8,20 +8,14 @@ has passed over the sweep's last distributed scenario (`passed/<node>/<order>`, 
 none has made progress for `quiet_s` (a node that is gone, or was started with other flags)."""
 from __future__ import annotations
 
-import datetime
 import sys
 import time
 
-import torch.distributed as dist
-
-from ..distributed.nodes import END_KEY, POLL_S
+from ..distributed.nodes import END_KEY, POLL_S, host_store
 
 
 def main(master_addr: str, master_port: int, nnodes: int, end: int, last: int, quiet_s: float) -> int:
-    store = dist.TCPStore(master_addr, master_port, is_master=True, timeout=datetime.timedelta(seconds=10),
-                          wait_for_workers=False)
-    store.set("backend", "gloo")
-    store.set("tag", f"{end} {END_KEY}")
+    store = host_store(master_addr, master_port, "gloo", f"{end} {END_KEY}")
     others = range(1, nnodes)
     progress, since = -1, time.monotonic()
     while True:

@@ -54,7 +54,8 @@ def measure(loss: str, impl: str, n: int, dim: int, chunk: Optional[int], device
     b, h = statistics.median(bare), statistics.median(harness)
     return {"loss": loss, "impl": impl, "n": n, "dim": dim, "chunk": spec.chunk, "device": device_name(dev),
             "dtype": dtype, "steps": steps, "rounds": rounds, "bare_ms": b, "harness_ms": h,
-            "harness_median_ms": statistics.median(medians), "overhead": h / b - 1, "bare_rounds_ms": bare, "harness_rounds_ms": harness}
+            "harness_median_ms": statistics.median(medians), "overhead": h / b - 1, "bare_rounds_ms": bare,
+            "harness_rounds_ms": harness}
 
 
 def main(loss: str, impl: str, sizes: List[int], dim: int, chunk: int, device: str, dtype: str, steps: int,

@@ -52,12 +52,16 @@ def _td(seconds: float) -> datetime.timedelta:
     return datetime.timedelta(seconds=max(seconds, 0.1))
 
 
-def _host(rdzv: Rendezvous, backend: str) -> Any:
-    store = dist.TCPStore(rdzv.master_addr, rdzv.master_port, is_master=True, timeout=_td(10),
-                          wait_for_workers=False)
+def host_store(addr: str, port: int, backend: str, tag: str) -> Any:
+    """Node 0's store at addr:port, serving `tag` ("<order> <key>") with the process group's backend."""
+    store = dist.TCPStore(addr, port, is_master=True, timeout=_td(10), wait_for_workers=False)
     store.set("backend", backend)
-    store.set("tag", rdzv.tag)  # last: a node that reads the tag finds the rest
+    store.set("tag", tag)  # last: a node that reads the tag finds the rest
     return store
+
+
+def _host(rdzv: Rendezvous, backend: str) -> Any:
+    return host_store(rdzv.master_addr, rdzv.master_port, backend, rdzv.tag)
 
 
 @contextlib.contextmanager

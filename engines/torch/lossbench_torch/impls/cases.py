@@ -1,5 +1,5 @@
-"""Implementation × strategy cases on W spawned ranks (gloo on CPU), for the parity tests and `verify --impl`: each rank runs
-each case's step through the implementation's factory on its shard of the case's inputs, with its
+"""Implementation × strategy cases on W spawned ranks (gloo on CPU), for the parity tests and `verify --impl`:
+each rank runs each case's step through the implementation's factory on its shard of the case's inputs, with its
 collectives counted; the parent assembles the normalised outputs (loss, dx, dy, dt', dβ) and keeps each
 rank's counted ledger."""
 from __future__ import annotations
